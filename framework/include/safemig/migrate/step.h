@@ -1,0 +1,78 @@
+// MigrationStep: one versioned change of a database schema, and what makes it safe to run.
+//
+// Thread safety: plain value type; the callables must be safe to call from the migrating thread.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "safemig/db/connection.h"
+#include "safemig/error.h"
+#include "safemig/schema/schema.h"
+
+namespace safemig::migrate {
+
+// The body of an up or down: SQL text (a script of statements) or a C++ callable that runs on
+// the migrating connection inside the step's transaction.
+using StepCallable = std::function<Result<void>(db::Connection&)>;
+using StepBody = std::variant<std::string, StepCallable>;
+
+// What may happen to the rows of the tables a step touches.
+enum class RowPolicy {
+  // Every touched table that exists before and after the step keeps exactly its row count.
+  preserve,
+  // The step declares that it changes row counts (a data migration, a DROP).
+  declared_change,
+};
+
+struct MigrationStep {
+  int version = 0;                    // Strictly increasing, > 0.
+  std::string name;                   // Lower-case words joined by '_'.
+  std::vector<std::string> touched_tables;  // Tables backed up (backup tables) and row-checked.
+  StepBody up;
+  std::optional<StepBody> down;       // Absent: the step cannot be downgraded.
+  bool transactional = true;          // false: runs outside a transaction; a failure is
+                                      // repaired from the file backup.
+  bool rebuilds_tables = false;       // Table rebuild: foreign_keys OFF around the transaction
+                                      // and foreign_key_check before commit.
+  RowPolicy row_policy = RowPolicy::preserve;
+  std::vector<std::string> verify_sql;  // Queries that must each return a row whose first
+                                        // value is true (non-zero), as Sqitch's verify.
+  std::optional<schema::Schema> expected_schema;  // Whole schema after the step, if declared.
+  // Text whose SHA-256 is the step's checksum. For SQL bodies, the default (empty) means the
+  // SQL text of up, down and verify; C++ callables must set a description that changes
+  // whenever their behaviour does.
+  std::string definition;
+
+  // "V3 rebuild_completion_requests".
+  std::string label() const;
+  // SHA-256 (hex) of the step's definition.
+  std::string checksum() const;
+  // The SQL of up/down for dry runs and checksums ("-- C++ step: <definition>" for callables).
+  static std::string body_text(const StepBody& body);
+};
+
+// An ordered, validated list of steps: versions strictly increasing, names well formed.
+class MigrationSet {
+ public:
+  // Validates and sorts `steps`. Errors: invalid_input naming the duplicate or bad step.
+  static Result<MigrationSet> create(std::vector<MigrationStep> steps, std::string source = "");
+
+  const std::vector<MigrationStep>& steps() const { return steps_; }
+  const MigrationStep* find(int version) const;
+  int latest_version() const { return steps_.empty() ? 0 : steps_.back().version; }
+  // Where the steps came from ("built-in application history", a directory path).
+  const std::string& source() const { return source_; }
+  // Expected schema at `version` (the nearest declared expectation at or below it; the empty
+  // schema for version 0); nullopt when no step up to it declares one.
+  std::optional<schema::Schema> expected_schema_at(int version) const;
+
+ private:
+  std::vector<MigrationStep> steps_;
+  std::string source_;
+};
+
+}  // namespace safemig::migrate
