@@ -90,16 +90,18 @@ inline tl::unexpected<Error> fail(Error error) { return tl::make_unexpected(std:
 #define SAFEMIG_CONCAT(a, b) SAFEMIG_CONCAT_INNER(a, b)
 
 // Evaluates `expr` (a Result<T>); on error returns the error from the enclosing function.
-#define SAFEMIG_TRY_VOID(expr)                                   \
-  do {                                                           \
-    auto&& safemig_try_result_ = (expr);                         \
-    if (!safemig_try_result_) {                                  \
-      return ::tl::make_unexpected(std::move(safemig_try_result_).error()); \
-    }                                                            \
+#define SAFEMIG_TRY_VOID(expr) \
+  SAFEMIG_TRY_VOID_IMPL(expr, SAFEMIG_CONCAT(safemig_try_void_, __COUNTER__))
+#define SAFEMIG_TRY_VOID_IMPL(expr, tmp)                    \
+  do {                                                      \
+    auto&& tmp = (expr);                                    \
+    if (!tmp) {                                             \
+      return ::tl::make_unexpected(std::move(tmp).error()); \
+    }                                                       \
   } while (false)
 
 // Declares `lhs` from the value of `expr` (a Result<T>); on error returns the error.
-#define SAFEMIG_TRY(lhs, expr) SAFEMIG_TRY_IMPL(lhs, expr, SAFEMIG_CONCAT(safemig_try_, __LINE__))
+#define SAFEMIG_TRY(lhs, expr) SAFEMIG_TRY_IMPL(lhs, expr, SAFEMIG_CONCAT(safemig_try_, __COUNTER__))
 #define SAFEMIG_TRY_IMPL(lhs, expr, tmp)                  \
   auto tmp = (expr);                                      \
   if (!tmp) {                                             \

@@ -1,1 +1,108 @@
-// (sources follow)
+// MigrationSet: validation, ordering and lookup of a list of steps.
+//
+// Thread safety: an immutable value once created; const methods may be called concurrently.
+#include <algorithm>
+#include <string_view>
+
+#include "safemig/migrate/step.h"
+
+namespace safemig::migrate {
+namespace {
+
+constexpr std::size_t kMaxNameLength = 200;
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+std::string describe_step(const MigrationStep& step) {
+  return "step V" + std::to_string(step.version) + " '" + step.name + "'";
+}
+
+Result<void> validate_body(const MigrationStep& step, const StepBody& body, std::string_view what) {
+  if (const auto* sql = std::get_if<std::string>(&body)) {
+    if (sql->find_first_not_of(" \t\r\n") == std::string::npos) {
+      return fail(ErrorCode::invalid_input, describe_step(step) + " has an empty " +
+                                                std::string(what) +
+                                                " script; give it the SQL to run");
+    }
+    return {};
+  }
+  if (!std::get<StepCallable>(body)) {
+    return fail(ErrorCode::invalid_input, describe_step(step) + " has an empty " +
+                                              std::string(what) +
+                                              " callable; give it a function to run");
+  }
+  if (step.definition.empty()) {
+    return fail(ErrorCode::invalid_input,
+                describe_step(step) + " has a C++ " + std::string(what) +
+                    " but no definition; set `definition` to a description that changes whenever "
+                    "its behaviour does, so that an edited applied step is detected");
+  }
+  return {};
+}
+
+Result<void> validate_step(const MigrationStep& step) {
+  if (step.version <= 0) {
+    return fail(ErrorCode::invalid_input, describe_step(step) +
+                                              " has a version that is not positive; versions "
+                                              "start at 1 (0 is the empty database)");
+  }
+  if (step.name.empty()) {
+    return fail(ErrorCode::invalid_input,
+                describe_step(step) + " has an empty name; name it, e.g. 'create_users'");
+  }
+  if (step.name.size() > kMaxNameLength ||
+      !std::all_of(step.name.begin(), step.name.end(), is_name_char)) {
+    return fail(ErrorCode::invalid_input,
+                describe_step(step) +
+                    " has a malformed name; use at most 200 letters, digits, '_', '-' or '.'");
+  }
+  SAFEMIG_TRY_VOID(validate_body(step, step.up, "up"));
+  if (step.down) SAFEMIG_TRY_VOID(validate_body(step, *step.down, "down"));
+  for (const std::string& query : step.verify_sql) {
+    if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(step) + " has an empty verify query; remove it or write one");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std::string source) {
+  for (const MigrationStep& step : steps) SAFEMIG_TRY_VOID(validate_step(step));
+  std::stable_sort(steps.begin(), steps.end(), [](const MigrationStep& a, const MigrationStep& b) {
+    return a.version < b.version;
+  });
+  for (std::size_t i = 1; i < steps.size(); ++i) {
+    if (steps[i - 1].version == steps[i].version) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(steps[i - 1]) + " and " + describe_step(steps[i]) +
+                      " have the same version; give each step its own version");
+    }
+  }
+  MigrationSet set;
+  set.steps_ = std::move(steps);
+  set.source_ = std::move(source);
+  return set;
+}
+
+const MigrationStep* MigrationSet::find(int version) const {
+  auto it =
+      std::lower_bound(steps_.begin(), steps_.end(), version,
+                       [](const MigrationStep& step, int wanted) { return step.version < wanted; });
+  if (it == steps_.end() || it->version != version) return nullptr;
+  return &*it;
+}
+
+std::optional<schema::Schema> MigrationSet::expected_schema_at(int version) const {
+  if (version == 0) return schema::Schema{};
+  const MigrationStep* step = find(version);
+  if (step == nullptr) return std::nullopt;
+  return step->expected_schema;
+}
+
+}  // namespace safemig::migrate

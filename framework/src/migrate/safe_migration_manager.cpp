@@ -1,1 +1,363 @@
-// (sources follow)
+#include "safemig/migrate/safe_migration_manager.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "safemig/backup/restore.h"
+#include "safemig/backup/retention.h"
+#include "safemig/db/transaction.h"
+#include "step_execution.h"
+
+namespace safemig::migrate {
+namespace {
+
+Error stage_error(const MigrationStep& step, Direction direction, Stage stage, const Error& cause) {
+  std::string what = step.label() + (direction == Direction::down ? " (down)" : "") +
+                     " failed at stage " + std::string(to_string(stage));
+  return cause.with_prefix(what).with_step(step.label());
+}
+
+// The text of sqlite_schema, to prove that a rollback left the schema exactly as it was.
+Result<std::string> schema_fingerprint(db::Connection& conn) {
+  SAFEMIG_TRY(auto rows, conn.query("SELECT type, name, tbl_name, coalesce(sql, '') "
+                                    "FROM sqlite_schema ORDER BY type, name"));
+  std::string text;
+  for (const db::Row& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) text += row.text(i) + '\x1f';
+    text += '\n';
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string_view to_string(Stage stage) {
+  switch (stage) {
+    case Stage::lock: return "lock";
+    case Stage::file_backup: return "file_backup";
+    case Stage::journal: return "journal";
+    case Stage::backup_tables: return "backup_tables";
+    case Stage::run: return "run";
+    case Stage::validate_schema: return "validate_schema";
+    case Stage::validate_integrity: return "validate_integrity";
+    case Stage::validate_foreign_keys: return "validate_foreign_keys";
+    case Stage::validate_rows: return "validate_rows";
+    case Stage::validate_verify_sql: return "validate_verify_sql";
+    case Stage::record_history: return "record_history";
+    case Stage::commit: return "commit";
+    case Stage::retention: return "retention";
+  }
+  return "unknown";
+}
+
+std::string ChecksumMismatch::describe() const {
+  const std::string label = "V" + std::to_string(version) + " " + name;
+  if (current_checksum.empty()) {
+    return label + " was applied but is no longer among the migrations; restore its definition";
+  }
+  return label + " was changed after it was applied (applied checksum " +
+         applied_checksum.substr(0, 12) + ", now " + current_checksum.substr(0, 12) +
+         "); restore the original definition and add a new step for the change";
+}
+
+Result<Plan> plan_upgrade(const MigrationSet& set, int current, std::optional<int> target) {
+  const int to = target.value_or(std::max(current, set.latest_version()));
+  if (target && *target != 0 && set.find(*target) == nullptr) {
+    return fail(ErrorCode::invalid_input, "--to " + std::to_string(*target) +
+                                              " is not a version of the migrations; run "
+                                              "'safemig status' to list them");
+  }
+  if (to < current) {
+    return fail(ErrorCode::invalid_input,
+                "the database is at version " + std::to_string(current) + ", above --to " +
+                    std::to_string(to) + "; use 'safemig downgrade --to " + std::to_string(to) +
+                    "' to go down");
+  }
+  Plan plan{current, to, Direction::up, {}};
+  for (const MigrationStep& step : set.steps()) {
+    if (step.version > current && step.version <= to) plan.steps.push_back(&step);
+  }
+  return plan;
+}
+
+Result<Plan> plan_downgrade(const MigrationSet& set, int current, int target) {
+  if (target < 0 || (target != 0 && set.find(target) == nullptr)) {
+    return fail(ErrorCode::invalid_input, "--to " + std::to_string(target) +
+                                              " is not 0 or a version of the migrations");
+  }
+  if (target > current) {
+    return fail(ErrorCode::invalid_input, "the database is at version " +
+                                              std::to_string(current) + ", below --to " +
+                                              std::to_string(target) + "; use 'safemig migrate'");
+  }
+  Plan plan{current, target, Direction::down, {}};
+  for (auto it = set.steps().rbegin(); it != set.steps().rend(); ++it) {
+    if (it->version > current || it->version <= target) continue;
+    if (!it->down) {
+      return fail(ErrorCode::invalid_input,
+                  it->label() + " has no down step, so the database cannot go below version " +
+                      std::to_string(it->version));
+    }
+    plan.steps.push_back(&*it);
+  }
+  return plan;
+}
+
+std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
+                                                       const std::vector<HistoryEntry>& history) {
+  std::vector<ChecksumMismatch> out;
+  for (const HistoryEntry& applied : applied_entries(history)) {
+    const MigrationStep* step = set.find(applied.version);
+    if (step == nullptr) {
+      out.push_back({applied.version, applied.name, applied.checksum, ""});
+    } else if (const std::string now = step->checksum(); now != applied.checksum) {
+      out.push_back({applied.version, applied.name, applied.checksum, now});
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<SafeMigrationManager>> SafeMigrationManager::open(const MigrationSet& set,
+                                                                         ManagerOptions options) {
+  if (!options.open_connection) {
+    options.open_connection = [](const std::string& path) { return db::open_sqlite(path); };
+  }
+  SAFEMIG_TRY(db::WriterLock lock, db::WriterLock::acquire(options.db_path, options.command));
+  std::unique_ptr<SafeMigrationManager> manager(
+      new SafeMigrationManager(set, std::move(options), std::move(lock)));
+  SAFEMIG_TRY_VOID(manager->reopen());
+  SAFEMIG_TRY_VOID(manager->recover_from_journal());
+  return manager;
+}
+
+SafeMigrationManager::SafeMigrationManager(const MigrationSet& set, ManagerOptions options,
+                                           db::WriterLock lock)
+    : set_(&set), options_(std::move(options)), lock_(std::move(lock)) {}
+
+SafeMigrationManager::~SafeMigrationManager() = default;
+
+Result<void> SafeMigrationManager::reopen() {
+  conn_.reset();
+  SAFEMIG_TRY(conn_, options_.open_connection(options_.db_path));
+  return {};
+}
+
+Result<void> SafeMigrationManager::with_database_closed(
+    const std::function<Result<void>()>& action) {
+  if (conn_ && conn_->in_transaction()) {
+    return fail(ErrorCode::failed_precondition, "cannot close the database inside a transaction");
+  }
+  conn_.reset();
+  auto result = action();
+  auto reopened = reopen();
+  if (!result) return result;
+  return reopened;
+}
+
+Result<int> SafeMigrationManager::current_version() { return read_current_version(*conn_); }
+
+Result<std::vector<HistoryEntry>> SafeMigrationManager::history() { return read_history(*conn_); }
+
+Result<std::vector<ChecksumMismatch>> SafeMigrationManager::checksum_mismatches() {
+  SAFEMIG_TRY(auto entries, read_history(*conn_));
+  return find_checksum_mismatches(*set_, entries);
+}
+
+Result<void> SafeMigrationManager::recover_from_journal() {
+  SAFEMIG_TRY(std::optional<JournalEntry> journal, read_journal(options_.db_path));
+  if (!journal) return {};
+  RecoveryReport report;
+  report.version = journal->version;
+  report.step = "V" + std::to_string(journal->version) + " " + journal->name +
+                (journal->direction == Direction::down ? " (down)" : "");
+  SAFEMIG_TRY(auto entries, read_history(*conn_));
+  const int version = migrate::current_version(entries);
+  const bool committed = version == journal->to_version && !entries.empty() &&
+                         entries.back().version == journal->version &&
+                         entries.back().direction == journal->direction;
+  auto quick = conn_->query_one("PRAGMA quick_check");
+  const bool intact = quick && quick->text(0) == "ok";
+  if (committed && intact) {
+    report.action = "the step had committed before the interruption; nothing was undone";
+  } else if (journal->transactional && version == journal->from_version && intact) {
+    report.action = "the step was interrupted inside its transaction, which SQLite rolled back";
+  } else {
+    Error cause(ErrorCode::aborted, "interrupted " + report.step);
+    SAFEMIG_TRY_VOID(restore_after_failure(journal->backup_path, cause).map_error([&](Error e) {
+      return Error(ErrorCode::failed_precondition,
+                   "an interrupted migration (" + report.step + ") left the database in an "
+                   "unknown state and restoring its backup failed: " + e.message +
+                   "; restore a backup by hand with 'safemig restore FILE', then remove '" +
+                   journal_path(options_.db_path) + "'");
+    }));
+    report.action = "the step was interrupted outside a transaction; the database was restored "
+                    "from its file backup";
+    report.restored_from = journal->backup_path;
+  }
+  SAFEMIG_TRY_VOID(remove_journal(options_.db_path));
+  SAFEMIG_TRY(report.version_after, read_current_version(*conn_));
+  spdlog::warn("recovered from an interrupted migration: {}: {}; database at version {}",
+               report.step, report.action, report.version_after);
+  recovery_ = std::move(report);
+  return {};
+}
+
+Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
+  SAFEMIG_TRY(auto entries, read_history(*conn_));
+  if (auto mismatches = find_checksum_mismatches(*set_, entries); !mismatches.empty()) {
+    std::string message = "applied migrations differ from their definitions:";
+    for (const auto& m : mismatches) message += "\n  " + m.describe();
+    return fail(ErrorCode::checksum_mismatch, message);
+  }
+  int current = migrate::current_version(entries);
+  SAFEMIG_TRY(Plan plan, plan_upgrade(*set_, current, target));
+  RunReport report{current, current, {}};
+  for (const MigrationStep* step : plan.steps) {
+    SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::up, current, step->version));
+    current = step->version;
+    report.to_version = current;
+    report.steps.push_back(std::move(outcome));
+  }
+  return report;
+}
+
+Result<RunReport> SafeMigrationManager::downgrade(int target) {
+  SAFEMIG_TRY(auto entries, read_history(*conn_));
+  if (auto mismatches = find_checksum_mismatches(*set_, entries); !mismatches.empty()) {
+    std::string message = "applied migrations differ from their definitions, so their down "
+                          "steps cannot be trusted:";
+    for (const auto& m : mismatches) message += "\n  " + m.describe();
+    return fail(ErrorCode::checksum_mismatch, message);
+  }
+  int current = migrate::current_version(entries);
+  SAFEMIG_TRY(Plan plan, plan_downgrade(*set_, current, target));
+  RunReport report{current, current, {}};
+  for (const MigrationStep* step : plan.steps) {
+    int below = 0;
+    for (const MigrationStep& s : set_->steps()) {
+      if (s.version < step->version) below = s.version;
+    }
+    SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::down, current, below));
+    current = below;
+    report.to_version = current;
+    report.steps.push_back(std::move(outcome));
+  }
+  return report;
+}
+
+Result<void> SafeMigrationManager::restore_after_failure(const std::string& backup_path,
+                                                         const Error& cause) {
+  spdlog::error("restoring '{}' from its backup '{}' after: {}", options_.db_path, backup_path,
+                cause.describe());
+  // Closing the connection rolls back whatever transaction a failed ROLLBACK left open.
+  conn_.reset();
+  auto restored_database = [&]() -> Result<void> {
+    SAFEMIG_TRY(std::string failed_copy, backup::preserve_failed_database(options_.db_path));
+    backup::RestoreOptions restore_options;
+    restore_options.progress = options_.progress;
+    auto restored = backup::restore_backup(backup_path, options_.db_path, restore_options);
+    if (!restored) {
+      return fail(restored.error().with_prefix("the failed database was kept as '" + failed_copy +
+                                               "'; restoring '" + backup_path + "' failed"));
+    }
+    spdlog::warn("restored '{}' from '{}'; the failed database was kept as '{}'",
+                 options_.db_path, backup_path, failed_copy);
+    return {};
+  }();
+  auto reopened = reopen();
+  if (!restored_database) return restored_database;
+  return reopened;
+}
+
+Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Direction direction,
+                                                   int from_version, int to_version) {
+  const auto started = std::chrono::steady_clock::now();
+  auto at = [&](Stage stage) -> Result<void> {
+    if (options_.before_stage) {
+      return options_.before_stage(stage, step).map_error(
+          [&](const Error& e) { return stage_error(step, direction, stage, e); });
+    }
+    return {};
+  };
+  auto failed = [&](Stage stage, const Error& cause) {
+    return fail(stage_error(step, direction, stage, cause));
+  };
+
+  SAFEMIG_TRY_VOID(at(Stage::lock));
+  {
+    auto version = read_current_version(*conn_);
+    if (!version) return failed(Stage::lock, version.error());
+    if (*version != from_version) {
+      return failed(Stage::lock, Error(ErrorCode::aborted,
+                                       "the database moved to version " +
+                                           std::to_string(*version) + " meanwhile; run again"));
+    }
+  }
+
+  SAFEMIG_TRY_VOID(at(Stage::file_backup));
+  backup::BackupOptions backup_options;
+  backup_options.from_version = from_version;
+  backup_options.gzip = options_.gzip_backups;
+  backup_options.progress = options_.progress;
+  auto backup = backup::create_file_backup(*conn_, backup_options);
+  if (!backup) return failed(Stage::file_backup, backup.error());
+
+  SAFEMIG_TRY_VOID(at(Stage::journal));
+  JournalEntry journal{step.version, step.name,        direction,
+                       from_version, to_version,       step.transactional,
+                       backup->path, ::getpid(),       utc_timestamp_now()};
+  if (auto written = write_journal(options_.db_path, journal); !written) {
+    return failed(Stage::journal, written.error());
+  }
+
+  auto before = schema_fingerprint(*conn_);
+  if (!before) return failed(Stage::journal, before.error());
+
+  StepRun run{*conn_, *set_, step, direction, from_version, to_version, backup->path, at};
+  auto ran = step.transactional ? run_transactional(run) : run_outside_transaction(run);
+  if (!ran) {
+    const Error& cause = ran.error();
+    // A rollback must leave the schema exactly as it was; if it did not (or the step ran
+    // outside a transaction) the file backup is the way back.
+    bool rolled_back = step.transactional && !conn_->in_transaction();
+    if (rolled_back) {
+      auto after = schema_fingerprint(*conn_);
+      rolled_back = after && *after == *before;
+    }
+    if (!rolled_back) {
+      if (auto restored = restore_after_failure(backup->path, cause); !restored) {
+        return fail(Error(ErrorCode::data_loss,
+                          cause.message + "; then restoring the backup failed: " +
+                              restored.error().message)
+                        .with_step(step.label()));
+      }
+      (void)remove_journal(options_.db_path);
+      return fail(cause.with_prefix("restored from the file backup '" + backup->path + "'"));
+    }
+    (void)remove_journal(options_.db_path);
+    return fail(cause);
+  }
+
+  if (auto removed = remove_journal(options_.db_path); !removed) {
+    spdlog::warn("{}", removed.error().describe());
+  }
+  if (auto pruned = backup::prune_backups(options_.db_path, options_.keep_file_backups); !pruned) {
+    spdlog::warn("retention of file backups failed: {}", pruned.error().describe());
+  }
+  if (auto pruned = prune_backup_tables_in_transaction(*conn_, options_.keep_backup_table_versions);
+      !pruned) {
+    spdlog::warn("retention of backup tables failed: {}", pruned.error().describe());
+  }
+  StepOutcome outcome;
+  outcome.version = step.version;
+  outcome.name = step.name;
+  outcome.direction = direction;
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  outcome.backup_path = backup->path;
+  return outcome;
+}
+
+}  // namespace safemig::migrate

@@ -29,18 +29,19 @@ enum class RowPolicy {
 };
 
 struct MigrationStep {
-  int version = 0;                    // Strictly increasing, > 0.
-  std::string name;                   // Lower-case words joined by '_'.
+  int version = 0;                          // Strictly increasing, > 0.
+  std::string name;                         // Lower-case words joined by '_'; see create().
   std::vector<std::string> touched_tables;  // Tables backed up (backup tables) and row-checked.
   StepBody up;
-  std::optional<StepBody> down;       // Absent: the step cannot be downgraded.
-  bool transactional = true;          // false: runs outside a transaction; a failure is
-                                      // repaired from the file backup.
-  bool rebuilds_tables = false;       // Table rebuild: foreign_keys OFF around the transaction
-                                      // and foreign_key_check before commit.
+  std::optional<StepBody> down;  // Absent: the step cannot be downgraded.
+  bool transactional = true;     // false: runs outside a transaction; a failure is
+                                 // repaired from the file backup.
+  bool rebuilds_tables = false;  // Table rebuild: foreign_keys OFF around the transaction
+                                 // and foreign_key_check before commit.
   RowPolicy row_policy = RowPolicy::preserve;
-  std::vector<std::string> verify_sql;  // Queries that must each return a row whose first
-                                        // value is true (non-zero), as Sqitch's verify.
+  // Queries that must each return a row whose first value is true (non-zero), as Sqitch's
+  // verify.
+  std::vector<std::string> verify_sql;
   std::optional<schema::Schema> expected_schema;  // Whole schema after the step, if declared.
   // Text whose SHA-256 is the step's checksum. For SQL bodies, the default (empty) means the
   // SQL text of up, down and verify; C++ callables must set a description that changes
@@ -51,14 +52,20 @@ struct MigrationStep {
   std::string label() const;
   // SHA-256 (hex) of the step's definition.
   std::string checksum() const;
-  // The SQL of up/down for dry runs and checksums ("-- C++ step: <definition>" for callables).
+  // The SQL of up/down for checksums: the SQL text, or "-- C++ step" for a callable.
   static std::string body_text(const StepBody& body);
+  // The SQL of up/down for dry runs: the SQL text, or "-- C++ step: <definition>" for a
+  // callable.
+  std::string body_description(const StepBody& body) const;
 };
 
 // An ordered, validated list of steps: versions strictly increasing, names well formed.
 class MigrationSet {
  public:
-  // Validates and sorts `steps`. Errors: invalid_input naming the duplicate or bad step.
+  // Validates and sorts `steps`: versions > 0 and unique; names non-empty, at most 200
+  // characters of letters, digits, '_', '-' and '.'; SQL bodies non-empty; callables non-null;
+  // a step with a C++ callable must set `definition` (otherwise editing it would go unnoticed).
+  // Errors: invalid_input naming the duplicate or bad step.
   static Result<MigrationSet> create(std::vector<MigrationStep> steps, std::string source = "");
 
   const std::vector<MigrationStep>& steps() const { return steps_; }
@@ -66,8 +73,9 @@ class MigrationSet {
   int latest_version() const { return steps_.empty() ? 0 : steps_.back().version; }
   // Where the steps came from ("built-in application history", a directory path).
   const std::string& source() const { return source_; }
-  // Expected schema at `version` (the nearest declared expectation at or below it; the empty
-  // schema for version 0); nullopt when no step up to it declares one.
+  // Expected schema at `version`: the one declared by the step with exactly that version (a
+  // step without an expectation, or a version not in the set, gives nullopt; an earlier step's
+  // expectation does not describe a later version); the empty schema for version 0.
   std::optional<schema::Schema> expected_schema_at(int version) const;
 
  private:

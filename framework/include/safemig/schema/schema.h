@@ -45,9 +45,9 @@ struct ForeignKey {
 struct Table {
   std::string name;
   std::vector<Column> columns;
-  std::vector<Index> indexes;         // Explicit indexes (CREATE INDEX), not autoindexes.
+  std::vector<Index> indexes;  // Explicit indexes (CREATE INDEX), not autoindexes.
   std::vector<ForeignKey> foreign_keys;
-  std::vector<std::string> checks;    // CHECK expressions (table and column level), as SQL.
+  std::vector<std::string> checks;  // CHECK expressions (table and column level), as SQL.
   std::vector<std::vector<std::string>> unique_constraints;  // UNIQUE (a, b) and column UNIQUE.
   friend bool operator==(const Table&, const Table&) = default;
 
@@ -56,7 +56,7 @@ struct Table {
 };
 
 struct Schema {
-  std::map<std::string, Table> tables;        // Keyed by table name.
+  std::map<std::string, Table> tables;          // Keyed by table name.
   std::map<std::string, std::string> views;     // name -> normalised SQL.
   std::map<std::string, std::string> triggers;  // name -> normalised SQL.
   friend bool operator==(const Schema&, const Schema&) = default;

@@ -1,0 +1,39 @@
+// Reading a time range into a RollupAggregate (internal to dao): the whole hours and minutes of
+// the range from the rollup tables, the partial minutes at its edges from the raw table.
+//
+// Thread safety: uses the given connection from the calling thread only.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "rollup_aggregate.h"
+#include "safemig/db/connection.h"
+#include "safemig/error.h"
+
+namespace safemig::dao::internal {
+
+// A step that puts every instant of a range (all >= 0) into the bucket 0.
+inline constexpr std::int64_t kSingleBucket = std::numeric_limits<std::int64_t>::max();
+
+struct RangeRequest {
+  std::int64_t from_ms = 0;  // [from_ms, to_ms)
+  std::int64_t to_ms = 0;
+  const std::optional<std::string>* model = nullptr;  // Filter, when set and engaged.
+  // Rows are keyed by floor(t / step_ms) * step_ms; must be kSingleBucket or a whole number of
+  // minutes.
+  std::int64_t step_ms = kSingleBucket;
+  bool with_labels = true;
+};
+
+// Adds every request of the range to `out`. Errors: as the connection reports them.
+Result<void> read_range(db::Connection& connection, const RangeRequest& request,
+                        RollupAggregate& out);
+
+// Adds the raw rows of [from_ms, to_ms) to `out` (used for the edges, and by integrity checks).
+Result<void> read_raw(db::Connection& connection, const RangeRequest& request,
+                      RollupAggregate& out);
+
+}  // namespace safemig::dao::internal

@@ -1,0 +1,29 @@
+// Listing and retention of the file backups of one database.
+//
+// Backups are found by name in the database's directory (see file_backup.h for the naming).
+//
+// Thread safety: reentrant; prune_backups must not run concurrently with another writer of the
+// same database's backups (callers hold the single-writer lock).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "safemig/backup/backup_info.h"
+#include "safemig/error.h"
+
+namespace safemig::backup {
+
+// Returns the backups of `db_path`, newest first (by the time in the name, then by the "-<n>"
+// collision suffix). sha256 is filled from the sidecar when one is readable, else "".
+// On failure: not_found (the directory does not exist), io.
+Result<std::vector<BackupInfo>> list_backups(const std::string& db_path);
+
+// Keeps the newest `keep` backups of `db_path` (every label counts, before_restore included)
+// and removes the older ones with their sidecars, then fsyncs the directory.
+// REQUIRES: keep >= 1, else invalid_input.
+// Returns the removed backup paths (oldest last). On failure: io, with the backups removed so far
+// gone and the rest untouched.
+Result<std::vector<std::string>> prune_backups(const std::string& db_path, int keep);
+
+}  // namespace safemig::backup

@@ -1,0 +1,51 @@
+// The history table `_safemig_history`: one row per applied (up) or undone (down) step.
+//
+// The table is an append-only log. A version is applied when its latest row is 'up'; the
+// current version is the highest applied one (0 when nothing is). The table is created inside
+// the first step's transaction, so a failed first step leaves no trace.
+//
+// Thread safety: functions use the given connection only.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "safemig/db/connection.h"
+#include "safemig/error.h"
+
+namespace safemig::migrate {
+
+enum class Direction { up, down };
+std::string_view to_string(Direction d);
+
+struct HistoryEntry {
+  std::int64_t id = 0;
+  int version = 0;
+  std::string name;
+  std::string checksum;
+  Direction direction = Direction::up;
+  std::string applied_at;  // ISO-8601 UTC, e.g. 2026-11-22T07:33:14.123Z
+  std::int64_t duration_ms = 0;
+  std::string backup_path;
+};
+
+inline constexpr std::string_view kHistoryTable = "_safemig_history";
+
+// Creates the history table if it does not exist (call inside the step's transaction).
+Result<void> ensure_history_table(db::Connection& conn);
+// All rows, oldest first; empty when the table does not exist.
+Result<std::vector<HistoryEntry>> read_history(db::Connection& conn);
+// Appends a row; returns its id.
+Result<std::int64_t> append_history(db::Connection& conn, const HistoryEntry& entry);
+// The applied versions (latest row 'up'), ascending, with their 'up' entries.
+std::vector<HistoryEntry> applied_entries(const std::vector<HistoryEntry>& history);
+// The highest applied version, 0 when none.
+int current_version(const std::vector<HistoryEntry>& history);
+Result<int> read_current_version(db::Connection& conn);
+
+// Now, as ISO-8601 UTC with milliseconds.
+std::string utc_timestamp_now();
+
+}  // namespace safemig::migrate

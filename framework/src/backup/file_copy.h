@@ -1,0 +1,50 @@
+// Streaming copies that hash as they go: a plain copy with copy_file_range (the kernel copies,
+// reflinking where the file system can, while the bytes are read once for SHA-256), gzip
+// compression, and gzip decompression.
+//
+// Each reads `src_fd` from its current offset to end of file and writes `dst_fd` at its current
+// offset. None fsyncs: the caller does, once.
+//
+// Thread safety: reentrant; the descriptors belong to the caller.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "safemig/backup/backup_info.h"
+#include "safemig/error.h"
+
+namespace safemig::backup::internal {
+
+struct FileRef {
+  int fd;
+  const std::string& path;  // For messages.
+};
+
+struct CopyResult {
+  std::string sha256;           // Hash of the bytes named in each function's contract.
+  std::uint64_t bytes_in = 0;   // Bytes read from the source.
+  std::uint64_t bytes_out = 0;  // Bytes written to the destination.
+};
+
+// Plain copy; sha256 is the hash of the source bytes (equal to the destination's).
+// Progress: bytes copied of the source's size.
+Result<CopyResult> copy_and_hash(FileRef src, FileRef dst, const Progress& progress);
+
+// gzip-compresses the source into the destination; sha256 is the hash of the compressed output
+// (what is stored, what `sha256sum` sees). Progress: source bytes consumed of its size.
+Result<CopyResult> gzip_and_hash(FileRef src, FileRef dst, const Progress& progress);
+
+struct GunzipResult {
+  CopyResult copy;  // sha256 is the hash of the whole compressed input.
+  // Set when the input is not a valid gzip stream; the input is still hashed to its end so a
+  // caller can report a checksum mismatch first.
+  std::optional<Error> stream_error;
+};
+
+// Decompresses a gzip stream (one or more members) from the source into the destination.
+// Errors are read/write failures; damage to the stream is reported in stream_error.
+Result<GunzipResult> gunzip_and_hash(FileRef src, FileRef dst, const Progress& progress);
+
+}  // namespace safemig::backup::internal

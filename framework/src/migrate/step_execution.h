@@ -1,0 +1,41 @@
+// The body of the safe run of one step once its file backup and journal exist: backup tables,
+// the step itself, validation and the history row, inside one transaction (or, for a
+// non-transactional step, around it). Internal to the SafeMigrationManager.
+//
+// Thread safety: uses the connection of the run only.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "safemig/db/connection.h"
+#include "safemig/migrate/history.h"
+#include "safemig/migrate/safe_migration_manager.h"
+#include "safemig/migrate/step.h"
+
+namespace safemig::migrate {
+
+struct StepRun {
+  db::Connection& conn;
+  const MigrationSet& set;
+  const MigrationStep& step;
+  Direction direction;
+  int from_version;
+  int to_version;
+  std::string backup_path;
+  // Called as each stage begins; its error fails the stage (fault injection, already
+  // prefixed with the stage).
+  std::function<Result<void>(Stage)> enter;
+};
+
+// Runs the step inside BEGIN IMMEDIATE. On failure the transaction is rolled back and the
+// error names the stage; the caller checks that the rollback restored the previous schema.
+Result<void> run_transactional(const StepRun& run);
+// Runs a step that cannot run in a transaction. On failure the caller restores the file
+// backup: what the step did is not undone here.
+Result<void> run_outside_transaction(const StepRun& run);
+
+// Drops backup tables of all but the newest `keep_versions` versions, atomically.
+Result<void> prune_backup_tables_in_transaction(db::Connection& conn, int keep_versions);
+
+}  // namespace safemig::migrate

@@ -1,0 +1,40 @@
+// SqlTokenizer: splits SQL text into tokens for normalisation and for reading CREATE
+// statements (CHECKs, index terms). Private to the schema library.
+//
+// It knows SQLite's lexical rules: string literals ('it''s'), blob literals (X'00'), quoted
+// identifiers ("a""b", [a], `a`), numbers, parameters, operators, and comments (-- and /* */,
+// which are dropped). It never fails: unterminated literals or comments run to the end.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace safemig::schema::detail {
+
+enum class TokenKind { word, quoted_identifier, string, blob, number, parameter, punctuation };
+
+struct Token {
+  TokenKind kind;
+  std::string_view text;  // The token as written, including quotes.
+  std::size_t begin;      // Offset of the first character in the source.
+  std::size_t end;        // Offset one past the last character.
+};
+
+// Tokens of `sql` in order, without whitespace and comments. Views point into `sql`.
+std::vector<Token> tokenize_sql(std::string_view sql);
+
+// True when `token` is the unquoted word `upper_word` (compared case-insensitively).
+bool is_word(const Token& token, std::string_view upper_word);
+
+// The content of a quoted identifier with its quoting removed ("a""b" -> a"b).
+std::string unquote_identifier(std::string_view quoted);
+
+// Index of the ")" matching the "(" at `open` in `tokens`, or nullopt when unbalanced.
+std::optional<std::size_t> matching_paren(const std::vector<Token>& tokens, std::size_t open);
+
+}  // namespace safemig::schema::detail

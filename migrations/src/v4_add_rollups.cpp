@@ -1,0 +1,66 @@
+// v4 add_rollups: per-minute and per-hour rollups (counts, sums, latency histograms) and label
+// counts per model and streaming flag, backfilled from existing rows, so range metrics cost
+// O(minutes + hours) instead of O(rows). The writer DAO keeps them current.
+//
+// Thread safety: pure functions returning values.
+#include <string_view>
+
+#include "safemig/dao/rollup_layout.h"
+#include "steps.h"
+#include "v4_rollup_sql.h"
+
+namespace safemig::app::internal {
+namespace {
+
+void values_table(schema::TableBuilder& t, std::string_view key) {
+  t.column(std::string(key), "INTEGER").not_null().primary_key(1);
+  t.column("model", "TEXT").not_null().primary_key(2);
+  t.column("is_streaming", "INTEGER").not_null().primary_key(3);
+  for (const std::string& c : dao::rollup_value_columns()) {
+    t.column(c, "INTEGER").not_null().default_value("0");
+  }
+}
+
+void label_table(schema::TableBuilder& t, std::string_view key) {
+  t.column(std::string(key), "INTEGER").not_null().primary_key(1);
+  t.column("model", "TEXT").not_null().primary_key(2);
+  t.column("is_streaming", "INTEGER").not_null().primary_key(3);
+  t.column("label", "TEXT").not_null().primary_key(4);
+  t.column("value", "TEXT").not_null().primary_key(5);
+  t.column("requests", "INTEGER").not_null().default_value("0");
+}
+
+}  // namespace
+
+schema::Schema schema_v4() {
+  return schema::SchemaBuilder(schema_v3())
+      .table(std::string(dao::kMinuteRollupTable),
+             [](schema::TableBuilder& t) { values_table(t, dao::kMinuteKey); })
+      .table(std::string(dao::kHourRollupTable),
+             [](schema::TableBuilder& t) { values_table(t, dao::kHourKey); })
+      .table(std::string(dao::kMinuteLabelTable),
+             [](schema::TableBuilder& t) { label_table(t, dao::kMinuteKey); })
+      .table(std::string(dao::kHourLabelTable),
+             [](schema::TableBuilder& t) { label_table(t, dao::kHourKey); })
+      .build();
+}
+
+migrate::MigrationStep step_v4() {
+  migrate::MigrationStep step;
+  step.version = 4;
+  step.name = "add_rollups";
+  step.touched_tables = {kRequestsTable};
+  step.up = rollups_up_sql();
+  step.down = rollups_down_sql();
+  step.row_policy = migrate::RowPolicy::preserve;
+  const std::string raw = "(SELECT count(*) FROM completion_requests)";
+  step.verify_sql = {
+      "SELECT (SELECT coalesce(sum(requests), 0) FROM " + std::string(dao::kMinuteRollupTable) +
+          ") = " + raw,
+      "SELECT (SELECT coalesce(sum(requests), 0) FROM " + std::string(dao::kHourRollupTable) +
+          ") = " + raw};
+  step.expected_schema = schema_v4();
+  return step;
+}
+
+}  // namespace safemig::app::internal

@@ -1,0 +1,120 @@
+// Tests of list_backups and prune_backups.
+#include "safemig/backup/retention.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "safemig/backup/file_backup.h"
+#include "support/matchers.h"
+#include "support/temp_dir.h"
+#include "test_databases.h"
+
+namespace safemig::backup {
+namespace {
+
+using ::safemig::testing::ErrorIs;
+using ::safemig::testing::IsOk;
+using ::safemig::testing::TempDir;
+using ::safemig::testing::write_file;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace testing;  // safemig::backup::testing helpers.
+using namespace std::chrono_literals;
+
+class RetentionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn_ = open_writer(db_);
+    ASSERT_NE(conn_, nullptr);
+    add_items(*conn_, 20);
+  }
+
+  // Backs up with the name's time `offset` after a fixed instant and version = offset.
+  BackupInfo backup_at(int offset) {
+    BackupOptions options;
+    options.from_version = offset;
+    options.created_at = base_ + std::chrono::seconds(offset);
+    auto info = create_file_backup(*conn_, options);
+    EXPECT_THAT(info, IsOk());
+    return info ? *info : BackupInfo{};
+  }
+
+  TempDir dir_;
+  std::string db_ = dir_.file("t.db");
+  std::unique_ptr<db::Connection> conn_;
+  std::chrono::system_clock::time_point base_ =
+      std::chrono::sys_days(std::chrono::year{2024} / 1 / 2) + 3h;
+};
+
+std::vector<int> versions_of(const std::vector<BackupInfo>& backups) {
+  std::vector<int> out;
+  for (const auto& b : backups) out.push_back(b.version);
+  return out;
+}
+
+TEST_F(RetentionTest, ListsNewestFirstWithSizesAndHashes) {
+  for (int offset : {3, 1, 5}) backup_at(offset);
+  auto listed = list_backups(db_);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(versions_of(*listed), ElementsAre(5, 3, 1));
+  for (const auto& b : *listed) {
+    EXPECT_EQ(b.size_bytes, size_of(b.path));
+    EXPECT_EQ(b.sha256.size(), 64u);
+    EXPECT_FALSE(b.gzip);
+  }
+  EXPECT_EQ((*listed)[0].created_at, base_ + 5s);
+}
+
+TEST_F(RetentionTest, PruneKeepsExactlyTheNewestN) {
+  std::vector<BackupInfo> made;
+  for (int offset : {3, 1, 5, 0, 4, 2}) made.push_back(backup_at(offset));
+  auto removed = prune_backups(db_, 2);
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_EQ(removed->size(), 4u);
+  auto listed = list_backups(db_);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(versions_of(*listed), ElementsAre(5, 4));
+  for (const auto& b : made) {
+    bool kept = b.version >= 4;
+    EXPECT_EQ(exists(b.path), kept) << b.path;
+    EXPECT_EQ(exists(b.path + ".sha256"), kept) << b.path;
+  }
+  // Pruning again removes nothing.
+  EXPECT_THAT(prune_backups(db_, 2), IsOk());
+  EXPECT_TRUE(prune_backups(db_, 2)->empty());
+}
+
+TEST_F(RetentionTest, KeepBelowOneIsInvalidInput) {
+  backup_at(1);
+  EXPECT_THAT(prune_backups(db_, 0),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("--keep must be at least 1")));
+  EXPECT_EQ(list_backups(db_)->size(), 1u);
+}
+
+TEST_F(RetentionTest, IgnoresFilesThatAreNotThisDatabasesBackups) {
+  backup_at(1);
+  write_file(dir_.file("other.db.backup-20240102-030000-v1"), "x");
+  write_file(dir_.file("t.db.backup-20240102-030009-v1.partial"), "x");
+  write_file(dir_.file("t.db.backup-20240102-030009-v1-x.y"), "x");
+  write_file(dir_.file("t.db.failed-20240102-030000"), "x");
+  write_file(dir_.file("t.db.writer.lock"), "x");
+  auto listed = list_backups(db_);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(versions_of(*listed), ElementsAre(1));
+  EXPECT_THAT(prune_backups(db_, 1), IsOk());
+  EXPECT_TRUE(exists(dir_.file("other.db.backup-20240102-030000-v1")));
+}
+
+TEST_F(RetentionTest, DirectoryUnderARegularFileIsIo) {
+  write_file(dir_.file("plain"), "x");
+  EXPECT_THAT(list_backups(dir_.file("plain/t.db")),
+              ErrorIs(ErrorCode::io, HasSubstr("Not a directory")));
+}
+
+TEST_F(RetentionTest, MissingDirectoryIsNotFound) {
+  EXPECT_THAT(list_backups(dir_.file("nowhere/t.db")),
+              ErrorIs(ErrorCode::not_found, HasSubstr("No such file or directory")));
+}
+
+}  // namespace
+}  // namespace safemig::backup

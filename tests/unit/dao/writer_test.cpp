@@ -1,0 +1,149 @@
+// Tests of CompletionRequestsWriter: round trips, NULLs, atomic batches, refusals.
+#include "safemig/dao/completion_requests_writer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "dao_test_db.h"
+#include "safemig/dao/completion_requests_reader.h"
+#include "safemig/db/sqlite_connection.h"
+#include "support/matchers.h"
+#include "support/temp_dir.h"
+
+namespace safemig::dao {
+namespace {
+
+using ::safemig::testing::ErrorIs;
+using ::safemig::testing::IsOk;
+using ::safemig::testing::IsOkAndHolds;
+using ::testing::HasSubstr;
+
+constexpr std::int64_t kT0 = 1795332600000;
+
+db::SqliteOptions read_only_options() {
+  db::SqliteOptions options;
+  options.read_only = true;
+  return options;
+}
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    connection_ = testing::open_migrated(dir_.file("metrics.db"));
+    ASSERT_NE(connection_, nullptr);
+  }
+
+  std::vector<CompletionRequest> read_all() {
+    CompletionRequestsReader reader(*connection_);
+    ListQuery q{TimeRange{from_epoch_ms(0), from_epoch_ms(kT0 * 2)}, std::nullopt, 1000,
+                std::nullopt, ListOrder::oldest_first};
+    auto page = reader.list(q);
+    EXPECT_THAT(page, IsOk());
+    return page ? page->records : std::vector<CompletionRequest>{};
+  }
+
+  std::int64_t count(const std::string& sql) {
+    auto n = connection_->query_int(sql);
+    EXPECT_THAT(n, IsOk());
+    return n.value_or(-1);
+  }
+
+  safemig::testing::TempDir dir_;
+  std::unique_ptr<db::Connection> connection_;
+};
+
+TEST_F(WriterTest, RoundTripsEveryField) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  CompletionRequest r = testing::full_record(1, from_epoch_ms(kT0 + 17));
+  r.success = false;
+  r.error_type = "rate_limit";
+  r.error_message = "slow down";
+  auto id = writer->insert(r);
+  ASSERT_THAT(id, IsOk());
+  r.id = *id;
+  const auto rows = read_all();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], r);
+}
+
+TEST_F(WriterTest, RoundTripsNulls) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  CompletionRequest r;
+  r.timestamp = from_epoch_ms(kT0);
+  r.request_id = "minimal";
+  r.model = "unknown";
+  auto id = writer->insert(r);
+  ASSERT_THAT(id, IsOk());
+  r.id = *id;
+  const auto rows = read_all();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0], r);
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests WHERE status_code IS NULL AND "
+                  "origin IS NULL AND upstream IS NULL AND temperature IS NULL AND "
+                  "tokens_per_second IS NULL AND time_to_first_token_ms IS NULL"),
+            1);
+}
+
+TEST_F(WriterTest, BatchWritesRowsAndRollupsInOneGo) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  const auto records = testing::sample_records(500, from_epoch_ms(kT0), 3 * 3600000, 1);
+  ASSERT_THAT(writer->insert_batch(records), IsOk());
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 500);
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_minute"), 500);
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_hour"), 500);
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_label_rollups_minute "
+                  "WHERE label = 'error_type'"),
+            count("SELECT count(*) FROM completion_requests WHERE error_type IS NOT NULL"));
+  ASSERT_THAT(writer->insert_batch(testing::sample_records(100, from_epoch_ms(kT0), 60000, 2)),
+              IsOk());
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_hour"), 600);
+}
+
+TEST_F(WriterTest, FailedBatchWritesNothing) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  auto records = testing::sample_records(10, from_epoch_ms(kT0), 60000, 3);
+  records[7].request_id = records[2].request_id;
+  EXPECT_THAT(writer->insert_batch(records), ErrorIs(ErrorCode::constraint, HasSubstr("")));
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
+  EXPECT_FALSE(connection_->in_transaction());
+}
+
+TEST_F(WriterTest, RejectsRecordsTheSchemaWouldRefuse) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  CompletionRequest r = testing::full_record(1, from_epoch_ms(kT0));
+  r.prompt_tokens = -1;
+  EXPECT_THAT(writer->insert(r), ErrorIs(ErrorCode::invalid_input, HasSubstr("prompt_tokens")));
+  r = testing::full_record(2, from_epoch_ms(kT0));
+  r.request_id.clear();
+  EXPECT_THAT(writer->insert(r), ErrorIs(ErrorCode::invalid_input, HasSubstr("request_id")));
+  r = testing::full_record(3, from_epoch_ms(kT0));
+  r.model.clear();
+  EXPECT_THAT(writer->insert(r), ErrorIs(ErrorCode::invalid_input, HasSubstr("model")));
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
+}
+
+TEST_F(WriterTest, JoinsTheCallersTransaction) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_THAT(connection_->begin(db::TransactionMode::immediate), IsOk());
+  EXPECT_THAT(writer->insert(testing::full_record(1, from_epoch_ms(kT0))), IsOk());
+  ASSERT_THAT(connection_->rollback(), IsOk());
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
+}
+
+TEST_F(WriterTest, RefusesAReadOnlyConnection) {
+  auto read_only = db::open_sqlite(dir_.file("metrics.db"), read_only_options());
+  ASSERT_THAT(read_only, IsOk());
+  EXPECT_THAT(CompletionRequestsWriter::create(**read_only),
+              ErrorIs(ErrorCode::read_only, HasSubstr("read-only")));
+}
+
+}  // namespace
+}  // namespace safemig::dao

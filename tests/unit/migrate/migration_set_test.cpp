@@ -1,0 +1,146 @@
+// Tests of MigrationSet: validation, ordering, lookup, expected schemas.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "safemig/migrate/step.h"
+#include "support/matchers.h"
+
+namespace safemig::migrate {
+namespace {
+
+using ::safemig::testing::ErrorIs;
+using ::safemig::testing::IsOk;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+MigrationStep step(int version, std::string name, std::string up = "SELECT 1;") {
+  MigrationStep s;
+  s.version = version;
+  s.name = std::move(name);
+  s.up = std::move(up);
+  return s;
+}
+
+schema::Schema schema_with_table(const std::string& table) {
+  return schema::SchemaBuilder()
+      .table(table, [](schema::TableBuilder& t) { t.column("id", "INTEGER").primary_key(); })
+      .build();
+}
+
+TEST(MigrationSetTest, SortsStepsByVersion) {
+  auto set = MigrationSet::create({step(3, "c"), step(1, "a"), step(2, "b")}, "dir");
+  ASSERT_THAT(set, IsOk());
+  ASSERT_EQ(set->steps().size(), 3u);
+  EXPECT_EQ(set->steps()[0].name, "a");
+  EXPECT_EQ(set->steps()[1].name, "b");
+  EXPECT_EQ(set->steps()[2].name, "c");
+  EXPECT_EQ(set->latest_version(), 3);
+  EXPECT_EQ(set->source(), "dir");
+}
+
+TEST(MigrationSetTest, EmptySetIsAtVersionZero) {
+  auto set = MigrationSet::create({});
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->latest_version(), 0);
+  EXPECT_EQ(set->find(1), nullptr);
+}
+
+TEST(MigrationSetTest, AcceptsGapsInVersions) {
+  auto set = MigrationSet::create({step(1, "a"), step(10, "b")});
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->latest_version(), 10);
+}
+
+TEST(MigrationSetTest, RejectsDuplicateVersionNamingBoth) {
+  EXPECT_THAT(
+      MigrationSet::create({step(2, "first"), step(1, "a"), step(2, "second")}),
+      ErrorIs(ErrorCode::invalid_input,
+              AllOf(HasSubstr("V2 'first'"), HasSubstr("V2 'second'"), HasSubstr("same version"))));
+}
+
+TEST(MigrationSetTest, RejectsNonPositiveVersion) {
+  EXPECT_THAT(MigrationSet::create({step(0, "zero")}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("versions start at 1")));
+  EXPECT_THAT(MigrationSet::create({step(-4, "negative")}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("V-4 'negative'")));
+}
+
+TEST(MigrationSetTest, RejectsEmptyName) {
+  EXPECT_THAT(MigrationSet::create({step(1, "")}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("empty name")));
+}
+
+TEST(MigrationSetTest, RejectsMalformedName) {
+  EXPECT_THAT(MigrationSet::create({step(1, "has space")}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("malformed name")));
+  EXPECT_THAT(MigrationSet::create({step(1, "a/b")}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("malformed name")));
+  EXPECT_THAT(MigrationSet::create({step(1, std::string(201, 'a'))}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("at most 200")));
+}
+
+TEST(MigrationSetTest, AcceptsFlywayStyleNames) {
+  EXPECT_THAT(MigrationSet::create({step(1, "Create-Users.v2_x")}), IsOk());
+}
+
+TEST(MigrationSetTest, RejectsEmptySqlBodies) {
+  EXPECT_THAT(MigrationSet::create({step(1, "a", " \n ")}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("empty up script")));
+  MigrationStep with_down = step(1, "a");
+  with_down.down = std::string("");
+  EXPECT_THAT(MigrationSet::create({with_down}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("empty down script")));
+}
+
+TEST(MigrationSetTest, RejectsEmptyVerifyQuery) {
+  MigrationStep s = step(1, "a");
+  s.verify_sql = {"  "};
+  EXPECT_THAT(MigrationSet::create({s}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("empty verify query")));
+}
+
+TEST(MigrationSetTest, RejectsNullCallable) {
+  MigrationStep s = step(1, "a");
+  s.up = StepCallable();
+  s.definition = "x";
+  EXPECT_THAT(MigrationSet::create({s}),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("empty up callable")));
+}
+
+TEST(MigrationSetTest, RejectsCallableWithoutDefinition) {
+  MigrationStep s = step(1, "a");
+  s.up = StepCallable([](db::Connection&) -> Result<void> { return {}; });
+  EXPECT_THAT(
+      MigrationSet::create({s}),
+      ErrorIs(ErrorCode::invalid_input, AllOf(HasSubstr("V1 'a'"), HasSubstr("no definition"))));
+  s.definition = "does nothing";
+  EXPECT_THAT(MigrationSet::create({s}), IsOk());
+}
+
+TEST(MigrationSetTest, FindReturnsTheStepOrNull) {
+  auto set = MigrationSet::create({step(1, "a"), step(5, "e")});
+  ASSERT_THAT(set, IsOk());
+  ASSERT_NE(set->find(5), nullptr);
+  EXPECT_EQ(set->find(5)->name, "e");
+  EXPECT_EQ(set->find(0), nullptr);
+  EXPECT_EQ(set->find(3), nullptr);
+  EXPECT_EQ(set->find(6), nullptr);
+}
+
+TEST(MigrationSetTest, ExpectedSchemaIsTheOneDeclaredAtExactlyThatVersion) {
+  MigrationStep first = step(1, "a");
+  first.expected_schema = schema_with_table("t");
+  MigrationStep second = step(2, "b");
+  MigrationStep third = step(3, "c");
+  third.expected_schema = schema_with_table("u");
+  auto set = MigrationSet::create({first, second, third});
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->expected_schema_at(0), schema::Schema{});
+  EXPECT_EQ(set->expected_schema_at(1), schema_with_table("t"));
+  EXPECT_EQ(set->expected_schema_at(2), std::nullopt);
+  EXPECT_EQ(set->expected_schema_at(3), schema_with_table("u"));
+  EXPECT_EQ(set->expected_schema_at(4), std::nullopt);
+}
+
+}  // namespace
+}  // namespace safemig::migrate
