@@ -62,7 +62,8 @@ Result<void> CompletionRequestsWriter::write_all(std::span<const CompletionReque
     SAFEMIG_TRY_VOID(write_rows(records));
     return savepoint.release();
   }
-  SAFEMIG_TRY(auto transaction, db::Transaction::begin(*connection_, db::TransactionMode::immediate));
+  SAFEMIG_TRY(auto transaction,
+              db::Transaction::begin(*connection_, db::TransactionMode::immediate));
   SAFEMIG_TRY_VOID(write_rows(records));
   return transaction.commit();
 }
@@ -84,8 +85,7 @@ Result<void> CompletionRequestsWriter::write_rows(std::span<const CompletionRequ
   }
   SAFEMIG_TRY_VOID(internal::upsert_rollups(*connection_, internal::RollupTable::minute, minutes,
                                             upsert_params_));
-  return internal::upsert_rollups(*connection_, internal::RollupTable::hour, hours,
-                                  upsert_params_);
+  return internal::upsert_rollups(*connection_, internal::RollupTable::hour, hours, upsert_params_);
 }
 
 }  // namespace safemig::dao

@@ -16,14 +16,13 @@ namespace {
 constexpr std::int64_t kSampledMinutes = 32;
 
 constexpr std::string_view kNonNegativeColumns[] = {
-    "timestamp_ms",          "response_time_ms",       "max_tokens",
-    "message_count",         "prompt_tokens",          "completion_tokens",
-    "total_tokens",          "time_to_first_token_ms", "time_to_last_token_ms",
-    "tokens_per_second"};
+    "timestamp_ms",          "response_time_ms",  "max_tokens",   "message_count",
+    "prompt_tokens",         "completion_tokens", "total_tokens", "time_to_first_token_ms",
+    "time_to_last_token_ms", "tokens_per_second"};
 
 Result<std::set<std::string>> columns_of(db::Connection& c, std::string_view table) {
-  SAFEMIG_TRY(const auto rows, c.query("SELECT name FROM pragma_table_info(?)",
-                                       {db::Value(std::string(table))}));
+  SAFEMIG_TRY(const auto rows,
+              c.query("SELECT name FROM pragma_table_info(?)", {db::Value(std::string(table))}));
   std::set<std::string> names;
   for (const db::Row& row : rows) names.insert(row.text(0));
   return names;
@@ -34,12 +33,14 @@ Result<void> check_negative(db::Connection& c, const std::set<std::string>& colu
   for (const std::string_view column : kNonNegativeColumns) {
     if (!columns.contains(std::string(column))) continue;
     const std::string name(column);
-    SAFEMIG_TRY(const db::Row row,
-                c.query_one("SELECT count(*), min(id) FROM completion_requests WHERE " + name +
-                            " < 0"));
+    SAFEMIG_TRY(
+        const db::Row row,
+        c.query_one("SELECT count(*), min(id) FROM completion_requests WHERE " + name + " < 0"));
     if (row.int64(0) > 0) {
-      findings.push_back(std::to_string(row.int64(0)) + " row(s) of completion_requests have a "
-                         "negative " + name + " (first id " + std::to_string(row.int64(1)) + ")");
+      findings.push_back(std::to_string(row.int64(0)) +
+                         " row(s) of completion_requests have a "
+                         "negative " +
+                         name + " (first id " + std::to_string(row.int64(1)) + ")");
     }
   }
   return {};
@@ -54,7 +55,8 @@ Result<void> check_total_tokens(db::Connection& c, std::vector<std::string>& fin
   if (row.int64(0) > 0) {
     findings.push_back(std::to_string(row.int64(0)) +
                        " row(s) of completion_requests have total_tokens != prompt_tokens + "
-                       "completion_tokens (first id " + std::to_string(row.int64(1)) + ")");
+                       "completion_tokens (first id " +
+                       std::to_string(row.int64(1)) + ")");
   }
   return {};
 }
@@ -66,18 +68,14 @@ Result<bool> has_table(db::Connection& c, std::string_view table) {
   return n > 0;
 }
 
-std::string minute_text(std::int64_t minute_ms) {
-  return format_time(from_epoch_ms(minute_ms));
-}
+std::string minute_text(std::int64_t minute_ms) { return format_time(from_epoch_ms(minute_ms)); }
 
 Result<void> check_rollups(db::Connection& c, std::vector<std::string>& findings) {
   SAFEMIG_TRY(const std::int64_t raw, c.query_int("SELECT count(*) FROM completion_requests"));
-  SAFEMIG_TRY(const std::int64_t minute_sum,
-              c.query_int("SELECT coalesce(sum(requests), 0) FROM " +
-                          std::string(kMinuteRollupTable)));
-  SAFEMIG_TRY(const std::int64_t hour_sum,
-              c.query_int("SELECT coalesce(sum(requests), 0) FROM " +
-                          std::string(kHourRollupTable)));
+  SAFEMIG_TRY(const std::int64_t minute_sum, c.query_int("SELECT coalesce(sum(requests), 0) FROM " +
+                                                         std::string(kMinuteRollupTable)));
+  SAFEMIG_TRY(const std::int64_t hour_sum, c.query_int("SELECT coalesce(sum(requests), 0) FROM " +
+                                                       std::string(kHourRollupTable)));
   if (minute_sum != raw) {
     findings.push_back("per-minute rollups count " + std::to_string(minute_sum) +
                        " requests but completion_requests holds " + std::to_string(raw));
@@ -89,7 +87,7 @@ Result<void> check_rollups(db::Connection& c, std::vector<std::string>& findings
   SAFEMIG_TRY(const auto minutes,
               c.query("SELECT minute_ms FROM (SELECT DISTINCT timestamp_ms / 60000 * 60000 AS "
                       "minute_ms FROM completion_requests UNION SELECT minute_ms FROM " +
-                      std::string(kMinuteRollupTable) + ") ORDER BY minute_ms DESC LIMIT ?",
+                          std::string(kMinuteRollupTable) + ") ORDER BY minute_ms DESC LIMIT ?",
                       {db::Value(kSampledMinutes)}));
   for (const db::Row& row : minutes) {
     const std::int64_t minute = row.int64(0);

@@ -10,10 +10,9 @@
 namespace safemig::dao {
 
 std::size_t latency_bucket_index(double ms) {
-  const auto* it = std::lower_bound(kLatencyBucketBoundsMs.begin(), kLatencyBucketBoundsMs.end(),
-                                    ms, [](std::int64_t bound, double v) {
-                                      return static_cast<double>(bound) < v;
-                                    });
+  const auto* it =
+      std::lower_bound(kLatencyBucketBoundsMs.begin(), kLatencyBucketBoundsMs.end(), ms,
+                       [](std::int64_t bound, double v) { return static_cast<double>(bound) < v; });
   return static_cast<std::size_t>(it - kLatencyBucketBoundsMs.begin());
 }
 

@@ -36,8 +36,8 @@ UsageTotals totals_from(const RollupValues& values) {
   t.prompt_tokens = values[kPromptTokens];
   t.completion_tokens = values[kCompletionTokens];
   t.total_tokens = values[kTotalTokens];
-  t.response_time = summary_from(values, kResponseTimeSumMs, values[kRequests],
-                                 kResponseTimeBucket0);
+  t.response_time =
+      summary_from(values, kResponseTimeSumMs, values[kRequests], kResponseTimeBucket0);
   t.time_to_first_token = summary_from(values, kTtftSumMs, values[kTtftCount], kTtftBucket0);
   t.time_to_last_token = summary_from(values, kTtltSumMs, values[kTtltCount], kTtltBucket0);
   return t;

@@ -19,7 +19,8 @@ std::string list_sql(const ListQuery& q, bool has_cursor) {
   std::string sql = "SELECT " + std::string(internal::kRecordColumns) +
                     " FROM completion_requests WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2";
   if (q.model) sql += " AND model = ?6";
-  if (has_cursor) sql += newest ? " AND (timestamp_ms, id) < (?4, ?5)" : " AND (timestamp_ms, id) > (?4, ?5)";
+  if (has_cursor)
+    sql += newest ? " AND (timestamp_ms, id) < (?4, ?5)" : " AND (timestamp_ms, id) > (?4, ?5)";
   sql += newest ? " ORDER BY timestamp_ms DESC, id DESC" : " ORDER BY timestamp_ms, id";
   return sql + " LIMIT ?3";
 }
@@ -29,8 +30,7 @@ std::string list_sql(const ListQuery& q, bool has_cursor) {
 Result<ListPage> CompletionRequestsReader::list(const ListQuery& query) const {
   if (query.limit < 1 || query.limit > kMaxListLimit) {
     return fail(ErrorCode::invalid_input, "invalid limit " + std::to_string(query.limit) +
-                                              ": expected 1 to " +
-                                              std::to_string(kMaxListLimit));
+                                              ": expected 1 to " + std::to_string(kMaxListLimit));
   }
   std::optional<internal::CursorPosition> cursor;
   if (query.cursor) {
@@ -49,11 +49,13 @@ Result<ListPage> CompletionRequestsReader::list(const ListQuery& query) const {
   if (!query.model && !cursor) params.resize(3);
 
   SAFEMIG_TRY(auto snapshot, internal::ReadSnapshot::begin(*connection_));
-  SAFEMIG_TRY(const auto rows, connection_->query_params(list_sql(query, cursor.has_value()), params));
+  SAFEMIG_TRY(const auto rows,
+              connection_->query_params(list_sql(query, cursor.has_value()), params));
   SAFEMIG_TRY_VOID(snapshot.finish());
 
   ListPage page;
-  const std::size_t take = std::min<std::size_t>(rows.size(), static_cast<std::size_t>(query.limit));
+  const std::size_t take =
+      std::min<std::size_t>(rows.size(), static_cast<std::size_t>(query.limit));
   page.records.reserve(take);
   for (std::size_t i = 0; i < take; ++i) page.records.push_back(internal::record_from_row(rows[i]));
   if (rows.size() > take) {

@@ -44,8 +44,8 @@ Metrics assemble(const internal::RollupAggregate& aggregate) {
     if (key.label == kLabelErrorType) m.error_types[key.value] += requests;
   }
   for (const auto& [key, requests] : labels) {
-    m.labels.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key),
-                        requests});
+    m.labels.push_back(
+        {std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), requests});
   }
   return m;
 }

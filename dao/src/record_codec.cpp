@@ -30,9 +30,8 @@ void set(db::Value& slot, const std::optional<T>& v) {
 
 Result<void> non_negative(const char* field, const std::optional<std::int64_t>& v) {
   if (v && *v < 0) {
-    return fail(ErrorCode::invalid_input,
-                std::string("completion request ") + field + " must not be negative, got " +
-                    std::to_string(*v));
+    return fail(ErrorCode::invalid_input, std::string("completion request ") + field +
+                                              " must not be negative, got " + std::to_string(*v));
   }
   return {};
 }

@@ -37,16 +37,17 @@ void RollupAggregate::add(const RollupRequest& request) {
   }
 }
 
-void RollupAggregate::add_values(std::int64_t bucket_ms, std::string_view model,
-                                 bool is_streaming, const RollupValues& values) {
+void RollupAggregate::add_values(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
+                                 const RollupValues& values) {
   dao::add_values(slot(bucket_ms, model, is_streaming), values);
 }
 
 void RollupAggregate::add_label(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
                                 std::string_view label, std::string_view value,
                                 std::int64_t requests) {
-  const auto key = std::tuple<std::int64_t, std::string_view, bool, std::string_view,
-                              std::string_view>(bucket_ms, model, is_streaming, label, value);
+  const auto key =
+      std::tuple<std::int64_t, std::string_view, bool, std::string_view, std::string_view>(
+          bucket_ms, model, is_streaming, label, value);
   auto it = labels_.lower_bound(key);
   if (it == labels_.end() || KeyLess{}(key, it->first)) {
     it = labels_.emplace_hint(it,

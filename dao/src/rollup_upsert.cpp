@@ -19,8 +19,8 @@ std::string values_upsert_sql(RollupTable t) {
     placeholders += ", ?";
     updates += (updates.empty() ? "" : ", ") + c + " = " + c + " + excluded." + c;
   }
-  return "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders +
-         ") ON CONFLICT (" + key + ", model, is_streaming) DO UPDATE SET " + updates;
+  return "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT (" +
+         key + ", model, is_streaming) DO UPDATE SET " + updates;
 }
 
 std::string labels_upsert_sql(RollupTable t) {
@@ -28,7 +28,9 @@ std::string labels_upsert_sql(RollupTable t) {
   const std::string key(t == RollupTable::minute ? kMinuteKey : kHourKey);
   return "INSERT INTO " + table + " (" + key +
          ", model, is_streaming, label, value, requests) VALUES (?, ?, ?, ?, ?, ?) "
-         "ON CONFLICT (" + key + ", model, is_streaming, label, value) "
+         "ON CONFLICT (" +
+         key +
+         ", model, is_streaming, label, value) "
          "DO UPDATE SET requests = requests + excluded.requests";
 }
 

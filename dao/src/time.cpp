@@ -94,8 +94,8 @@ Result<std::int64_t> parse_time_of_day(std::string_view text, std::size_t pos) {
     return bad(text, "a date-time needs an offset or Z");
   }
   if (pos != text.size()) return bad(text, "unexpected characters after the offset");
-  const milliseconds local = hours(*hh) + minutes(*mm) + std::chrono::seconds(ss) +
-                             milliseconds(fraction_ms);
+  const milliseconds local =
+      hours(*hh) + minutes(*mm) + std::chrono::seconds(ss) + milliseconds(fraction_ms);
   return local.count() - offset_ms;
 }
 

@@ -7,7 +7,8 @@
 namespace safemig::app::internal {
 namespace {
 
-constexpr const char* kUp = R"sql(ALTER TABLE completion_requests ADD COLUMN time_to_first_token_ms INTEGER;
+constexpr const char* kUp =
+    R"sql(ALTER TABLE completion_requests ADD COLUMN time_to_first_token_ms INTEGER;
 ALTER TABLE completion_requests ADD COLUMN time_to_last_token_ms INTEGER;
 ALTER TABLE completion_requests ADD COLUMN tokens_per_second REAL;
 )sql";

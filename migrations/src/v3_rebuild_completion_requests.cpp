@@ -13,9 +13,9 @@ namespace safemig::app::internal {
 namespace {
 
 constexpr std::array<const char*, 10> kChecks = {
-    "timestamp_ms >= 0",      "response_time_ms >= 0",       "max_tokens >= 0",
-    "message_count >= 0",     "prompt_tokens >= 0",          "completion_tokens >= 0",
-    "total_tokens >= 0",      "time_to_first_token_ms >= 0", "time_to_last_token_ms >= 0",
+    "timestamp_ms >= 0",     "response_time_ms >= 0",       "max_tokens >= 0",
+    "message_count >= 0",    "prompt_tokens >= 0",          "completion_tokens >= 0",
+    "total_tokens >= 0",     "time_to_first_token_ms >= 0", "time_to_last_token_ms >= 0",
     "tokens_per_second >= 0"};
 
 constexpr const char* kV3Columns = R"sql(  id INTEGER PRIMARY KEY,
@@ -152,9 +152,8 @@ migrate::MigrationStep step_v3() {
   step.down = down_sql();
   step.rebuilds_tables = true;
   step.row_policy = migrate::RowPolicy::preserve;
-  step.verify_sql = {
-      "SELECT count(*) = 0 FROM completion_requests WHERE model IS NULL",
-      "SELECT count(*) = count(DISTINCT request_id) FROM completion_requests"};
+  step.verify_sql = {"SELECT count(*) = 0 FROM completion_requests WHERE model IS NULL",
+                     "SELECT count(*) = count(DISTINCT request_id) FROM completion_requests"};
   step.expected_schema = schema_v3();
   return step;
 }

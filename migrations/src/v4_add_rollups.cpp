@@ -54,11 +54,10 @@ migrate::MigrationStep step_v4() {
   step.down = rollups_down_sql();
   step.row_policy = migrate::RowPolicy::preserve;
   const std::string raw = "(SELECT count(*) FROM completion_requests)";
-  step.verify_sql = {
-      "SELECT (SELECT coalesce(sum(requests), 0) FROM " + std::string(dao::kMinuteRollupTable) +
-          ") = " + raw,
-      "SELECT (SELECT coalesce(sum(requests), 0) FROM " + std::string(dao::kHourRollupTable) +
-          ") = " + raw};
+  step.verify_sql = {"SELECT (SELECT coalesce(sum(requests), 0) FROM " +
+                         std::string(dao::kMinuteRollupTable) + ") = " + raw,
+                     "SELECT (SELECT coalesce(sum(requests), 0) FROM " +
+                         std::string(dao::kHourRollupTable) + ") = " + raw};
   step.expected_schema = schema_v4();
   return step;
 }

@@ -29,7 +29,8 @@ std::string create_label_table(std::string_view table, std::string_view key) {
   return "CREATE TABLE " + str(table) + " (\n  " + str(key) +
          " INTEGER NOT NULL,\n  model TEXT NOT NULL,\n  is_streaming INTEGER NOT NULL,\n"
          "  label TEXT NOT NULL,\n  value TEXT NOT NULL,\n  requests INTEGER NOT NULL DEFAULT 0,\n"
-         "  PRIMARY KEY (" + str(key) + ", model, is_streaming, label, value)\n) WITHOUT ROWID;\n";
+         "  PRIMARY KEY (" +
+         str(key) + ", model, is_streaming, label, value)\n) WITHOUT ROWID;\n";
 }
 
 // The count of rows whose `column` falls in latency bucket `i` (NULLs count nowhere).
@@ -83,9 +84,9 @@ std::string backfill_hours() {
 std::string backfill_label(std::string_view label, std::string_view value_expr) {
   return "INSERT INTO " + str(dao::kMinuteLabelTable) + " (" + str(dao::kMinuteKey) +
          ", model, is_streaming, label, value, requests)\nSELECT timestamp_ms / 60000 * 60000, "
-         "model, is_streaming != 0, '" + str(label) + "', " + str(value_expr) +
-         ", count(*)\nFROM completion_requests WHERE " + str(label) +
-         " IS NOT NULL GROUP BY 1, 2, 3, 5;\n";
+         "model, is_streaming != 0, '" +
+         str(label) + "', " + str(value_expr) + ", count(*)\nFROM completion_requests WHERE " +
+         str(label) + " IS NOT NULL GROUP BY 1, 2, 3, 5;\n";
 }
 
 std::string backfill_label_hours() {

@@ -72,9 +72,23 @@ Result<std::vector<std::string>> query_texts(sqlite3* db, const std::string& pat
   return rows;
 }
 
-Result<std::uint32_t> header_page_size(const std::string& path, std::uint64_t* size) {
+std::uint32_t big_endian32(const unsigned char* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+struct Header {
+  std::uint64_t file_size = 0;
+  std::uint32_t page_size = 0;
+  // The in-header database size in pages; 0 when the header does not vouch for it (its change
+  // counter and version-valid-for number differ).
+  std::uint32_t pages = 0;
+};
+
+Result<Header> read_header(const std::string& path) {
+  Header out;
   SAFEMIG_TRY(UniqueFd fd, open_file(path, O_RDONLY, 0, "cannot open"));
-  SAFEMIG_TRY(*size, file_size(fd.get(), path));
+  SAFEMIG_TRY(out.file_size, file_size(fd.get(), path));
   unsigned char header[kHeaderSize];
   SAFEMIG_TRY(std::size_t n, read_full(fd.get(), header, sizeof header, path));
   if (n < kHeaderSize || std::memcmp(header, kMagic, sizeof kMagic) != 0) {
@@ -90,14 +104,15 @@ Result<std::uint32_t> header_page_size(const std::string& path, std::uint64_t* s
                                                  "use another backup")
                     .with_file(path));
   }
-  return page_size;
+  out.page_size = page_size;
+  if (big_endian32(header + 24) == big_endian32(header + 92)) out.pages = big_endian32(header + 28);
+  return out;
 }
 
 }  // namespace
 
 Result<void> check_database_file(const std::string& path, bool deep) {
-  std::uint64_t size = 0;
-  SAFEMIG_TRY(std::uint32_t page_size, header_page_size(path, &size));
+  SAFEMIG_TRY(Header header, read_header(path));
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(immutable_uri(path).c_str(), &raw,
                            SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
@@ -105,11 +120,13 @@ Result<void> check_database_file(const std::string& path, bool deep) {
   if (rc != SQLITE_OK) return fail(sqlite_error(db.get(), rc, path, ""));
   SAFEMIG_TRY_VOID(query_texts(db.get(), path, "SELECT count(*) FROM sqlite_master"));
   SAFEMIG_TRY(auto pages, query_texts(db.get(), path, "PRAGMA page_count"));
-  std::uint64_t page_count = 0;
-  if (!pages.empty()) {
+  std::uint64_t page_count = header.pages;
+  if (page_count == 0 && !pages.empty()) {
     const std::string& text = pages.front();
     std::from_chars(text.data(), text.data() + text.size(), page_count);
   }
+  const std::uint64_t page_size = header.page_size;
+  const std::uint64_t size = header.file_size;
   if (page_count * page_size > size) {
     return fail(Error(ErrorCode::corrupt,
                       path + " is truncated: the database has " + std::to_string(page_count) +

@@ -76,6 +76,12 @@ Result<void> accept_copy(const std::string& backup_path, const std::string& tmp,
   if (copy.stream_error) return fail(refused(backup_path, *copy.stream_error, false));
   auto checked = internal::check_database_file(tmp, false);
   if (!checked) {
+    // Name the backup, not the temporary copy, in what the user reads.
+    std::string& message = checked.error().message;
+    for (auto pos = message.find(tmp); pos != std::string::npos; pos = message.find(tmp, pos)) {
+      message.replace(pos, tmp.size(), backup_path);
+      pos += backup_path.size();
+    }
     bool forceable = checked.error().code == ErrorCode::corrupt;
     if (!force || !forceable) return fail(refused(backup_path, checked.error(), forceable));
     spdlog::warn("restoring {} although it looks damaged (--force): {}", backup_path,

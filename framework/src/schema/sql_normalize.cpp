@@ -2,6 +2,7 @@
 //
 // Thread safety: pure functions.
 #include <cctype>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -147,10 +148,29 @@ void strip_outer_parens(const std::vector<Token>& tokens, std::size_t& first, st
   }
 }
 
+// SQLite stores CREATE statements without "IF NOT EXISTS"; drop it so that a declaration
+// written with it matches the stored text.
+void drop_if_not_exists(std::vector<Token>& tokens) {
+  if (tokens.empty() || !detail::is_word(tokens[0], "CREATE")) return;
+  std::size_t i = 1;
+  while (i < tokens.size() &&
+         (detail::is_word(tokens[i], "TEMP") || detail::is_word(tokens[i], "TEMPORARY") ||
+          detail::is_word(tokens[i], "UNIQUE") || detail::is_word(tokens[i], "VIRTUAL"))) {
+    ++i;
+  }
+  const std::size_t if_at = i + 1;
+  if (if_at + 2 < tokens.size() && detail::is_word(tokens[if_at], "IF") &&
+      detail::is_word(tokens[if_at + 1], "NOT") && detail::is_word(tokens[if_at + 2], "EXISTS")) {
+    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(if_at),
+                 tokens.begin() + static_cast<std::ptrdiff_t>(if_at + 3));
+  }
+}
+
 }  // namespace
 
 std::string normalize_sql(std::string_view sql) {
   auto tokens = detail::tokenize_sql(sql);
+  drop_if_not_exists(tokens);
   return render(tokens, 0, statement_end(tokens));
 }
 

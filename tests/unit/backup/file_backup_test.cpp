@@ -33,21 +33,8 @@ class FileBackupTest : public ::testing::Test {
     add_items(*conn_, 1500);
     // The rows are still in the WAL: the backup must checkpoint (or read through) it.
     ASSERT_GT(size_of(db_ + "-wal"), 0u);
-    expected_rows_ = source_rows();
+    expected_rows_ = query_items(*conn_);
     ASSERT_EQ(expected_rows_.size(), 1500u);
-  }
-
-  // The source's rows, read through its own connection.
-  std::vector<std::string> source_rows() {
-    auto rows = conn_->query(
-        "SELECT id || '|' || name || '|' || hex(payload) FROM items "
-        "ORDER BY id");
-    EXPECT_THAT(rows, IsOk());
-    std::vector<std::string> out;
-    if (rows) {
-      for (const auto& row : *rows) out.push_back(row.text(0));
-    }
-    return out;
   }
 
   TempDir dir_;

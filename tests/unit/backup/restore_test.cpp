@@ -37,7 +37,7 @@ class RestoreTest : public ::testing::Test {
     auto info = create_file_backup(*conn, options);
     ASSERT_THAT(info, IsOk());
     backup_ = *info;
-    backup_rows_ = read_items(backup_.path);
+    backup_rows_ = query_items(*conn);
     ASSERT_EQ(backup_rows_.size(), 100u);
     add_items(*conn, 50);
     conn.reset();

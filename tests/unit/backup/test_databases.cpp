@@ -55,6 +55,17 @@ std::vector<std::string> read_items(const std::string& path) {
   return rows;
 }
 
+std::vector<std::string> query_items(db::Connection& conn) {
+  std::vector<std::string> out;
+  auto rows = conn.query("SELECT id || '|' || name || '|' || hex(payload) FROM items ORDER BY id");
+  if (!rows) {
+    ADD_FAILURE() << "cannot read items: " << rows.error().describe();
+    return out;
+  }
+  for (const auto& row : *rows) out.push_back(row.text(0));
+  return out;
+}
+
 void flip_byte(const std::string& path, std::uint64_t offset) {
   std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
   ASSERT_TRUE(file) << path;

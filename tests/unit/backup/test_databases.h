@@ -25,6 +25,9 @@ void add_items(db::Connection& conn, int rows);
 // directory are not modified. Each row is rendered "id|name|hex(payload)".
 std::vector<std::string> read_items(const std::string& path);
 
+// The same rendering of `items`, read through a connection (sees its uncommitted WAL too).
+std::vector<std::string> query_items(db::Connection& conn);
+
 // XORs the byte at `offset` with 0xFF.
 void flip_byte(const std::string& path, std::uint64_t offset);
 

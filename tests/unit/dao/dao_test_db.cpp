@@ -66,8 +66,8 @@ std::vector<CompletionRequest> sample_records(std::size_t count, TimePoint start
     r.model = models[rng() % models.size()];
     r.is_streaming = rng() % 2 == 0;
     r.success = rng() % 5 != 0;
-    r.response_time_ms = std::uniform_int_distribution<std::int64_t>(0, 150000)(rng) >>
-                         (rng() % 12);
+    r.response_time_ms =
+        std::uniform_int_distribution<std::int64_t>(0, 150000)(rng) >> (rng() % 12);
     if (r.success) {
       r.status_code = 200;
       r.finish_reason = rng() % 4 == 0 ? "length" : "stop";

@@ -14,7 +14,6 @@ namespace safemig::dao {
 namespace {
 
 using ::safemig::testing::IsOk;
-using ::safemig::testing::IsOkAndHolds;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -31,34 +30,40 @@ TEST(Integrity, CleanDataHasNoFindings) {
   ASSERT_THAT(writer, IsOk());
   ASSERT_THAT(writer->insert_batch(testing::sample_records(300, from_epoch_ms(kT0), 7200000, 4)),
               IsOk());
-  EXPECT_THAT(find_integrity_issues(*connection), IsOkAndHolds(IsEmpty()));
+  auto findings = find_integrity_issues(*connection);
+  ASSERT_THAT(findings, IsOk());
+  EXPECT_THAT(*findings, IsEmpty());
 }
 
 TEST(Integrity, EmptyDatabaseHasNoFindings) {
   safemig::testing::TempDir dir;
   auto connection = db::open_sqlite(dir.file("empty.db"));
   ASSERT_THAT(connection, IsOk());
-  EXPECT_THAT(find_integrity_issues(**connection), IsOkAndHolds(IsEmpty()));
+  auto findings = find_integrity_issues(**connection);
+  ASSERT_THAT(findings, IsOk());
+  EXPECT_THAT(*findings, IsEmpty());
 }
 
 TEST(Integrity, ReportsNegativeValuesAndTokenMismatchBeforeV3) {
   safemig::testing::TempDir dir;
   auto connection = db::open_sqlite(dir.file("v1.db"));
   ASSERT_THAT(connection, IsOk());
-  ASSERT_THAT((*connection)->execute_script(
-                  "CREATE TABLE completion_requests (id INTEGER PRIMARY KEY, timestamp_ms "
-                  "INTEGER NOT NULL, success INTEGER NOT NULL, response_time_ms INTEGER NOT "
-                  "NULL, prompt_tokens INTEGER, completion_tokens INTEGER, total_tokens "
-                  "INTEGER);"
-                  "INSERT INTO completion_requests VALUES (1, 1, 1, -5, 1, 2, 3);"
-                  "INSERT INTO completion_requests VALUES (2, 1, 1, 5, -1, 2, 9);"),
+  ASSERT_THAT((*connection)
+                  ->execute_script(
+                      "CREATE TABLE completion_requests (id INTEGER PRIMARY KEY, timestamp_ms "
+                      "INTEGER NOT NULL, success INTEGER NOT NULL, response_time_ms INTEGER NOT "
+                      "NULL, prompt_tokens INTEGER, completion_tokens INTEGER, total_tokens "
+                      "INTEGER);"
+                      "INSERT INTO completion_requests VALUES (1, 1, 1, -5, 1, 2, 3);"
+                      "INSERT INTO completion_requests VALUES (2, 1, 1, 5, -1, 2, 9);"),
               IsOk());
-  EXPECT_THAT(find_integrity_issues(**connection),
-              IsOkAndHolds(ElementsAre(
-                  AllOf(HasSubstr("negative response_time_ms"), HasSubstr("first id 1")),
-                  AllOf(HasSubstr("negative prompt_tokens"), HasSubstr("first id 2")),
-                  AllOf(HasSubstr("total_tokens != prompt_tokens + completion_tokens"),
-                        HasSubstr("first id 2")))));
+  auto findings = find_integrity_issues(**connection);
+  ASSERT_THAT(findings, IsOk());
+  EXPECT_THAT(*findings,
+              ElementsAre(AllOf(HasSubstr("negative response_time_ms"), HasSubstr("first id 1")),
+                          AllOf(HasSubstr("negative prompt_tokens"), HasSubstr("first id 2")),
+                          AllOf(HasSubstr("total_tokens != prompt_tokens + completion_tokens"),
+                                HasSubstr("first id 2"))));
 }
 
 TEST(Integrity, ReportsRollupsOutOfSync) {

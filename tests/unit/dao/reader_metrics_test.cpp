@@ -105,8 +105,8 @@ class ReaderMetricsTest : public ::testing::Test {
   }
 
   void check(std::int64_t from, std::int64_t to, const std::optional<std::string>& model) {
-    SCOPED_TRACE("range [" + std::to_string(from - kHour0) + ", " +
-                 std::to_string(to - kHour0) + ") model " + model.value_or("*"));
+    SCOPED_TRACE("range [" + std::to_string(from - kHour0) + ", " + std::to_string(to - kHour0) +
+                 ") model " + model.value_or("*"));
     CompletionRequestsReader reader(*connection_);
     auto m = reader.metrics(TimeRange{from_epoch_ms(from), from_epoch_ms(to)}, model);
     ASSERT_THAT(m, IsOk());

@@ -18,10 +18,13 @@ using ::safemig::testing::IsOk;
 using ::testing::_;
 
 template <typename T>
-concept HasInsert = requires(T& t, const CompletionRequest& r) { t.insert(r); };
+concept HasInsert = requires(T& t, const CompletionRequest& r) {
+  t.insert(r);
+};
 template <typename T>
-concept HasInsertBatch =
-    requires(T& t, std::span<const CompletionRequest> rs) { t.insert_batch(rs); };
+concept HasInsertBatch = requires(T& t, std::span<const CompletionRequest> rs) {
+  t.insert_batch(rs);
+};
 
 static_assert(!HasInsert<CompletionRequestsReader>, "the reader must not be able to insert");
 static_assert(!HasInsertBatch<CompletionRequestsReader>, "the reader must not be able to insert");
@@ -61,8 +64,9 @@ TEST(ReaderReadOnly, ReadsThroughAReadOnlyConnectionThatRefusesWrites) {
 
   EXPECT_THAT((*read_only)->execute("DELETE FROM completion_requests"),
               ErrorIs(ErrorCode::read_only, _));
-  EXPECT_THAT((*read_only)->execute("INSERT INTO completion_rollups_minute (minute_ms, model, "
-                                    "is_streaming) VALUES (0, 'x', 0)"),
+  EXPECT_THAT((*read_only)
+                  ->execute("INSERT INTO completion_rollups_minute (minute_ms, model, "
+                            "is_streaming) VALUES (0, 'x', 0)"),
               ErrorIs(ErrorCode::read_only, _));
   auto rows = writable->query_int("SELECT count(*) FROM completion_requests");
   ASSERT_THAT(rows, IsOk());

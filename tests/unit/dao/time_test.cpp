@@ -41,10 +41,12 @@ TEST(ParseTime, EpochMilliseconds) {
 }
 
 TEST(ParseTime, RejectsImpossibleDatesAndTimes) {
-  EXPECT_THAT(parse_time("2026-02-30"), ErrorIs(ErrorCode::invalid_input, HasSubstr("no such date")));
+  EXPECT_THAT(parse_time("2026-02-30"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("no such date")));
   EXPECT_THAT(parse_time("2025-02-29T00:00:00Z"),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("no such date")));
-  EXPECT_THAT(parse_time("2026-13-01"), ErrorIs(ErrorCode::invalid_input, HasSubstr("no such date")));
+  EXPECT_THAT(parse_time("2026-13-01"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("no such date")));
   EXPECT_THAT(parse_time("2026-11-22T25:00:00Z"),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("no such time of day")));
   EXPECT_THAT(parse_time("2026-11-22T07:60:00Z"),
@@ -54,8 +56,8 @@ TEST(ParseTime, RejectsImpossibleDatesAndTimes) {
 }
 
 TEST(ParseTime, RejectsMalformedInputSayingWhatWasExpected) {
-  for (const char* bad : {"", "yesterday", "2026-11-22T07:30:00", "2026/11/22", "-5",
-                          "12.5", "2026-11-22T07:30:00Zjunk", "2026-1-2", "99999999999999999999",
+  for (const char* bad : {"", "yesterday", "2026-11-22T07:30:00", "2026/11/22", "-5", "12.5",
+                          "2026-11-22T07:30:00Zjunk", "2026-1-2", "99999999999999999999",
                           "2026-11-22T07:30:00.Z", "2026-11-22X07:30Z"}) {
     EXPECT_THAT(parse_time(bad),
                 ErrorIs(ErrorCode::invalid_input, HasSubstr("expected epoch milliseconds")))

@@ -12,6 +12,7 @@
 #include "safemig/db/sqlite_connection.h"
 #include "support/database_snapshot.h"
 #include "support/fault_connection.h"
+#include "support/fault_vfs.h"
 #include "support/matchers.h"
 #include "support/temp_dir.h"
 #include "test_steps.h"
@@ -176,6 +177,51 @@ INSTANTIATE_TEST_SUITE_P(
                                   "record_history"},
                       EngineFault{"commit", "COMMIT", 1, "commit"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// The disk itself fails while COMMIT writes the step's pages to the WAL: at its first frame, or
+// after some frames were written without the commit marker.
+struct DiskFault {
+  const char* name;
+  const char* file_suffix;
+  int writes_before_failure;
+  const char* stage;
+};
+
+class DiskFaultTest : public SafeMigrationManagerTest,
+                      public ::testing::WithParamInterface<DiskFault> {
+ protected:
+  void TearDown() override { ::safemig::testing::FaultVfs::instance().disarm(); }
+};
+
+TEST_P(DiskFaultTest, DatabaseEndsExactlyAsBefore) {
+  auto& vfs = ::safemig::testing::FaultVfs::instance();
+  auto set = test_steps::parent_child_set();
+  ASSERT_THAT(set, IsOk());
+  prepare_version_2(*set);
+  const std::string before = database_snapshot(db_);
+  ManagerOptions o = options();
+  o.open_connection = [](const std::string& path) {
+    db::SqliteOptions sqlite_options;
+    sqlite_options.vfs = ::safemig::testing::FaultVfs::kName;
+    return db::open_sqlite(path, sqlite_options);
+  };
+  auto manager = SafeMigrationManager::open(*set, o);
+  ASSERT_THAT(manager, IsOk());
+  vfs.fail_writes_after(GetParam().file_suffix, GetParam().writes_before_failure);
+  EXPECT_THAT((*manager)->migrate(),
+              ErrorIs(ErrorCode::io, HasSubstr(std::string("V3 rebuild_parent failed at stage ") +
+                                               GetParam().stage)));
+  EXPECT_GT(vfs.failures(), 0);
+  vfs.disarm();
+  manager->reset();
+  EXPECT_EQ(database_snapshot(db_), before);
+  EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
+}
+
+INSTANTIATE_TEST_SUITE_P(FailingDisk, DiskFaultTest,
+                         ::testing::Values(DiskFault{"first_wal_write", "-wal", 0, "commit"},
+                                           DiskFault{"fifth_wal_write", "-wal", 5, "commit"}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST_F(SafeMigrationManagerTest, FailedRollbackIsRepairedFromTheFileBackup) {
   auto set = test_steps::parent_child_set();

@@ -80,9 +80,10 @@ Schema expected_schema() {
                t.check("seq > 0");
                t.index("children_by_label", {"lower(label) DESC", "seq"}, "label IS NOT NULL");
              })
-      .view("parent_sizes",
-            "CREATE VIEW parent_sizes AS SELECT p.id, count(c.seq) AS n FROM parents p "
-            "LEFT JOIN children c ON c.parent_id = p.id GROUP BY p.id")
+      .view(
+          "parent_sizes",
+          "CREATE VIEW IF NOT EXISTS parent_sizes AS SELECT p.id, count(c.seq) AS n FROM parents p "
+          "LEFT JOIN children c ON c.parent_id = p.id GROUP BY p.id")
       .trigger("children_touch",
                "CREATE TRIGGER children_touch AFTER INSERT ON children BEGIN UPDATE parents "
                "SET note = 'touched' WHERE id = NEW.parent_id; END")

@@ -50,6 +50,15 @@ TEST(NormalizeSql, TriggerBodyKeepsItsStatements) {
             "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET v = 1; END");
 }
 
+TEST(NormalizeSql, IfNotExistsOfCreateIsDropped) {
+  EXPECT_EQ(normalize_sql("create view if not exists V as select 1"), "CREATE VIEW v AS SELECT 1");
+  EXPECT_EQ(normalize_sql("CREATE TEMP TRIGGER IF NOT EXISTS tr AFTER INSERT ON t BEGIN "
+                          "SELECT 1; END"),
+            "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END");
+  EXPECT_EQ(normalize_sql("SELECT 1 WHERE NOT EXISTS (SELECT 2)"),
+            "SELECT 1 WHERE NOT EXISTS (SELECT 2)");
+}
+
 TEST(NormalizeSql, IsIdempotent) {
   const char* inputs[] = {"SELECT [My Col], -1, x'0A', :p FROM \"T\" WHERE a<>-2;",
                           "CREATE VIEW v AS SELECT count(*) AS n FROM t GROUP BY a.b",

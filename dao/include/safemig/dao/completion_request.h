@@ -16,9 +16,9 @@
 namespace safemig::dao {
 
 struct CompletionRequest {
-  std::int64_t id = 0;       // Assigned by the database on insert; ignored by the writer.
-  TimePoint timestamp{};     // When the request started, UTC.
-  std::string request_id;    // Unique per request (the upstream's id or the proxy's own).
+  std::int64_t id = 0;     // Assigned by the database on insert; ignored by the writer.
+  TimePoint timestamp{};   // When the request started, UTC.
+  std::string request_id;  // Unique per request (the upstream's id or the proxy's own).
   bool success = false;
   std::optional<std::int64_t> status_code;  // Absent when no HTTP status was received.
   std::int64_t response_time_ms = 0;        // Whole request duration, >= 0.

@@ -29,10 +29,10 @@ inline constexpr int kMaxListLimit = 1000;
 enum class ListOrder { newest_first, oldest_first };
 
 struct ListQuery {
-  TimeRange range;                     // [start, end), UTC.
-  std::optional<std::string> model;    // Only this model, when given.
-  int limit = 100;                     // 1..kMaxListLimit.
-  std::optional<std::string> cursor;   // next_cursor of the previous page.
+  TimeRange range;                    // [start, end), UTC.
+  std::optional<std::string> model;   // Only this model, when given.
+  int limit = 100;                    // 1..kMaxListLimit.
+  std::optional<std::string> cursor;  // next_cursor of the previous page.
   ListOrder order = ListOrder::newest_first;
 };
 

@@ -21,7 +21,7 @@ namespace safemig::dao {
 
 // One latency measure (response time, TTFT or TTLT) over a set of requests.
 struct LatencySummary {
-  std::int64_t count = 0;   // Requests that carry the measure.
+  std::int64_t count = 0;  // Requests that carry the measure.
   std::int64_t sum_ms = 0;
   std::optional<double> avg_ms;  // sum_ms / count; absent when count is 0.
   std::optional<double> p50_ms;

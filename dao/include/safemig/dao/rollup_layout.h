@@ -56,9 +56,17 @@ enum RollupField : std::size_t {
 
 // The scalar value columns in RollupField order (histogram columns follow).
 inline constexpr std::array<std::string_view, kResponseTimeBucket0> kRollupScalarColumns = {
-    "requests",          "successes",    "errors",      "prompt_tokens",
-    "completion_tokens", "total_tokens", "response_time_sum_ms", "ttft_sum_ms",
-    "ttft_count",        "ttlt_sum_ms",  "ttlt_count"};
+    "requests",
+    "successes",
+    "errors",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "response_time_sum_ms",
+    "ttft_sum_ms",
+    "ttft_count",
+    "ttlt_sum_ms",
+    "ttlt_count"};
 // Column prefixes of the response time, TTFT and TTLT histograms.
 inline constexpr std::string_view kResponseTimePrefix = "rt";
 inline constexpr std::string_view kTtftPrefix = "ttft";

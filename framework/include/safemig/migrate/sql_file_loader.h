@@ -38,10 +38,11 @@ namespace safemig::migrate {
 // Loads every migration in `dir`. Each step's up/down are the files' texts and its definition
 // is the up file's bytes followed by the down file's (so editing either changes the checksum);
 // expected_schema is left empty (V<n>.schema.json snapshots are the schema area's).
-// Errors: not_found (no such directory; a migration directory without up.sql), invalid_input
-// (not a directory; malformed or duplicate names; an undo without its migration; mixed
-// layouts; an empty file; an unterminated string, comment or trigger; a transaction statement
-// in a transactional file; a bad directive), io (a directory or file that cannot be read).
+// Errors: not_found (no such directory; a migration directory without up.sql; a .sql entry
+// that is not a regular file, such as a dangling link), invalid_input (not a directory;
+// malformed or duplicate names; an undo without its migration; mixed layouts; an empty file;
+// an unterminated string, comment or trigger; a transaction statement in a transactional
+// file; a bad directive), io (a directory or file that cannot be read).
 // Each message names the file and says what is expected.
 Result<MigrationSet> load_sql_directory(const std::string& dir);
 

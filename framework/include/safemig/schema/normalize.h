@@ -20,7 +20,8 @@
 
 namespace safemig::schema {
 
-// Canonical spelling of a statement or expression; a trailing ";" is dropped.
+// Canonical spelling of a statement or expression; a trailing ";" is dropped, and so is the
+// IF NOT EXISTS of a CREATE statement (SQLite does not store it).
 std::string normalize_sql(std::string_view sql);
 
 // normalize_sql, then redundant parentheses around the whole expression removed:

@@ -1,0 +1,104 @@
+// The v4 backfill computes the same rollup rows as the writer DAO does for the same requests.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "safemig/app/history.h"
+#include "safemig/dao/completion_requests_writer.h"
+#include "safemig/db/sqlite_connection.h"
+#include "support/matchers.h"
+#include "support/temp_dir.h"
+
+namespace safemig::app {
+namespace {
+
+using ::safemig::testing::IsOk;
+
+constexpr const char* kTables[] = {"completion_rollups_minute", "completion_rollups_hour",
+                                   "completion_label_rollups_minute",
+                                   "completion_label_rollups_hour"};
+
+std::unique_ptr<db::Connection> open_at(const std::string& path, int version) {
+  auto connection = db::open_sqlite(path);
+  EXPECT_THAT(connection, IsOk());
+  auto set = application_history();
+  EXPECT_THAT(set, IsOk());
+  for (int v = 1; v <= version; ++v) {
+    EXPECT_THAT((*connection)->execute_script(std::get<std::string>(set->find(v)->up)), IsOk());
+  }
+  return std::move(*connection);
+}
+
+std::vector<dao::CompletionRequest> requests() {
+  std::vector<dao::CompletionRequest> out;
+  for (int i = 0; i < 2000; ++i) {
+    dao::CompletionRequest r;
+    r.timestamp = dao::from_epoch_ms(1795330800000 + static_cast<std::int64_t>(i) * 7919);
+    r.request_id = "r" + std::to_string(i);
+    r.model = i % 3 == 0 ? "a" : "b";
+    r.is_streaming = i % 2 == 0;
+    r.success = i % 9 != 0;
+    r.status_code = r.success ? 200 : 500;
+    r.response_time_ms = (i * 37) % 150000;
+    if (i % 4 != 0) r.prompt_tokens = i;
+    if (i % 4 != 1) r.completion_tokens = 2 * i;
+    if (i % 4 == 2) r.total_tokens = 3 * i;
+    if (r.is_streaming) r.time_to_first_token_ms = (i * 13) % 3000;
+    if (r.is_streaming && i % 3 != 0) r.time_to_last_token_ms = (i * 29) % 90000;
+    if (r.success) r.finish_reason = i % 5 == 0 ? "length" : "stop";
+    if (!r.success) r.error_type = "server_error";
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<db::Row> dump(db::Connection& c, const std::string& table) {
+  auto rows = c.query("SELECT * FROM " + table + " ORDER BY 1, 2, 3, 4, 5");
+  EXPECT_THAT(rows, IsOk());
+  return rows ? *rows : std::vector<db::Row>{};
+}
+
+TEST(RollupBackfill, EqualsWhatTheWriterMaintains) {
+  safemig::testing::TempDir dir;
+  const auto records = requests();
+
+  auto live = open_at(dir.file("live.db"), 4);
+  auto writer = dao::CompletionRequestsWriter::create(*live);
+  ASSERT_THAT(writer, IsOk());
+  ASSERT_THAT(writer->insert_batch(records), IsOk());
+
+  auto migrated = open_at(dir.file("migrated.db"), 3);
+  auto v3_writer_rows = [&] {
+    for (const auto& r : records) {
+      ASSERT_THAT(
+          migrated->execute(
+              "INSERT INTO completion_requests (timestamp_ms, request_id, success, status_code, "
+              "response_time_ms, model, is_streaming, prompt_tokens, completion_tokens, "
+              "total_tokens, time_to_first_token_ms, time_to_last_token_ms, finish_reason, "
+              "error_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              {dao::to_epoch_ms(r.timestamp), r.request_id, db::value_of(r.success),
+               db::value_of(r.status_code), r.response_time_ms, r.model,
+               db::value_of(r.is_streaming), db::value_of(r.prompt_tokens),
+               db::value_of(r.completion_tokens), db::value_of(r.total_tokens),
+               db::value_of(r.time_to_first_token_ms), db::value_of(r.time_to_last_token_ms),
+               db::value_of(r.finish_reason), db::value_of(r.error_type)}),
+          IsOk());
+    }
+  };
+  v3_writer_rows();
+  auto set = application_history();
+  ASSERT_THAT(set, IsOk());
+  ASSERT_THAT(migrated->execute_script(std::get<std::string>(set->find(4)->up)), IsOk());
+
+  for (const char* table : kTables) {
+    const auto expected = dump(*live, table);
+    const auto actual = dump(*migrated, table);
+    ASSERT_FALSE(expected.empty()) << table;
+    ASSERT_EQ(actual.size(), expected.size()) << table;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(actual[i].values(), expected[i].values()) << table << " row " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace safemig::app
