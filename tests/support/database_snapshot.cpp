@@ -5,7 +5,9 @@
 
 namespace safemig::testing {
 
-std::string database_snapshot(const std::string& db_path) {
+namespace {
+
+std::string snapshot(const std::string& db_path, bool include_safemig) {
   db::SqliteOptions options;
   options.read_only = true;
   auto conn = db::open_sqlite(db_path, options);
@@ -15,6 +17,9 @@ std::string database_snapshot(const std::string& db_path) {
   if (!schema) return "error: " + schema.error().describe();
   std::string out;
   for (const db::Row& row : *schema) {
+    const bool own = row.text(1).rfind("_safemig_", 0) == 0 ||
+                     row.text(1).rfind("sqlite_autoindex__safemig_", 0) == 0;
+    if (own && !include_safemig) continue;
     out += row.text(0) + " " + row.text(1) + ": " + row.text(2) + "\n";
     if (row.text(0) != "table" || row.text(1).rfind("sqlite_", 0) == 0) continue;
     auto rows = (*conn)->query("SELECT * FROM " + db::quote_identifier(row.text(1)) +
@@ -28,6 +33,12 @@ std::string database_snapshot(const std::string& db_path) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string database_snapshot(const std::string& db_path) { return snapshot(db_path, true); }
+
+std::string application_snapshot(const std::string& db_path) { return snapshot(db_path, false); }
 
 long long count_rows(const std::string& db_path, const std::string& table) {
   db::SqliteOptions options;

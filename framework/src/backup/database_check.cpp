@@ -109,10 +109,22 @@ Result<Header> read_header(const std::string& path) {
   return out;
 }
 
+Error truncated(const std::string& path, std::uint64_t pages, const Header& header) {
+  return Error(ErrorCode::corrupt,
+               path + " is truncated: the database has " + std::to_string(pages) + " pages of " +
+                   std::to_string(header.page_size) + " bytes but the file " + "holds " +
+                   std::to_string(header.file_size) + " bytes; use another backup")
+      .with_file(path);
+}
+
 }  // namespace
 
 Result<void> check_database_file(const std::string& path, bool deep) {
   SAFEMIG_TRY(Header header, read_header(path));
+  // Checked before SQLite reads the file: on a truncated file it reports only "malformed".
+  if (std::uint64_t{header.pages} * header.page_size > header.file_size) {
+    return fail(truncated(path, header.pages, header));
+  }
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(immutable_uri(path).c_str(), &raw,
                            SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
@@ -120,19 +132,13 @@ Result<void> check_database_file(const std::string& path, bool deep) {
   if (rc != SQLITE_OK) return fail(sqlite_error(db.get(), rc, path, ""));
   SAFEMIG_TRY_VOID(query_texts(db.get(), path, "SELECT count(*) FROM sqlite_master"));
   SAFEMIG_TRY(auto pages, query_texts(db.get(), path, "PRAGMA page_count"));
-  std::uint64_t page_count = header.pages;
-  if (page_count == 0 && !pages.empty()) {
+  std::uint64_t page_count = 0;
+  if (!pages.empty()) {
     const std::string& text = pages.front();
     std::from_chars(text.data(), text.data() + text.size(), page_count);
   }
-  const std::uint64_t page_size = header.page_size;
-  const std::uint64_t size = header.file_size;
-  if (page_count * page_size > size) {
-    return fail(Error(ErrorCode::corrupt,
-                      path + " is truncated: the database has " + std::to_string(page_count) +
-                          " pages of " + std::to_string(page_size) + " bytes but the file " +
-                          "holds " + std::to_string(size) + " bytes; use another backup")
-                    .with_file(path));
+  if (page_count * header.page_size > header.file_size) {
+    return fail(truncated(path, page_count, header));
   }
   if (!deep) return {};
   const std::string sql = "PRAGMA integrity_check(" + std::to_string(kMaxIntegrityMessages) + ")";

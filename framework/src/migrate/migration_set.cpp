@@ -60,7 +60,9 @@ Result<void> validate_step(const MigrationStep& step) {
                     " has a malformed name; use at most 200 letters, digits, '_', '-' or '.'");
   }
   SAFEMIG_TRY_VOID(validate_body(step, step.up, "up"));
-  if (step.down) SAFEMIG_TRY_VOID(validate_body(step, *step.down, "down"));
+  if (step.down) {
+    SAFEMIG_TRY_VOID(validate_body(step, *step.down, "down"));
+  }
   for (const std::string& query : step.verify_sql) {
     if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
       return fail(ErrorCode::invalid_input,
@@ -73,7 +75,9 @@ Result<void> validate_step(const MigrationStep& step) {
 }  // namespace
 
 Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std::string source) {
-  for (const MigrationStep& step : steps) SAFEMIG_TRY_VOID(validate_step(step));
+  for (const MigrationStep& step : steps) {
+    SAFEMIG_TRY_VOID(validate_step(step));
+  }
   std::stable_sort(steps.begin(), steps.end(), [](const MigrationStep& a, const MigrationStep& b) {
     return a.version < b.version;
   });
@@ -94,14 +98,20 @@ const MigrationStep* MigrationSet::find(int version) const {
   auto it =
       std::lower_bound(steps_.begin(), steps_.end(), version,
                        [](const MigrationStep& step, int wanted) { return step.version < wanted; });
-  if (it == steps_.end() || it->version != version) return nullptr;
+  if (it == steps_.end() || it->version != version) {
+    return nullptr;
+  }
   return &*it;
 }
 
 std::optional<schema::Schema> MigrationSet::expected_schema_at(int version) const {
-  if (version == 0) return schema::Schema{};
+  if (version == 0) {
+    return schema::Schema{};
+  }
   const MigrationStep* step = find(version);
-  if (step == nullptr) return std::nullopt;
+  if (step == nullptr) {
+    return std::nullopt;
+  }
   return step->expected_schema;
 }
 

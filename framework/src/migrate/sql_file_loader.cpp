@@ -60,7 +60,9 @@ bool is_valid_name(std::string_view name) {
 
 std::string trim(std::string_view s) {
   const std::size_t first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
+  if (first == std::string_view::npos) {
+    return {};
+  }
   const std::size_t last = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(first, last - first + 1));
 }
@@ -68,7 +70,9 @@ std::string trim(std::string_view s) {
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
   }
   return out;
 }
@@ -250,10 +254,14 @@ Result<std::vector<DirEntry>> list_directory(const std::string& dir) {
                                                     "'; check its permissions")
                                .with_file(dir);
   fs::directory_iterator it(dir, ec);
-  if (ec) return fail(unreadable.with_prefix(ec.message()));
+  if (ec) {
+    return fail(unreadable.with_prefix(ec.message()));
+  }
   std::vector<DirEntry> entries;
   for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) return fail(unreadable.with_prefix(ec.message()));
+    if (ec) {
+      return fail(unreadable.with_prefix(ec.message()));
+    }
     DirEntry entry;
     entry.path = it->path();
     entry.name = entry.path.filename().string();
@@ -262,7 +270,9 @@ Result<std::vector<DirEntry>> list_directory(const std::string& dir) {
     entry.regular = !type_ec && it->is_regular_file(type_ec);
     entries.push_back(std::move(entry));
   }
-  if (ec) return fail(unreadable.with_prefix(ec.message()));
+  if (ec) {
+    return fail(unreadable.with_prefix(ec.message()));
+  }
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return entries;
@@ -275,7 +285,9 @@ Result<void> note_layout(Scan& scan, Layout layout, std::string& first_file,
     first_file = file;
     return {};
   }
-  if (*scan.layout == layout) return {};
+  if (*scan.layout == layout) {
+    return {};
+  }
   return fail(Error(ErrorCode::invalid_input, "the migration directory '" + dir + "' mixes the " +
                                                   layout_name(*scan.layout) + " (" + first_file +
                                                   ") and the " + layout_name(layout) + " (" + file +
@@ -310,7 +322,9 @@ Result<std::optional<TimestampDir>> parse_timestamp_dir(const DirEntry& entry) {
   }
   std::string digits;
   for (char c : timestamp) {
-    if (c != '-') digits += c;
+    if (c != '-') {
+      digits += c;
+    }
   }
   digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
   return std::optional<TimestampDir>(TimestampDir{digits, entry.name, entry.path});
@@ -407,10 +421,14 @@ Result<Scan> scan_directory(const std::string& dir) {
   std::vector<NamedFile> files;
   std::vector<TimestampDir> dirs;
   for (const DirEntry& entry : entries) {
-    if (entry.name.empty() || entry.name.front() == '.') continue;
+    if (entry.name.empty() || entry.name.front() == '.') {
+      continue;
+    }
     if (entry.directory) {
       SAFEMIG_TRY(std::optional<TimestampDir> parsed, parse_timestamp_dir(entry));
-      if (!parsed) continue;
+      if (!parsed) {
+        continue;
+      }
       SAFEMIG_TRY_VOID(note_layout(scan, Layout::directories, first_file, entry.name + "/", dir));
       dirs.push_back(std::move(*parsed));
     } else if (entry.regular && entry.name.size() > 4 && entry.name.ends_with(".sql")) {
@@ -435,7 +453,9 @@ Result<Scan> scan_directory(const std::string& dir) {
 Result<std::string> read_text(const fs::path& path, const std::string& display) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
-  if (in) out << in.rdbuf();
+  if (in) {
+    out << in.rdbuf();
+  }
   if (!in || in.bad()) {
     return fail(file_error(ErrorCode::io, display,
                            "cannot read the migration file (" + std::string(std::strerror(errno)) +
@@ -513,7 +533,9 @@ Result<void> apply_directive(std::string_view body, Directives& directives) {
   }
   if (name == "verify") {
     std::string query = args;
-    while (!query.empty() && (query.back() == ';' || query.back() == ' ')) query.pop_back();
+    while (!query.empty() && (query.back() == ';' || query.back() == ' ')) {
+      query.pop_back();
+    }
     if (query.empty()) {
       return fail(ErrorCode::invalid_input,
                   "-- safemig:verify needs a query, e.g. -- safemig:verify SELECT count(*) = 0 "
@@ -535,15 +557,21 @@ Result<Directives> parse_directives(const std::string& text, bool allowed) {
   bool leading = true;
   for (int number = 1; std::getline(lines, line); ++number) {
     const std::string trimmed = trim(line);
-    if (trimmed.empty() && leading) continue;
+    if (trimmed.empty() && leading) {
+      continue;
+    }
     std::optional<std::string> body;
     if (trimmed.starts_with("--")) {
       const std::string comment = trim(std::string_view(trimmed).substr(2));
-      if (lower_ascii(comment).starts_with("safemig:")) body = trim(comment.substr(8));
+      if (lower_ascii(comment).starts_with("safemig:")) {
+        body = trim(comment.substr(8));
+      }
     } else {
       leading = false;
     }
-    if (!body) continue;
+    if (!body) {
+      continue;
+    }
     const std::string where = "line " + std::to_string(number) + ": ";
     if (!allowed) {
       return fail(ErrorCode::invalid_input,
@@ -558,7 +586,9 @@ Result<Directives> parse_directives(const std::string& text, bool allowed) {
                       "file, before the first statement");
     }
     auto applied = apply_directive(*body, directives);
-    if (!applied) return fail(applied.error().with_prefix("line " + std::to_string(number)));
+    if (!applied) {
+      return fail(applied.error().with_prefix("line " + std::to_string(number)));
+    }
   }
   return directives;
 }
@@ -575,7 +605,9 @@ std::optional<std::pair<std::string, std::size_t>> name_at(const std::vector<Sql
     return k < tokens.size() && (tokens[k].kind == SqlToken::Kind::word ||
                                  tokens[k].kind == SqlToken::Kind::quoted_identifier);
   };
-  if (!is_name(i)) return std::nullopt;
+  if (!is_name(i)) {
+    return std::nullopt;
+  }
   if (i + 2 < tokens.size() && tokens[i + 1].kind == SqlToken::Kind::punctuation &&
       tokens[i + 1].text == "." && is_name(i + 2)) {
     i += 2;
@@ -589,16 +621,26 @@ class ScriptAnalysis {
   void add_statement(const std::vector<SqlToken>& tokens) {
     if (word_at(tokens, 0, "CREATE")) {
       std::size_t i = 1;
-      if (word_at(tokens, i, "TEMP") || word_at(tokens, i, "TEMPORARY")) ++i;
-      if (word_at(tokens, i, "TRIGGER")) return;  // Its body runs later, not now.
+      if (word_at(tokens, i, "TEMP") || word_at(tokens, i, "TEMPORARY")) {
+        ++i;
+      }
+      if (word_at(tokens, i, "TRIGGER")) {
+        return;  // Its body runs later, not now.
+      }
       if (word_at(tokens, i, "TABLE")) {
         ++i;
-        if (word_at(tokens, i, "IF") && word_at(tokens, i + 1, "NOT")) i += 3;
-        if (auto name = name_at(tokens, i)) created_.insert(lower_ascii(name->first));
+        if (word_at(tokens, i, "IF") && word_at(tokens, i + 1, "NOT")) {
+          i += 3;
+        }
+        if (auto name = name_at(tokens, i)) {
+          created_.insert(lower_ascii(name->first));
+        }
         return;
       }
     }
-    for (std::size_t i = 0; i < tokens.size(); ++i) scan_at(tokens, i);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      scan_at(tokens, i);
+    }
   }
 
   const std::vector<std::string>& tables() const { return tables_; }
@@ -606,11 +648,15 @@ class ScriptAnalysis {
 
  private:
   void scan_at(const std::vector<SqlToken>& tokens, std::size_t i) {
-    if (tokens[i].kind != SqlToken::Kind::word) return;
+    if (tokens[i].kind != SqlToken::Kind::word) {
+      return;
+    }
     const std::string word = upper_ascii(tokens[i].text);
     if (word == "ALTER" && word_at(tokens, i + 1, "TABLE")) {
       auto name = name_at(tokens, i + 2);
-      if (!name) return;
+      if (!name) {
+        return;
+      }
       add(name->first);
       if (word_at(tokens, name->second, "RENAME") && word_at(tokens, name->second + 1, "TO")) {
         if (auto renamed = name_at(tokens, name->second + 2)) {
@@ -619,28 +665,42 @@ class ScriptAnalysis {
       }
     } else if (word == "DROP" && word_at(tokens, i + 1, "TABLE")) {
       std::size_t k = i + 2;
-      if (word_at(tokens, k, "IF") && word_at(tokens, k + 1, "EXISTS")) k += 2;
+      if (word_at(tokens, k, "IF") && word_at(tokens, k + 1, "EXISTS")) {
+        k += 2;
+      }
       drops_table_ = true;
-      if (auto name = name_at(tokens, k)) add(name->first);
+      if (auto name = name_at(tokens, k)) {
+        add(name->first);
+      }
     } else if (word == "INSERT" || word == "REPLACE" || word == "UPDATE") {
       std::size_t k = i + 1;
-      if (word != "REPLACE" && word_at(tokens, k, "OR")) k += 2;
+      if (word != "REPLACE" && word_at(tokens, k, "OR")) {
+        k += 2;
+      }
       if (word != "UPDATE") {
-        if (!word_at(tokens, k, "INTO")) return;
+        if (!word_at(tokens, k, "INTO")) {
+          return;
+        }
         ++k;
       } else if (i > 0 && (word_at(tokens, i - 1, "ON") || word_at(tokens, i - 1, "DO"))) {
         return;  // ON UPDATE CASCADE, ON CONFLICT … DO UPDATE SET.
       }
       auto name = name_at(tokens, k);
-      if (name && !(word == "UPDATE" && upper_ascii(name->first) == "SET")) add(name->first);
+      if (name && !(word == "UPDATE" && upper_ascii(name->first) == "SET")) {
+        add(name->first);
+      }
     } else if (word == "DELETE" && word_at(tokens, i + 1, "FROM")) {
-      if (auto name = name_at(tokens, i + 2)) add(name->first);
+      if (auto name = name_at(tokens, i + 2)) {
+        add(name->first);
+      }
     }
   }
 
   void add(const std::string& table) {
     const std::string key = lower_ascii(table);
-    if (created_.count(key) > 0 || seen_.count(key) > 0) return;
+    if (created_.count(key) > 0 || seen_.count(key) > 0) {
+      return;
+    }
     seen_.insert(key);
     tables_.push_back(table);
   }
@@ -659,7 +719,9 @@ Result<void> check_no_transaction_control(const std::vector<SqlStatement>& state
     const bool rollback_to = word_at(tokens, 0, "ROLLBACK") &&
                              (word_at(tokens, 1, "TO") ||
                               (word_at(tokens, 1, "TRANSACTION") && word_at(tokens, 2, "TO")));
-    if (rollback_to) continue;
+    if (rollback_to) {
+      continue;
+    }
     for (std::string_view keyword : {"BEGIN", "COMMIT", "END", "ROLLBACK"}) {
       if (word_at(tokens, 0, keyword)) {
         return fail(ErrorCode::invalid_input,
@@ -714,13 +776,19 @@ Result<MigrationStep> load_step(const Candidate& candidate) {
   }
 
   ScriptAnalysis up_analysis;
-  for (const SqlStatement& statement : up_statements) up_analysis.add_statement(statement.tokens);
+  for (const SqlStatement& statement : up_statements) {
+    up_analysis.add_statement(statement.tokens);
+  }
   std::set<std::string> seen;
   for (const std::string& table : directives->touches) {
-    if (seen.insert(lower_ascii(table)).second) step.touched_tables.push_back(table);
+    if (seen.insert(lower_ascii(table)).second) {
+      step.touched_tables.push_back(table);
+    }
   }
   for (const std::string& table : up_analysis.tables()) {
-    if (seen.insert(lower_ascii(table)).second) step.touched_tables.push_back(table);
+    if (seen.insert(lower_ascii(table)).second) {
+      step.touched_tables.push_back(table);
+    }
   }
   step.rebuilds_tables = up_analysis.drops_table();
   step.definition = up;
@@ -793,7 +861,9 @@ Result<std::string> new_migration_file(const std::string& dir, const std::string
     }
   }
   std::string digits = std::to_string(next);
-  if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+  if (digits.size() < width) {
+    digits.insert(0, width - digits.size(), '0');
+  }
   const std::string file = "V" + digits + "__" + name + ".sql";
   const std::string path = (fs::path(dir) / file).string();
   const std::string contents = "-- " + file +

@@ -33,7 +33,9 @@ class Lexer {
       const char c = script_[pos_];
       const char next = pos_ + 1 < script_.size() ? script_[pos_ + 1] : '\0';
       if (is_space(c)) {
-        if (c == '\n') ++line_;
+        if (c == '\n') {
+          ++line_;
+        }
         ++pos_;
       } else if (c == '-' && next == '-') {
         const std::size_t eol = script_.find('\n', pos_);
@@ -75,7 +77,9 @@ class Lexer {
   template <typename Pred>
   SqlToken run_of(SqlToken::Kind kind, Pred accepts) {
     const std::size_t begin = pos_;
-    while (pos_ < script_.size() && accepts(script_[pos_])) ++pos_;
+    while (pos_ < script_.size() && accepts(script_[pos_])) {
+      ++pos_;
+    }
     return SqlToken{kind, std::string(script_.substr(begin, pos_ - begin)), begin, pos_, line_};
   }
 
@@ -131,8 +135,12 @@ bool is_word(const SqlToken& token, std::string_view upper_word) {
 
 // True when tokens[first, first+3) start a CREATE [TEMP|TEMPORARY] TRIGGER statement.
 bool starts_trigger(const std::vector<SqlToken>& tokens, std::size_t first, std::size_t end) {
-  if (end - first < 2 || !is_word(tokens[first], "CREATE")) return false;
-  if (is_word(tokens[first + 1], "TRIGGER")) return true;
+  if (end - first < 2 || !is_word(tokens[first], "CREATE")) {
+    return false;
+  }
+  if (is_word(tokens[first + 1], "TRIGGER")) {
+    return true;
+  }
   return end - first >= 3 &&
          (is_word(tokens[first + 1], "TEMP") || is_word(tokens[first + 1], "TEMPORARY")) &&
          is_word(tokens[first + 2], "TRIGGER");
@@ -154,7 +162,9 @@ SqlStatement make_statement(std::string_view script, const std::vector<SqlToken>
 std::string upper_ascii(std::string_view word) {
   std::string out(word);
   for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
   }
   return out;
 }
@@ -170,15 +180,23 @@ Result<std::vector<SqlStatement>> split_sql_script(std::string_view script) {
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const SqlToken& token = tokens[i];
     if (token.kind == SqlToken::Kind::punctuation && token.text == ";") {
-      if (trigger && depth > 0) continue;
-      if (i > first) statements.push_back(make_statement(script, tokens, first, i));
+      if (trigger && depth > 0) {
+        continue;
+      }
+      if (i > first) {
+        statements.push_back(make_statement(script, tokens, first, i));
+      }
       first = i + 1;
       trigger = false;
       depth = 0;
       continue;
     }
-    if (i - first < 3) trigger = starts_trigger(tokens, first, i + 1);
-    if (!trigger || token.kind != SqlToken::Kind::word) continue;
+    if (i - first < 3) {
+      trigger = starts_trigger(tokens, first, i + 1);
+    }
+    if (!trigger || token.kind != SqlToken::Kind::word) {
+      continue;
+    }
     const std::string word = upper_ascii(token.text);
     if (word == "CASE" || (word == "BEGIN" && depth == 0)) {
       ++depth;
@@ -202,7 +220,9 @@ Result<std::vector<std::string>> split_sql_statements(std::string_view script) {
   SAFEMIG_TRY(std::vector<SqlStatement> statements, split_sql_script(script));
   std::vector<std::string> texts;
   texts.reserve(statements.size());
-  for (SqlStatement& statement : statements) texts.push_back(std::move(statement.text));
+  for (SqlStatement& statement : statements) {
+    texts.push_back(std::move(statement.text));
+  }
   return texts;
 }
 

@@ -22,9 +22,9 @@ std::string sha256_hex(std::string_view data) {
     // produced then, and an empty one never matches a stored checksum.
     return {};
   }
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(length * 2);
+  out.reserve(static_cast<std::size_t>(length) * 2);
   for (unsigned int i = 0; i < length; ++i) {
     out += kHex[digest[i] >> 4];
     out += kHex[digest[i] & 0x0f];
@@ -47,17 +47,23 @@ void append_part(std::string& out, std::string_view tag, std::string_view text) 
 std::string MigrationStep::label() const { return "V" + std::to_string(version) + " " + name; }
 
 std::string MigrationStep::body_text(const StepBody& body) {
-  if (const auto* sql = std::get_if<std::string>(&body)) return *sql;
+  if (const auto* sql = std::get_if<std::string>(&body)) {
+    return *sql;
+  }
   return std::string(kCallableMarker);
 }
 
 std::string MigrationStep::body_description(const StepBody& body) const {
-  if (const auto* sql = std::get_if<std::string>(&body)) return *sql;
+  if (const auto* sql = std::get_if<std::string>(&body)) {
+    return *sql;
+  }
   return std::string(kCallableMarker) + ": " + definition;
 }
 
 std::string MigrationStep::checksum() const {
-  if (!definition.empty()) return sha256_hex(definition);
+  if (!definition.empty()) {
+    return sha256_hex(definition);
+  }
   std::string text = "safemig step definition 1\n";
   append_part(text, "up", body_text(up));
   if (down) {
@@ -65,7 +71,9 @@ std::string MigrationStep::checksum() const {
   } else {
     text += "no down\n";
   }
-  for (const std::string& query : verify_sql) append_part(text, "verify", query);
+  for (const std::string& query : verify_sql) {
+    append_part(text, "verify", query);
+  }
   return sha256_hex(text);
 }
 

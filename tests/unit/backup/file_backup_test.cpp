@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -161,6 +163,20 @@ TEST_F(FileBackupTest, BadLabelIsInvalidInput) {
   options.label = "../x";
   EXPECT_THAT(create_file_backup(*conn_, options),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("backup label '../x'")));
+}
+
+TEST_F(FileBackupTest, WriteFailureLeavesNothingUnderTheFinalName) {
+  // Works as root too: the temporary name is taken by a directory, which cannot be replaced.
+  BackupOptions options;
+  options.from_version = 1;
+  options.created_at = std::chrono::sys_days(std::chrono::year{2024} / 1 / 2);
+  const std::string final_path = dir_.file("t.db.backup-20240102-000000-v1");
+  ASSERT_TRUE(std::filesystem::create_directory(final_path + ".partial"));
+  EXPECT_THAT(create_file_backup(*conn_, options),
+              ErrorIs(ErrorCode::io, HasSubstr(final_path + ".partial: Is a directory")));
+  EXPECT_FALSE(exists(final_path));
+  EXPECT_FALSE(exists(final_path + ".sha256"));
+  EXPECT_TRUE(list_backups(db_)->empty());
 }
 
 TEST_F(FileBackupTest, UnwritableDirectoryIsIoWithAdvice) {
