@@ -14,8 +14,7 @@ MATCHER(IsOk, "is a success") {
   return false;
 }
 
-MATCHER_P(IsOkAndHolds, inner, "is a success holding a value that " +
-                                    ::testing::DescribeMatcher<decltype(inner)>(inner)) {
+MATCHER_P(IsOkAndHolds, inner, "is a success holding a matching value") {
   if (!arg.has_value()) {
     *result_listener << "error " << to_string(arg.error().code) << ": " << arg.error().describe();
     return false;

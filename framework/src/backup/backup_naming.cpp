@@ -1,3 +1,4 @@
+// Implements backup_naming.h; the contract and the thread-safety rule are stated there.
 #include "backup_naming.h"
 
 #include <time.h>

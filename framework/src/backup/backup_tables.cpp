@@ -1,3 +1,5 @@
+// Implements safemig/backup/backup_tables.h; the contract and the thread-safety rule are stated
+// there.
 #include "safemig/backup/backup_tables.h"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// Implements database_check.h; the contract and the thread-safety rule are stated there.
 #include "database_check.h"
 
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+// Implements safemig/backup/file_backup.h; the contract and the thread-safety rule are stated
+// there.
 #include "safemig/backup/file_backup.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// Implements file_copy.h; the contract and the thread-safety rule are stated there.
 #include "file_copy.h"
 
 #include <unistd.h>

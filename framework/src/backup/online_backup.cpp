@@ -1,3 +1,4 @@
+// Implements online_backup.h; the contract and the thread-safety rule are stated there.
 #include "online_backup.h"
 
 #include <sqlite3.h>

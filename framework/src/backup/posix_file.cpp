@@ -1,3 +1,4 @@
+// Implements posix_file.h; the contract and the thread-safety rule are stated there.
 #include "posix_file.h"
 
 #include <fcntl.h>

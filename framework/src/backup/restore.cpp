@@ -1,3 +1,4 @@
+// Implements safemig/backup/restore.h; the contract and the thread-safety rule are stated there.
 #include "safemig/backup/restore.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// Implements safemig/backup/retention.h; the contract and the thread-safety rule are stated there.
 #include "safemig/backup/retention.h"
 
 #include <dirent.h>

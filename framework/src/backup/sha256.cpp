@@ -1,3 +1,4 @@
+// Implements sha256.h; the contract and the thread-safety rule are stated there.
 #include "sha256.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// Implements safemig/backup/verify.h; the contract and the thread-safety rule are stated there.
 #include "safemig/backup/verify.h"
 
 #include <fcntl.h>

@@ -129,9 +129,9 @@ Result<void> apply_options(SqliteConnection& conn, const SqliteOptions& options)
   if (!probe) {
     Error e = probe.error();
     if (e.code == ErrorCode::not_a_database) {
-      e.message = "'" + conn.location() +
-                  "' is not a SQLite database (file is encrypted or is not a database); "
-                  "check the path: nothing was changed";
+      e.message = std::string("'").append(conn.location()).append(
+          "' is not a SQLite database (file is encrypted or is not a database); "
+          "check the path: nothing was changed");
     }
     e.sql.clear();
     return fail(e.with_file(conn.location()));

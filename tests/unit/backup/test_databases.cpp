@@ -1,3 +1,4 @@
+// Implements test_databases.h (test-only helpers; single-threaded).
 #include "test_databases.h"
 
 #include <sqlite3.h>
