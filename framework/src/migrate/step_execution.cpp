@@ -103,12 +103,12 @@ Result<void> validate_rows(const StepRun& run, const RowCounts& before) {
     }
     SAFEMIG_TRY(std::int64_t now,
                 run.conn.query_int("SELECT count(*) FROM " + db::quote_identifier(table)));
-    if (now != count) {
+    if (now < count) {
       return fail(ErrorCode::constraint,
                   "table " + table + " had " + std::to_string(count) + " rows before and has " +
                       std::to_string(now) +
-                      " after, but the row policy is preserve; declare row_policy "
-                      "declared_change (SQL: -- safemig:rows-change) if intended");
+                      " after, but the row policy is preserve (no row may be lost); declare "
+                      "row_policy declared_change (SQL: -- safemig:rows-change) if intended");
     }
   }
   return {};

@@ -22,7 +22,8 @@ using StepBody = std::variant<std::string, StepCallable>;
 
 // What may happen to the rows of the tables a step touches.
 enum class RowPolicy {
-  // Every touched table that exists before and after the step keeps exactly its row count.
+  // No row of a touched table is lost: every touched table that exists before the step has at
+  // least as many rows after it (inserts are allowed; a lost row fails the step).
   preserve,
   // The step declares that it changes row counts (a data migration, a DROP).
   declared_change,

@@ -1,0 +1,67 @@
+// Router: maps a request to its handler.
+//
+// Two kinds of handlers:
+//  - Handler: a pure function from request to response, tested without sockets (the metrics
+//    server's API, /healthz, /metrics).
+//  - StreamingHandler: a coroutine that writes the response itself through a ResponseChannel
+//    (the proxy's forwarding, which relays SSE as it arrives).
+// Resolution: an exact path registered for the method; an exact path registered for other
+// methods answers 405 with Allow; else the longest registered prefix; else 404 (JSON error).
+//
+// Thread safety: configure before serving; afterwards only const access (shared by sessions).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "safemig/error.h"
+#include "safemig/http/message.h"
+
+namespace safemig::http {
+
+// Writes a response piece by piece. Implemented by the server session over the client socket,
+// and by test doubles. Every write fails (io) once the client has gone.
+class ResponseChannel {
+ public:
+  virtual ~ResponseChannel() = default;
+  // Sends a whole response.
+  virtual boost::asio::awaitable<Result<void>> write_response(Response response) = 0;
+  // Sends status and headers. Without Content-Length the body is sent chunked.
+  virtual boost::asio::awaitable<Result<void>> write_head(bhttp::response_header<> head) = 0;
+  // Sends part of the body (REQUIRES: write_head sent). Flushed to the socket before returning.
+  virtual boost::asio::awaitable<Result<void>> write_body(std::string_view data) = 0;
+  // Ends the body (the last chunk for chunked bodies).
+  virtual boost::asio::awaitable<Result<void>> finish() = 0;
+};
+
+using Handler = std::function<Response(const Request&, const RequestContext&)>;
+using StreamingHandler =
+    std::function<boost::asio::awaitable<void>(Request, RequestContext, ResponseChannel&)>;
+
+class Router {
+ public:
+  void add(bhttp::verb method, std::string path, Handler handler);
+  // Any method, any path starting with `prefix`.
+  void add_prefix(std::string prefix, StreamingHandler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;            // Set for an exact route.
+    const StreamingHandler* streaming = nullptr;  // Set for a prefix route.
+    std::vector<bhttp::verb> allowed;  // Set (non-empty) when the path exists for other methods.
+  };
+  // The route for `method` and `target` (the query string is ignored).
+  Match resolve(bhttp::verb method, std::string_view target) const;
+
+  // Answers a request that has an exact route, or the 404/405 error for one that has no route
+  // at all. Pure: no I/O. (Prefix routes are run by the session.)
+  Response respond(const Request& request, const RequestContext& context) const;
+
+ private:
+  std::map<std::string, std::map<bhttp::verb, Handler>> exact_;
+  std::vector<std::pair<std::string, StreamingHandler>> prefixes_;
+};
+
+}  // namespace safemig::http

@@ -1,0 +1,53 @@
+// Server: accepts TCP connections and runs one coroutine session per connection: read a
+// request (with a timeout and a body limit), route it, write the response, keep alive.
+//
+// Sessions use `as_tuple(use_awaitable)`: no exception crosses a session. A request body over
+// the limit is answered 413; a malformed request 400; a read that times out closes the
+// connection.
+//
+// Thread safety: all work runs on the io_context given to listen(); stop() and the accessors
+// may be called from any thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "safemig/error.h"
+#include "safemig/http/router.h"
+
+namespace safemig::http {
+
+struct ServerOptions {
+  std::size_t body_limit = 32 * 1024 * 1024;       // Larger request bodies get 413.
+  std::chrono::seconds read_timeout{30};           // For a request head and body.
+  std::chrono::seconds idle_timeout{75};           // Between keep-alive requests.
+};
+
+// "127.0.0.1:8080", "[::1]:0", "localhost:9090" → host and port; invalid_input otherwise.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+class Server {
+ public:
+  // Binds and starts accepting. Port 0 picks a free port (see port()). Errors: io naming the
+  // address when it cannot be bound (in use, not local).
+  static Result<std::unique_ptr<Server>> listen(boost::asio::io_context& io,
+                                                const ListenAddress& address,
+                                                std::shared_ptr<const Router> router,
+                                                ServerOptions options = {});
+  virtual ~Server() = default;
+
+  virtual std::uint16_t port() const = 0;
+  // Stops accepting; sessions finish the request they are serving, then close.
+  virtual void stop() = 0;
+  // Requests being served right now.
+  virtual std::size_t in_flight() const = 0;
+};
+
+}  // namespace safemig::http
