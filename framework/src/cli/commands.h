@@ -1,0 +1,80 @@
+// The commands of the command line, one function each, with their arguments as parsed.
+//
+// Each returns the exit code of a completed command (0, or 3 for verify findings) or a Failure
+// that run_cli prints. Commands that write open the database through open_writer (the writer
+// lock and recovery); the others open it read-only.
+//
+// Thread safety: each call uses only its Context.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "context.h"
+
+namespace safemig::cli {
+
+struct StatusArgs {
+  bool json = false;
+};
+struct MigrateArgs {
+  std::optional<int> to;
+  bool dry_run = false;
+};
+struct DowngradeArgs {
+  int to = 0;
+};
+struct HistoryArgs {
+  bool json = false;
+};
+struct VerifyArgs {
+  bool deep = false;
+};
+struct BackupArgs {
+  bool gzip = false;
+};
+struct BackupsArgs {
+  bool json = false;
+};
+struct RestoreArgs {
+  std::string file;
+  bool force = false;
+};
+struct PruneArgs {
+  int keep = 0;
+};
+struct SchemaArgs {
+  bool json = false;
+};
+struct NewArgs {
+  std::string name;
+};
+
+// Version, latest, pending steps, checksum problems, the writer holding the lock, and the
+// recovery done when an interrupted run was found. Takes the writer lock to recover; when
+// another process holds it, reads the database read-only and says a migration is running.
+CliResult<ExitCode> run_status(Context& ctx, const StatusArgs& args);
+// Applies pending steps up to --to (default: the latest); --dry-run prints the plan and each
+// step's SQL without touching (or creating) the database.
+CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args);
+// Runs down steps from the current version to --to.
+CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args);
+// Every history row: version, name, direction, checksum, applied_at, duration, backup path.
+CliResult<ExitCode> run_history(Context& ctx, const HistoryArgs& args);
+// Checksums, expected schema, quick_check (integrity_check with --deep), foreign keys, file
+// backups and the application's findings. Findings: exit 3.
+CliResult<ExitCode> run_verify(Context& ctx, const VerifyArgs& args);
+// A verified file backup of the database now.
+CliResult<ExitCode> run_backup(Context& ctx, const BackupArgs& args);
+// The file backups of the database, newest first.
+CliResult<ExitCode> run_backups(Context& ctx, const BackupsArgs& args);
+// Replaces the database with a backup, saving the current one as a before_restore backup.
+CliResult<ExitCode> run_restore(Context& ctx, const RestoreArgs& args);
+// Keeps the newest --keep file backups and removes the others.
+CliResult<ExitCode> run_prune(Context& ctx, const PruneArgs& args);
+// The live schema, readable or as JSON.
+CliResult<ExitCode> run_schema(Context& ctx, const SchemaArgs& args);
+// Creates the next empty V<n>__<name>.sql in --dir.
+CliResult<ExitCode> run_new(Context& ctx, const NewArgs& args);
+
+}  // namespace safemig::cli

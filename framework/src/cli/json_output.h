@@ -1,0 +1,32 @@
+// The JSON forms of what the command line prints with --json (Boost.JSON).
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <ostream>
+
+#include <boost/json/value.hpp>
+
+#include "safemig/backup/backup_info.h"
+#include "safemig/migrate/history.h"
+#include "safemig/migrate/safe_migration_manager.h"
+
+namespace safemig::cli {
+
+// {"version", "name", "direction", "checksum", "applied_at", "duration_ms", "backup_path"};
+// backup_path is null when the step had none.
+boost::json::value history_entry_json(const migrate::HistoryEntry& entry);
+// {"path", "sha256", "size_bytes", "version", "label", "gzip", "created_at"}; sha256 and label are
+// null when unknown or absent.
+boost::json::value backup_json(const backup::BackupInfo& info);
+// {"version", "name", "applied_checksum", "current_checksum", "message"}; current_checksum is
+// null when the step is no longer among the migrations.
+boost::json::value mismatch_json(const migrate::ChecksumMismatch& mismatch);
+// {"step", "action", "restored_from", "failed_copy", "version_after"}; the paths are null when
+// empty.
+boost::json::value recovery_json(const migrate::RecoveryReport& report);
+
+// Writes `value` compactly, followed by a newline.
+void print_json(std::ostream& out, const boost::json::value& value);
+
+}  // namespace safemig::cli

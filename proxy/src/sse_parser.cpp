@@ -1,0 +1,75 @@
+// The incremental Server-Sent Events parser (see sse_parser.h).
+//
+// Thread safety: one thread per instance.
+#include "safemig/proxy/sse_parser.h"
+
+#include <utility>
+
+namespace safemig::proxy {
+
+void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  for (std::size_t i = 0; i < bytes.size();) {
+    if (skip_lf_) {
+      skip_lf_ = false;
+      if (bytes[i] == '\n') {
+        // The '\n' of a "\r\n" whose '\r' already ended a line. It belongs to the raw bytes of
+        // the event being received (the previous one may already have been dispatched).
+        current_.raw.push_back('\n');
+        line_start_ = current_.raw.size();
+        ++i;
+        continue;
+      }
+    }
+    // Copy everything up to the next line terminator at once.
+    const std::size_t end = bytes.find_first_of("\r\n", i);
+    if (end == std::string_view::npos) {
+      current_.raw.append(bytes.substr(i));
+      return;
+    }
+    current_.raw.append(bytes.substr(i, end - i));
+    const std::string_view line =
+        std::string_view(current_.raw).substr(line_start_, current_.raw.size() - line_start_);
+    const bool blank = line.empty();
+    if (!blank) take_line(line);
+    current_.raw.push_back(bytes[end]);
+    line_start_ = current_.raw.size();
+    skip_lf_ = bytes[end] == '\r';
+    i = end + 1;
+    if (blank) dispatch(out);
+  }
+}
+
+void SseParser::take_line(std::string_view line) {
+  if (line.front() == ':') return;  // A comment.
+  const std::size_t colon = line.find(':');
+  const std::string_view field = line.substr(0, colon);
+  std::string_view value;
+  if (colon != std::string_view::npos) {
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  if (field == "data") {
+    if (current_.has_data) current_.data.push_back('\n');
+    current_.data.append(value);
+    current_.has_data = true;
+  } else if (field == "event") {
+    current_.event.assign(value);
+  }
+  // `id`, `retry` and unknown fields do not matter to the proxy.
+}
+
+void SseParser::dispatch(std::vector<SseEvent>& out) {
+  out.push_back(std::move(current_));
+  current_ = SseEvent{};
+  line_start_ = 0;
+}
+
+SseEvent SseParser::finish() {
+  SseEvent rest = std::move(current_);
+  current_ = SseEvent{};
+  line_start_ = 0;
+  skip_lf_ = false;
+  return rest;
+}
+
+}  // namespace safemig::proxy
