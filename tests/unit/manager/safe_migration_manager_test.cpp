@@ -47,8 +47,57 @@ class SafeMigrationManagerTest : public ::testing::Test {
     ASSERT_THAT(test_steps::populate((*manager)->connection(), 100, 3), IsOk());
   }
 
+  // Brings the database to version 2 with rows, runs `variant` of the set to the latest version
+  // and returns the result, after checking that the database is exactly as it was.
+  Result<RunReport> migrate_variant_expecting_no_change(test_steps::Variant variant) {
+    auto set = test_steps::parent_child_set(variant);
+    if (!set) return fail(set.error());
+    prepare_version_2(*set);
+    const std::string before = database_snapshot(db_);
+    Result<RunReport> result = fail(ErrorCode::internal, "the manager did not open");
+    {
+      auto manager = SafeMigrationManager::open(*set, options());
+      if (!manager) return fail(manager.error());
+      result = (*manager)->migrate();
+      EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(2));
+    }
+    EXPECT_TRUE(database_snapshot(db_) == before) << "the database changed";
+    EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
+    return result;
+  }
+
+  // Runs `variant` in a child process, which the step kills mid-way, and returns the manager of
+  // the next open (which recovers), after checking that the database is exactly as before.
+  std::unique_ptr<SafeMigrationManager> kill_mid_step_and_reopen(test_steps::Variant variant) {
+    auto set = test_steps::parent_child_set(variant);
+    EXPECT_THAT(set, IsOk());
+    set_ = std::move(*set);
+    prepare_version_2(set_);
+    const std::string before = database_snapshot(db_);
+    pid_t child = ::fork();
+    if (child == 0) {
+      auto manager = SafeMigrationManager::open(set_, options());
+      if (manager) (void)(*manager)->migrate();
+      ::_exit(1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == test_steps::kDeathExitCode);
+    EXPECT_TRUE(std::filesystem::exists(journal_path(db_)));
+    auto manager = SafeMigrationManager::open(set_, options());
+    EXPECT_THAT(manager, IsOk());
+    if (!manager) return nullptr;
+    EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
+    EXPECT_THAT((*manager)->connection().query_one("PRAGMA integrity_check").map(
+                    [](const db::Row& r) { return r.text(0); }),
+                IsOkAndHolds(std::string("ok")));
+    EXPECT_TRUE(database_snapshot(db_) == before) << "the database changed";
+    return std::move(*manager);
+  }
+
   TempDir dir_;
   std::string db_ = dir_.file("app.db");
+  MigrationSet set_ = *MigrationSet::create({});
 };
 
 TEST_F(SafeMigrationManagerTest, AppliesStepsRecordsHistoryAndKeepsBackups) {
@@ -260,76 +309,35 @@ TEST_F(SafeMigrationManagerTest, FailedRollbackIsRepairedFromTheFileBackup) {
 }
 
 TEST_F(SafeMigrationManagerTest, SchemaMismatchRollsBackWithTheDiff) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::wrong_expected_schema);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  EXPECT_THAT((*manager)->migrate(),
+  EXPECT_THAT(migrate_variant_expecting_no_change(test_steps::Variant::wrong_expected_schema),
               ErrorIs(ErrorCode::schema_mismatch,
                       AllOf(HasSubstr("stage validate_schema"), HasSubstr("table parent"),
                             HasSubstr("column nickname"))));
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
 }
 
 TEST_F(SafeMigrationManagerTest, RowLossUnderPreservePolicyRollsBack) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::loses_rows);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  EXPECT_THAT((*manager)->migrate(),
+  EXPECT_THAT(migrate_variant_expecting_no_change(test_steps::Variant::loses_rows),
               ErrorIs(ErrorCode::constraint,
                       AllOf(HasSubstr("stage validate_rows"),
                             HasSubstr("table parent had 100 rows before and has 99 after"))));
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
 }
 
 TEST_F(SafeMigrationManagerTest, OrphanedChildrenFailTheForeignKeyCheck) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::orphans_children);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  EXPECT_THAT((*manager)->migrate(),
+  EXPECT_THAT(migrate_variant_expecting_no_change(test_steps::Variant::orphans_children),
               ErrorIs(ErrorCode::constraint, AllOf(HasSubstr("stage validate_foreign_keys"),
                                                    HasSubstr("violate foreign keys"))));
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
 }
 
 TEST_F(SafeMigrationManagerTest, FalseVerifyQueryRollsBack) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::failing_verify);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  EXPECT_THAT((*manager)->migrate(),
+  EXPECT_THAT(migrate_variant_expecting_no_change(test_steps::Variant::failing_verify),
               ErrorIs(ErrorCode::constraint, AllOf(HasSubstr("stage validate_verify_sql"),
                                                    HasSubstr("did not return true"))));
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
 }
 
 TEST_F(SafeMigrationManagerTest, NonTransactionalStepFailingHalfwayIsRestoredFromBackup) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::non_transactional_fails);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  EXPECT_THAT((*manager)->migrate(),
-              ErrorIs(ErrorCode::invalid_input, AllOf(HasSubstr("stage run"),
-                                                      HasSubstr("restored from the file backup"))));
-  EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(2));
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
+  EXPECT_THAT(migrate_variant_expecting_no_change(test_steps::Variant::non_transactional_fails),
+              ErrorIs(ErrorCode::invalid_input,
+                      AllOf(HasSubstr("stage run"), HasSubstr("restored from the file backup"))));
 }
 
 TEST_F(SafeMigrationManagerTest, EditedAppliedStepBlocksMigrateNamingIt) {
@@ -390,64 +398,23 @@ TEST_F(SafeMigrationManagerTest, TwoMigratingProcessesApplyEachStepExactlyOnce) 
 // A migrator killed in the middle of a transactional step: SQLite rolls the step back and the
 // next open reports the recovery.
 TEST_F(SafeMigrationManagerTest, KilledInsideTransactionIsRecoveredOnNextOpen) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::dies_in_transaction);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto manager = SafeMigrationManager::open(*set, options());
-    if (manager) (void)(*manager)->migrate();
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), test_steps::kDeathExitCode);
-  ASSERT_TRUE(std::filesystem::exists(journal_path(db_)));
-
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  ASSERT_TRUE((*manager)->recovery().has_value());
-  EXPECT_EQ((*manager)->recovery()->version, 3);
-  EXPECT_THAT((*manager)->recovery()->action, HasSubstr("rolled back"));
-  EXPECT_EQ((*manager)->recovery()->version_after, 2);
-  EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
-  EXPECT_THAT((*manager)->connection().query_one("PRAGMA integrity_check").map(
-                  [](const db::Row& r) { return r.text(0); }),
-              IsOkAndHolds(std::string("ok")));
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
+  auto manager = kill_mid_step_and_reopen(test_steps::Variant::dies_in_transaction);
+  ASSERT_NE(manager, nullptr);
+  ASSERT_TRUE(manager->recovery().has_value());
+  EXPECT_EQ(manager->recovery()->version, 3);
+  EXPECT_THAT(manager->recovery()->action, HasSubstr("rolled back"));
+  EXPECT_EQ(manager->recovery()->version_after, 2);
 }
 
 // Killed in the middle of a step that runs outside a transaction: the next open restores the
 // file backup.
 TEST_F(SafeMigrationManagerTest, KilledOutsideTransactionIsRestoredOnNextOpen) {
-  auto set = test_steps::parent_child_set(test_steps::Variant::dies_outside_transaction);
-  ASSERT_THAT(set, IsOk());
-  prepare_version_2(*set);
-  const std::string before = database_snapshot(db_);
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto manager = SafeMigrationManager::open(*set, options());
-    if (manager) (void)(*manager)->migrate();
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), test_steps::kDeathExitCode);
-
-  auto manager = SafeMigrationManager::open(*set, options());
-  ASSERT_THAT(manager, IsOk());
-  ASSERT_TRUE((*manager)->recovery().has_value());
-  EXPECT_THAT((*manager)->recovery()->action, HasSubstr("restored from its file backup"));
-  EXPECT_FALSE((*manager)->recovery()->restored_from.empty());
-  EXPECT_EQ((*manager)->recovery()->version_after, 2);
-  manager->reset();
-  EXPECT_EQ(database_snapshot(db_), before);
+  auto manager = kill_mid_step_and_reopen(test_steps::Variant::dies_outside_transaction);
+  ASSERT_NE(manager, nullptr);
+  ASSERT_TRUE(manager->recovery().has_value());
+  EXPECT_THAT(manager->recovery()->action, HasSubstr("restored from its file backup"));
+  EXPECT_FALSE(manager->recovery()->restored_from.empty());
+  EXPECT_EQ(manager->recovery()->version_after, 2);
 }
 
 TEST_F(SafeMigrationManagerTest, StairwayUpDownUpKeepsSchemaAndRows) {

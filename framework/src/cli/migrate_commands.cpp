@@ -1,0 +1,156 @@
+// `migrate` (with its dry run) and `downgrade`.
+//
+// Thread safety: see commands.h.
+#include <filesystem>
+
+#include "commands.h"
+#include "safemig/migrate/history.h"
+#include "safemig/migrate/journal.h"
+
+namespace safemig::cli {
+namespace {
+
+using migrate::Direction;
+using migrate::MigrationSet;
+using migrate::MigrationStep;
+
+// "-- V3 rebuild (up; in a transaction; rebuilds tables; touches: t, u)".
+std::string step_header(const MigrationStep& step, Direction direction) {
+  std::string text = "-- " + step.label() + " (" + std::string(migrate::to_string(direction));
+  text += step.transactional ? "; in a transaction" : "; outside a transaction";
+  if (step.rebuilds_tables) text += "; rebuilds tables";
+  if (!step.touched_tables.empty()) {
+    text += "; touches: ";
+    for (std::size_t i = 0; i < step.touched_tables.size(); ++i) {
+      text += (i > 0 ? ", " : "") + step.touched_tables[i];
+    }
+  }
+  if (step.row_policy == migrate::RowPolicy::declared_change) text += "; changes row counts";
+  return text + ")";
+}
+
+// A usage failure when --to names no version of the set (checked before the database is opened,
+// so a typo creates nothing).
+CliResult<void> check_target(const MigrationSet& set, int target) {
+  if (target < 0 || (target != 0 && set.find(target) == nullptr)) {
+    std::string versions;
+    for (const MigrationStep& step : set.steps()) {
+      versions += (versions.empty() ? "" : ", ") + std::to_string(step.version);
+    }
+    return usage_fail("--to " + std::to_string(target) + " is not 0 or a version of the migrations",
+                      {"the versions are: " + (versions.empty() ? "none" : versions)});
+  }
+  return {};
+}
+
+CliResult<void> refuse_mismatches(const Context& ctx,
+                                  const std::vector<migrate::ChecksumMismatch>& mismatches) {
+  if (mismatches.empty()) return {};
+  std::string message = "applied migrations differ from their definitions:";
+  for (const auto& m : mismatches) message += "\n  " + m.describe();
+  return cli_fail(ExitCode::needs_person, Error(ErrorCode::checksum_mismatch, message),
+                  {"nothing was changed; '" + ctx.env.program_name +
+                   " verify' lists every difference"});
+}
+
+CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, std::optional<int> target) {
+  SAFEMIG_TRY(std::string path, ctx.database());
+  std::vector<migrate::HistoryEntry> history;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    SAFEMIG_TRY(auto conn, open_reader(ctx));
+    SAFEMIG_TRY(history, lift(migrate::read_history(*conn)));
+    if (auto journal = migrate::read_journal(path); journal && *journal) {
+      ctx.console.warning("an interrupted migration (V" + std::to_string((*journal)->version) +
+                          " " + (*journal)->name +
+                          ") awaits recovery; a real run recovers it first");
+    }
+  }
+  SAFEMIG_TRY_VOID(refuse_mismatches(ctx, migrate::find_checksum_mismatches(set, history)));
+  const int current = migrate::current_version(history);
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, target), ExitCode::usage));
+  std::ostream& out = ctx.console.out();
+  out << "dry run: nothing is changed\n";
+  out << path << ": version " << plan.from_version << " -> " << plan.to_version << ", "
+      << plan.steps.size() << (plan.steps.size() == 1 ? " step" : " steps") << '\n';
+  for (const MigrationStep* step : plan.steps) {
+    out << '\n' << step_header(*step, Direction::up) << '\n';
+    std::string body = step->body_description(step->up);
+    if (!body.empty() && body.back() != '\n') body += '\n';
+    out << body;
+  }
+  return ExitCode::ok;
+}
+
+void print_outcomes(std::ostream& out, const migrate::RunReport& report) {
+  for (const auto& step : report.steps) {
+    out << (step.direction == Direction::up ? "applied " : "undid ") << 'V' << step.version << ' '
+        << step.name << " in " << step.duration.count() << " ms";
+    if (!step.backup_path.empty()) out << " (backup: " << step.backup_path << ')';
+    out << '\n';
+  }
+}
+
+// The failure of a run, with where the database stands now.
+Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) {
+  Failure failure{exit_code_for(error), error, {}};
+  if (auto version = manager.current_version(); version) {
+    if (failure.code == ExitCode::failed) {
+      failure.hints.push_back("the failed step was rolled back; the database is at version " +
+                              std::to_string(*version) + " and nothing was lost");
+    } else {
+      failure.hints.push_back("the database is at version " + std::to_string(*version));
+    }
+  }
+  return failure;
+}
+
+}  // namespace
+
+CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
+  SAFEMIG_TRY(auto set, ctx.migrations());
+  if (args.to) SAFEMIG_TRY_VOID(check_target(set, *args.to));
+  if (args.dry_run) return dry_run(ctx, set, args.to);
+
+  WriterOptions options;
+  options.create = true;
+  SAFEMIG_TRY(auto manager, open_writer(ctx, set, "migrate", std::move(options)));
+  print_recovery(ctx, *manager);
+  SAFEMIG_TRY(auto mismatches, lift(manager->checksum_mismatches()));
+  SAFEMIG_TRY_VOID(refuse_mismatches(ctx, mismatches));
+  SAFEMIG_TRY(int current, lift(manager->current_version()));
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, args.to), ExitCode::usage));
+  std::ostream& out = ctx.console.out();
+  if (plan.steps.empty()) {
+    out << ctx.db_path << ": at version " << current << ", nothing to apply\n";
+    return ExitCode::ok;
+  }
+  auto report = manager->migrate(args.to);
+  if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
+  print_outcomes(out, *report);
+  out << ctx.db_path << ": at version " << report->to_version << '\n';
+  return ExitCode::ok;
+}
+
+CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
+  SAFEMIG_TRY(auto set, ctx.migrations());
+  SAFEMIG_TRY_VOID(check_target(set, args.to));
+  SAFEMIG_TRY(auto manager, open_writer(ctx, set, "downgrade", {}));
+  print_recovery(ctx, *manager);
+  SAFEMIG_TRY(auto mismatches, lift(manager->checksum_mismatches()));
+  SAFEMIG_TRY_VOID(refuse_mismatches(ctx, mismatches));
+  SAFEMIG_TRY(int current, lift(manager->current_version()));
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_downgrade(set, current, args.to), ExitCode::usage));
+  std::ostream& out = ctx.console.out();
+  if (plan.steps.empty()) {
+    out << ctx.db_path << ": at version " << current << ", nothing to undo\n";
+    return ExitCode::ok;
+  }
+  auto report = manager->downgrade(args.to);
+  if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
+  print_outcomes(out, *report);
+  out << ctx.db_path << ": at version " << report->to_version << '\n';
+  return ExitCode::ok;
+}
+
+}  // namespace safemig::cli

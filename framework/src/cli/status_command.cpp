@@ -1,0 +1,149 @@
+// `status`: where the database stands against the migrations.
+//
+// Thread safety: see commands.h.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "commands.h"
+#include "json_output.h"
+#include "safemig/db/writer_lock.h"
+#include "safemig/migrate/history.h"
+#include "safemig/migrate/journal.h"
+
+namespace safemig::cli {
+namespace {
+
+struct StatusReport {
+  std::string database;
+  std::string source;
+  int version = 0;
+  int latest = 0;
+  std::vector<const migrate::MigrationStep*> pending;
+  std::vector<migrate::ChecksumMismatch> mismatches;
+  std::string writer;                               // Holder of the lock; "" when free.
+  std::string running_step;                         // Step named by the running writer's journal.
+  std::optional<migrate::RecoveryReport> recovery;  // What open() recovered.
+};
+
+void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
+                       const std::vector<migrate::HistoryEntry>& history) {
+  report.version = migrate::current_version(history);
+  report.latest = set.latest_version();
+  report.mismatches = migrate::find_checksum_mismatches(set, history);
+  for (const migrate::MigrationStep& step : set.steps()) {
+    if (step.version > report.version) report.pending.push_back(&step);
+  }
+}
+
+// The report read through a read-only connection while another process holds the writer lock.
+CliResult<StatusReport> read_while_locked(const Context& ctx, const migrate::MigrationSet& set,
+                                          std::string holder) {
+  SAFEMIG_TRY(auto conn, open_reader(ctx));
+  SAFEMIG_TRY(auto history, lift(migrate::read_history(*conn)));
+  StatusReport report;
+  fill_from_history(report, set, history);
+  report.writer = std::move(holder);
+  if (auto journal = migrate::read_journal(ctx.db_path); journal && *journal) {
+    report.running_step = "V" + std::to_string((*journal)->version) + " " + (*journal)->name;
+  }
+  return report;
+}
+
+CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet& set) {
+  SAFEMIG_TRY(std::string path, ctx.existing_database());
+  std::string holder = db::WriterLock::current_holder(path);
+  if (holder.empty()) {
+    auto manager = open_writer(ctx, set, "status", {});
+    if (manager) {
+      SAFEMIG_TRY(auto history, lift((*manager)->history()));
+      StatusReport report;
+      fill_from_history(report, set, history);
+      report.recovery = (*manager)->recovery();
+      return report;
+    }
+    if (manager.error().error.code != ErrorCode::locked) return tl::make_unexpected(manager.error());
+    // Another writer took the lock in between: report it as running.
+    holder = db::WriterLock::current_holder(path);
+    if (holder.empty()) holder = "another process";
+  }
+  return read_while_locked(ctx, set, std::move(holder));
+}
+
+void print_text(std::ostream& out, const StatusReport& r) {
+  if (r.recovery) {
+    out << "recovered from an interrupted " << r.recovery->step << ": " << r.recovery->action
+        << '\n';
+    if (!r.recovery->failed_copy.empty()) {
+      out << "the interrupted database was kept as " << r.recovery->failed_copy << '\n';
+    }
+  }
+  if (!r.writer.empty()) {
+    out << "a migration is running: " << r.writer;
+    if (!r.running_step.empty()) out << ", applying " << r.running_step;
+    out << "; what follows may change when it finishes\n";
+  }
+  out << r.database << ": at version " << r.version << " of " << r.latest << ", ";
+  if (r.version > r.latest) {
+    out << "newer than the migrations know\n";
+  } else if (r.pending.empty()) {
+    out << "up to date\n";
+  } else {
+    out << r.pending.size() << (r.pending.size() == 1 ? " step" : " steps") << " pending\n";
+  }
+  out << "database: " << r.database << '\n';
+  out << "migrations: " << r.source << '\n';
+  out << "version: " << r.version << '\n';
+  out << "latest: " << r.latest << '\n';
+  out << "pending: ";
+  if (r.pending.empty()) out << "none";
+  for (std::size_t i = 0; i < r.pending.size(); ++i) {
+    out << (i > 0 ? ", " : "") << r.pending[i]->label();
+  }
+  out << '\n';
+  if (r.mismatches.empty()) {
+    out << "checksums: ok\n";
+  } else {
+    out << "checksums: " << r.mismatches.size() << " applied step(s) changed\n";
+    for (const auto& m : r.mismatches) out << "  " << m.describe() << '\n';
+  }
+  out << "writer lock: " << (r.writer.empty() ? "free" : "held by " + r.writer) << '\n';
+}
+
+void print_json_report(std::ostream& out, const StatusReport& r) {
+  boost::json::object o;
+  o["database"] = r.database;
+  o["migrations"] = r.source;
+  o["version"] = r.version;
+  o["latest"] = r.latest;
+  boost::json::array pending;
+  for (const auto* step : r.pending) {
+    pending.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
+  }
+  o["pending"] = std::move(pending);
+  o["up_to_date"] = r.pending.empty();
+  boost::json::array mismatches;
+  for (const auto& m : r.mismatches) mismatches.push_back(mismatch_json(m));
+  o["checksum_mismatches"] = std::move(mismatches);
+  o["writer"] = r.writer.empty() ? boost::json::value(nullptr) : boost::json::value(r.writer);
+  o["running_step"] =
+      r.running_step.empty() ? boost::json::value(nullptr) : boost::json::value(r.running_step);
+  o["recovery"] = r.recovery ? recovery_json(*r.recovery) : boost::json::value(nullptr);
+  print_json(out, o);
+}
+
+}  // namespace
+
+CliResult<ExitCode> run_status(Context& ctx, const StatusArgs& args) {
+  SAFEMIG_TRY(auto set, ctx.migrations());
+  SAFEMIG_TRY(StatusReport report, collect(ctx, set));
+  report.database = ctx.db_path;
+  report.source = set.source();
+  if (args.json) {
+    print_json_report(ctx.console.out(), report);
+  } else {
+    print_text(ctx.console.out(), report);
+  }
+  return ExitCode::ok;
+}
+
+}  // namespace safemig::cli

@@ -1,0 +1,54 @@
+// The few facts the proxy reads from OpenAI-compatible completion bodies, and the one change it
+// makes to a request body (asking for usage in a stream).
+//
+// Only counts, sampling parameters, model names, ids, usage, finish reasons and error classes
+// are read: prompts and completions are never copied out of a body.
+//
+// Thread safety: pure functions over value types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace safemig::proxy {
+
+// What a chat or text completion request asks for. Absent members stay empty; a body that is
+// not a JSON object gives an empty summary.
+struct RequestSummary {
+  std::optional<std::string> model;
+  std::optional<std::int64_t> max_tokens;  // `max_tokens`, else `max_completion_tokens`.
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<std::int64_t> message_count;  // Size of the `messages` array (chat).
+  bool stream = false;                        // `stream: true`.
+  bool include_usage = false;                 // `stream_options.include_usage: true`.
+};
+RequestSummary summarize_request(std::string_view body);
+
+// The body with `stream_options.include_usage` set to true (other members kept, in order).
+// Returns nullopt when the body is not a JSON object, or `stream_options` is not an object.
+std::optional<std::string> with_include_usage(std::string_view body);
+
+// An OpenAI-style error as an upstream reports it: {"error": {"type", "code", "message"}}.
+struct UpstreamError {
+  std::optional<std::string> type;     // `error.type`, else `error.code` (as text).
+  std::optional<std::string> message;  // `error.message` (or `error` when it is a string).
+  bool present() const { return type.has_value() || message.has_value(); }
+};
+
+// What the proxy records from a completion response (a whole JSON body, or one stream chunk).
+struct ResponseSummary {
+  std::optional<std::string> id;
+  std::optional<std::int64_t> prompt_tokens;
+  std::optional<std::int64_t> completion_tokens;
+  std::optional<std::int64_t> total_tokens;
+  std::optional<std::string> finish_reason;  // Of the first choice that has one.
+  UpstreamError error;
+};
+
+// Reads a non-streaming response body. A body that is not JSON gives an empty summary.
+ResponseSummary summarize_response(std::string_view body);
+
+}  // namespace safemig::proxy
