@@ -10,10 +10,14 @@ namespace {
 
 std::string_view escape_of(Colour colour) {
   switch (colour) {
-    case Colour::red: return "\033[1;31m";
-    case Colour::green: return "\033[32m";
-    case Colour::yellow: return "\033[33m";
-    case Colour::bold: return "\033[1m";
+    case Colour::red:
+      return "\033[1;31m";
+    case Colour::green:
+      return "\033[32m";
+    case Colour::yellow:
+      return "\033[33m";
+    case Colour::bold:
+      return "\033[1m";
   }
   return "";
 }
@@ -34,6 +38,9 @@ void Console::error(const Error& error, const std::vector<std::string>& hints) {
   err_ << program_ << ": " << paint(Colour::red, "error:") << ' ' << error.message << '\n';
   if (!error.sql.empty() && error.message.find(error.sql) == std::string::npos) {
     std::string sql = error.sql;
+    const auto first = sql.find_first_not_of(" \t\r\n");
+    const auto last = sql.find_last_not_of(" \t\r\n");
+    sql = first == std::string::npos ? std::string() : sql.substr(first, last - first + 1);
     if (sql.size() > kMaxSqlShown) sql = sql.substr(0, kMaxSqlShown) + " …";
     err_ << "while running: " << sql << '\n';
   }

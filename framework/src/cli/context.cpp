@@ -36,10 +36,9 @@ CliResult<std::string> Context::existing_database() const {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (ec) {
-    return cli_fail(ExitCode::failed,
-                    Error(ErrorCode::io, "cannot check the database '" + path +
-                                             "': " + ec.message())
-                        .with_file(path));
+    return cli_fail(ExitCode::failed, Error(ErrorCode::io, "cannot check the database '" + path +
+                                                               "': " + ec.message())
+                                          .with_file(path));
   }
   if (!exists) {
     return cli_fail(

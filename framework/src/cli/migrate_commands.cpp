@@ -48,9 +48,9 @@ CliResult<void> refuse_mismatches(const Context& ctx,
   if (mismatches.empty()) return {};
   std::string message = "applied migrations differ from their definitions:";
   for (const auto& m : mismatches) message += "\n  " + m.describe();
-  return cli_fail(ExitCode::needs_person, Error(ErrorCode::checksum_mismatch, message),
-                  {"nothing was changed; '" + ctx.env.program_name +
-                   " verify' lists every difference"});
+  return cli_fail(
+      ExitCode::needs_person, Error(ErrorCode::checksum_mismatch, message),
+      {"nothing was changed; '" + ctx.env.program_name + " verify' lists every difference"});
 }
 
 CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, std::optional<int> target) {

@@ -1,0 +1,177 @@
+// status, history and schema through run_cli: text, JSON, and missing databases.
+#include <gmock/gmock.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <filesystem>
+
+#include "cli_fixture.h"
+#include "safemig/db/writer_lock.h"
+#include "safemig/migrate/journal.h"
+
+namespace safemig::cli::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+class InspectTest : public CliTest {};
+
+TEST_F(InspectTest, StatusShowsVersionAndPendingSteps) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  CliRun r = run_sql({"status"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("at version 1 of 2, 1 step pending"));
+  EXPECT_THAT(r.out, HasSubstr("\nversion: 1\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nlatest: 2\n"));
+  EXPECT_THAT(r.out, HasSubstr("\npending: V2 add\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nchecksums: ok\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nwriter lock: free\n"));
+}
+
+TEST_F(InspectTest, StatusJsonParses) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  CliRun r = run_sql({"status", "--json"});
+  ASSERT_EQ(r.code, 0) << r;
+  const boost::json::value v = boost::json::parse(r.out);
+  EXPECT_EQ(v.at("version").as_int64(), 1);
+  EXPECT_EQ(v.at("latest").as_int64(), 2);
+  EXPECT_EQ(v.at("pending").as_array().size(), 1u);
+  EXPECT_EQ(v.at("pending").at(0).at("name").as_string(), "add");
+  EXPECT_TRUE(v.at("writer").is_null());
+  EXPECT_TRUE(v.at("recovery").is_null());
+  EXPECT_TRUE(v.at("checksum_mismatches").as_array().empty());
+}
+
+TEST_F(InspectTest, StatusWhileAnotherWriterHoldsTheLockReadsAndSaysSo) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  auto lock = db::WriterLock::acquire(db, "safemig migrate");
+  ASSERT_TRUE(lock.has_value());
+  CliRun r = run_sql({"status"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("a migration is running: pid " + std::to_string(::getpid())));
+  EXPECT_THAT(r.out, HasSubstr("\nversion: 2\n"));
+}
+
+TEST_F(InspectTest, StatusReportsChangedSteps) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  write_migration("V1__create.sql", "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);\n");
+  CliRun r = run_sql({"status"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("checksums: 1 applied step(s) changed"));
+  EXPECT_THAT(r.out, HasSubstr("V1 create was changed"));
+}
+
+TEST_F(InspectTest, StatusRecoversAnInterruptedStepAndReportsIt) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  migrate::JournalEntry journal;
+  journal.version = 2;
+  journal.name = "add";
+  journal.from_version = 1;
+  journal.to_version = 2;
+  journal.transactional = true;
+  journal.backup_path = db + ".backup-none";
+  journal.pid = 1;
+  ASSERT_TRUE(migrate::write_journal(db, journal).has_value());
+  CliRun r = run_sql({"status"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("recovered from an interrupted V2 add: "));
+  EXPECT_THAT(r.out, HasSubstr("\nversion: 1\n"));
+  EXPECT_FALSE(std::filesystem::exists(migrate::journal_path(db)));
+  CliRun again = run_sql({"status", "--json"});
+  EXPECT_TRUE(boost::json::parse(again.out).at("recovery").is_null()) << again;
+}
+
+TEST_F(InspectTest, UnrecoverableJournalNeedsAPerson) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  migrate::JournalEntry journal;
+  journal.version = 2;
+  journal.name = "add";
+  journal.from_version = 1;
+  journal.to_version = 2;
+  journal.transactional = false;
+  journal.backup_path = tmp.file("no-such-backup");
+  journal.pid = 1;
+  ASSERT_TRUE(migrate::write_journal(db, journal).has_value());
+  CliRun r = run_sql({"status"});
+  EXPECT_EQ(r.code, 3) << r;
+  EXPECT_THAT(r.err, HasSubstr("safemig: error: an interrupted migration (V2 add)"));
+}
+
+TEST_F(InspectTest, ReadOnlyCommandsOnAMissingDatabaseCreateNothing) {
+  write_two_steps();
+  for (const char* command : {"status", "history", "schema", "verify", "backup"}) {
+    CliRun r = run_sql({command});
+    EXPECT_EQ(r.code, 1) << command << ": " << r;
+    EXPECT_THAT(r.err, HasSubstr("does not exist; nothing was created")) << command;
+    EXPECT_FALSE(std::filesystem::exists(db)) << command;
+    EXPECT_FALSE(std::filesystem::exists(db + ".writer.lock")) << command;
+  }
+}
+
+TEST_F(InspectTest, HistoryListsEveryStep) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  CliRun r = run_sql({"history"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("version  name"));
+  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*\n2 +add +up +[0-9T:.Z-]+ +[0-9]+ ms +[0-9a-f]{64} +"
+                                  "[^ ]+app\\.db\\.backup-[0-9-]+v1\n"));
+}
+
+TEST_F(InspectTest, HistoryJsonParses) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  CliRun r = run_sql({"history", "--json"});
+  ASSERT_EQ(r.code, 0) << r;
+  const boost::json::value v = boost::json::parse(r.out);
+  ASSERT_EQ(v.as_array().size(), 2u);
+  const auto& second = v.at(1);
+  EXPECT_EQ(second.at("version").as_int64(), 2);
+  EXPECT_EQ(second.at("name").as_string(), "add");
+  EXPECT_EQ(second.at("direction").as_string(), "up");
+  EXPECT_EQ(second.at("checksum").as_string().size(), 64u);
+  EXPECT_TRUE(second.at("duration_ms").is_int64());
+  EXPECT_TRUE(std::filesystem::exists(std::string(second.at("backup_path").as_string())));
+}
+
+TEST_F(InspectTest, HistoryOfAnEmptyDatabase) {
+  exec("CREATE TABLE x(a);");
+  CliRun r = run_sql({"history"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("no migration has been applied"));
+}
+
+TEST_F(InspectTest, SchemaTextAndJson) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  CliRun text = run_sql({"schema"});
+  ASSERT_EQ(text.code, 0) << text;
+  EXPECT_THAT(text.out, HasSubstr("t"));
+  EXPECT_THAT(text.out, HasSubstr("w"));
+  CliRun json = run_sql({"schema", "--json"});
+  ASSERT_EQ(json.code, 0) << json;
+  const boost::json::value v = boost::json::parse(json.out);
+  EXPECT_EQ(v.at("tables").at("t").at("columns").as_array().size(), 3u);
+  EXPECT_FALSE(v.at("tables").as_object().contains("_safemig_history"));
+}
+
+TEST_F(InspectTest, NotADatabaseIsAnErrorAndUntouched) {
+  write_two_steps();
+  const std::string text(4096, 'x');
+  safemig::testing::write_file(db, text);
+  for (const char* command : {"status", "history", "schema"}) {
+    CliRun r = run_sql({command});
+    EXPECT_EQ(r.code, 1) << command << ": " << r;
+    EXPECT_EQ(safemig::testing::read_file(db), text) << command;
+  }
+}
+
+}  // namespace
+}  // namespace safemig::cli::testing
