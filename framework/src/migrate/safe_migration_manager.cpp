@@ -315,7 +315,8 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   auto before = schema_fingerprint(*conn_);
   if (!before) return failed(Stage::journal, before.error());
 
-  StepRun run{*conn_, *set_, step, direction, from_version, to_version, backup->path, at};
+  StepRun run{*conn_,      *set_,        step,    direction, from_version,
+              to_version,  backup->path, started, at};
   auto ran = step.transactional ? run_transactional(run) : run_outside_transaction(run);
   if (!ran) {
     const Error& cause = ran.error();

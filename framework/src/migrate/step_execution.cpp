@@ -142,8 +142,7 @@ Result<void> record_history(const StepRun& run, std::int64_t duration_ms) {
   return run.conn.execute_script("PRAGMA user_version = " + std::to_string(run.to_version));
 }
 
-Result<void> validate_and_record(const StepRun& run, const RowCounts& before,
-                                 std::chrono::steady_clock::time_point started) {
+Result<void> validate_and_record(const StepRun& run, const RowCounts& before) {
   SAFEMIG_TRY_VOID(stage(run, Stage::validate_schema, [&] { return validate_schema(run); }));
   SAFEMIG_TRY_VOID(stage(run, Stage::validate_integrity, [&] { return validate_integrity(run); }));
   SAFEMIG_TRY_VOID(
@@ -152,7 +151,7 @@ Result<void> validate_and_record(const StepRun& run, const RowCounts& before,
   SAFEMIG_TRY_VOID(
       stage(run, Stage::validate_verify_sql, [&] { return validate_verify_sql(run); }));
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
+      std::chrono::steady_clock::now() - run.started);
   return stage(run, Stage::record_history, [&] { return record_history(run, elapsed.count()); });
 }
 
@@ -180,7 +179,6 @@ class ForeignKeysOff {
 }  // namespace
 
 Result<void> run_transactional(const StepRun& run) {
-  const auto started = std::chrono::steady_clock::now();
   ForeignKeysOff fk_off(run.conn, run.step.rebuilds_tables);
   std::optional<db::Transaction> tx;
   RowCounts before;
@@ -191,12 +189,11 @@ Result<void> run_transactional(const StepRun& run) {
     return create_backup_tables(run, before);
   }));
   SAFEMIG_TRY_VOID(stage(run, Stage::run, [&] { return run_body(run); }));
-  SAFEMIG_TRY_VOID(validate_and_record(run, before, started));
+  SAFEMIG_TRY_VOID(validate_and_record(run, before));
   return stage(run, Stage::commit, [&] { return tx->commit(); });
 }
 
 Result<void> run_outside_transaction(const StepRun& run) {
-  const auto started = std::chrono::steady_clock::now();
   RowCounts before;
   SAFEMIG_TRY_VOID(stage(run, Stage::backup_tables, [&]() -> Result<void> {
     SAFEMIG_TRY(auto tx, db::Transaction::begin(run.conn, db::TransactionMode::immediate));
@@ -210,7 +207,7 @@ Result<void> run_outside_transaction(const StepRun& run) {
     tx.emplace(std::move(begun));
     return {};
   }));
-  SAFEMIG_TRY_VOID(validate_and_record(run, before, started));
+  SAFEMIG_TRY_VOID(validate_and_record(run, before));
   return stage(run, Stage::commit, [&] { return tx->commit(); });
 }
 

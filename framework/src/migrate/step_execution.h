@@ -5,6 +5,7 @@
 // Thread safety: uses the connection of the run only.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -23,6 +24,8 @@ struct StepRun {
   int from_version;
   int to_version;
   std::string backup_path;
+  // When the step began (before its file backup): the history row's duration counts from here.
+  std::chrono::steady_clock::time_point started;
   // Called as each stage begins; its error fails the stage (fault injection, already
   // prefixed with the stage).
   std::function<Result<void>(Stage)> enter;
