@@ -20,12 +20,13 @@ using Response = bhttp::response<bhttp::string_body>;
 
 // What a handler knows about the request besides the message itself.
 struct RequestContext {
-  std::string peer_address;  // Client IP address, without the port.
+  std::string peer_address;                           // Client IP address, without the port.
   std::chrono::steady_clock::time_point received_at;  // When the request head was read.
 };
 
 // A response with `body` as application/json, keep-alive and version taken from `request`.
-Response json_response(const Request& request, bhttp::status status, const boost::json::value& body);
+Response json_response(const Request& request, bhttp::status status,
+                       const boost::json::value& body);
 
 // An OpenAI-style error: {"error": {"message": ..., "type": ..., "code": ...}}. `type` is a
 // machine-readable class ("invalid_request_error", "upstream_timeout"); `message` says what was

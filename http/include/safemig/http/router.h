@@ -37,7 +37,12 @@ class ResponseChannel {
   virtual boost::asio::awaitable<Result<void>> finish() = 0;
 };
 
+// A Handler that throws is answered 500 (logged); the connection stays usable.
 using Handler = std::function<Response(const Request&, const RequestContext&)>;
+// A StreamingHandler answers through the channel. If it throws before writing anything the
+// client gets a 500; if it returns (or throws) without completing its response — no write at
+// all, or write_head without finish() — the server closes the connection, which is how a
+// handler drops a client mid-response.
 using StreamingHandler =
     std::function<boost::asio::awaitable<void>(Request, RequestContext, ResponseChannel&)>;
 
@@ -48,7 +53,7 @@ class Router {
   void add_prefix(std::string prefix, StreamingHandler handler);
 
   struct Match {
-    const Handler* handler = nullptr;            // Set for an exact route.
+    const Handler* handler = nullptr;             // Set for an exact route.
     const StreamingHandler* streaming = nullptr;  // Set for a prefix route.
     std::vector<bhttp::verb> allowed;  // Set (non-empty) when the path exists for other methods.
   };

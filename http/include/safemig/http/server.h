@@ -2,8 +2,10 @@
 // request (with a timeout and a body limit), route it, write the response, keep alive.
 //
 // Sessions use `as_tuple(use_awaitable)`: no exception crosses a session. A request body over
-// the limit is answered 413; a malformed request 400; a read that times out closes the
-// connection.
+// the limit is answered 413 (a head over 64 KiB 431); a malformed request 400; each of these
+// closes the connection. A read or write that times out closes the connection. HTTP/1.0 and
+// 1.1, keep-alive, `Expect: 100-continue`, and HEAD (answered by the GET route, without body)
+// are handled by the session; the response's version and keep-alive follow the request.
 //
 // Thread safety: all work runs on the io_context given to listen(); stop() and the accessors
 // may be called from any thread.
@@ -21,9 +23,10 @@
 namespace safemig::http {
 
 struct ServerOptions {
-  std::size_t body_limit = 32 * 1024 * 1024;       // Larger request bodies get 413.
-  std::chrono::seconds read_timeout{30};           // For a request head and body.
-  std::chrono::seconds idle_timeout{75};           // Between keep-alive requests.
+  std::size_t body_limit = 32 * 1024 * 1024;  // Larger request bodies get 413.
+  std::chrono::seconds read_timeout{30};      // For a request head and body.
+  std::chrono::seconds idle_timeout{75};      // Between keep-alive requests.
+  std::chrono::seconds write_timeout{30};     // For each write to the client.
 };
 
 // "127.0.0.1:8080", "[::1]:0", "localhost:9090" → host and port; invalid_input otherwise.
@@ -44,7 +47,9 @@ class Server {
   virtual ~Server() = default;
 
   virtual std::uint16_t port() const = 0;
-  // Stops accepting; sessions finish the request they are serving, then close.
+  // Stops accepting and closes connections waiting for a request; sessions finish the request
+  // they are serving (answered with Connection: close), then close. Returns at once; the
+  // io_context runs out of work when the last session ends. Idempotent.
   virtual void stop() = 0;
   // Requests being served right now.
   virtual std::size_t in_flight() const = 0;

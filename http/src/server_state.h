@@ -1,0 +1,57 @@
+// Private to safemig_http: the state a Server shares with its accept loop and sessions.
+//
+// Thread safety: `stopping` and `in_flight` are atomic; `sessions` is guarded by `mutex`; the
+// acceptor is touched only on its strand; a Session only on its own strand.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+#include "safemig/http/router.h"
+#include "safemig/http/server.h"
+
+namespace safemig::http::detail {
+
+// One client connection.
+struct Session {
+  explicit Session(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+  boost::beast::tcp_stream stream;
+  // True while the session waits for the first byte of a request: stop() may close it then.
+  // Touched only on the session's strand.
+  bool idle = true;
+};
+
+struct ServerState {
+  ServerState(boost::asio::io_context& io_context, std::shared_ptr<const Router> routes,
+              ServerOptions server_options)
+      : io(io_context),
+        acceptor(boost::asio::make_strand(io_context)),
+        router(std::move(routes)),
+        options(server_options) {}
+
+  boost::asio::io_context& io;
+  boost::asio::ip::tcp::acceptor acceptor;  // On its own strand.
+  const std::shared_ptr<const Router> router;
+  const ServerOptions options;
+  std::uint16_t port = 0;  // Set once by listen() before any session starts.
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> in_flight{0};
+
+  std::mutex mutex;
+  std::unordered_set<std::shared_ptr<Session>> sessions;  // Guarded by mutex.
+};
+
+// Serves requests on `session` until the client leaves, a timeout, an error, a response that
+// ends the connection, or stop(). Never throws; closes the socket before returning.
+boost::asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
+                                         std::shared_ptr<Session> session);
+
+}  // namespace safemig::http::detail

@@ -1,0 +1,224 @@
+// The session loop: read a request (timeouts, body limit, 100-continue), route it, write the
+// response, keep alive — one coroutine per connection, no exceptions (as_tuple everywhere).
+//
+// Thread safety: a session runs on its own strand; it shares only the atomics and the router
+// (const) of ServerState.
+#include <spdlog/spdlog.h>
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+
+#include "server_state.h"
+#include "session_channel.h"
+
+namespace safemig::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 64 * 1024;
+// After an error answer, unread request bytes are drained for this long (at most this many) so
+// that closing the socket does not reset the connection before the client reads the answer.
+constexpr std::chrono::seconds kLingerTime{1};
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+
+// Counts a request in flight for as long as it lives.
+class InFlight {
+ public:
+  explicit InFlight(std::atomic<std::size_t>& counter) : counter_(counter) { ++counter_; }
+  ~InFlight() { --counter_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  std::atomic<std::size_t>& counter_;
+};
+
+bool is_parse_error(const boost::system::error_code& ec) {
+  return ec.category() == beast::http::make_error_code(bhttp::error::bad_target).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
+
+// Ends the connection politely: no more data from us, discard what the client still sends.
+asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTime);
+  std::array<char, 16 * 1024> scratch{};
+  std::size_t drained = 0;
+  while (drained < kLingerBytes) {
+    const auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    if (ec) break;
+    drained += n;
+  }
+  stream.close();
+}
+
+// Answers a request that could not be read: 413 over the body limit, 431 for a huge head, 400
+// for a malformed one. Other failures (client gone, timeout) get no answer. The connection
+// closes either way.
+asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
+                                        const boost::system::error_code& ec,
+                                        const Request& partial) {
+  Request request_shape;
+  request_shape.version(partial.version() == 10 ? 10 : 11);
+  request_shape.keep_alive(false);
+  Response response;
+  if (ec == bhttp::error::body_limit) {
+    response = json_error(request_shape, bhttp::status::payload_too_large, "request_too_large",
+                          "the request body is larger than the limit of " +
+                              std::to_string(state.options.body_limit) + " bytes");
+  } else if (ec == bhttp::error::header_limit) {
+    response = json_error(
+        request_shape, bhttp::status::request_header_fields_too_large, "invalid_request_error",
+        "the request head is larger than the limit of " + std::to_string(kHeaderLimit) + " bytes");
+  } else if (is_parse_error(ec)) {
+    response = json_error(request_shape, bhttp::status::bad_request, "invalid_request_error",
+                          "malformed HTTP request: " + ec.message());
+  } else {
+    spdlog::debug("http session: read ended: {}", ec.message());
+    co_return;
+  }
+  spdlog::debug("http session: answering {} to a request that could not be read: {}",
+                response.result_int(), ec.message());
+  response.keep_alive(false);
+  session.stream.expires_after(state.options.write_timeout);
+  const auto [write_ec, written] = co_await bhttp::async_write(session.stream, response, kUseTuple);
+  if (!write_ec) co_await linger_close(session.stream);
+}
+
+// Runs the StreamingHandler of a prefix route. Returns whether the connection stays open.
+asio::awaitable<bool> serve_streaming(ServerState& state, Session& session,
+                                      const StreamingHandler& handler, Request request,
+                                      RequestContext context) {
+  const ChannelRequest shape{request.version(), request.keep_alive(),
+                             request.method() == bhttp::verb::head};
+  const std::string route =
+      std::string(request.method_string()) + " " + std::string(request.target());
+  SessionChannel channel(session.stream, shape, state.options.write_timeout, state.stopping);
+  std::string failure;
+  try {
+    co_await handler(std::move(request), std::move(context), channel);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  if (!failure.empty()) {
+    spdlog::error("http: streaming handler for {} threw: {}", route, failure);
+    if (channel.untouched()) {
+      Request error_shape;
+      error_shape.version(shape.version);
+      error_shape.keep_alive(shape.keep_alive);
+      co_await channel.write_response(json_error(error_shape, bhttp::status::internal_server_error,
+                                                 "server_error",
+                                                 "internal error while handling " + route));
+    }
+  } else if (channel.untouched()) {
+    spdlog::error("http: streaming handler for {} returned without a response", route);
+  }
+  co_return channel.reusable();
+}
+
+// Serves one complete request. Returns whether the connection stays open.
+asio::awaitable<bool> serve(ServerState& state, Session& session, Request request,
+                            RequestContext context) {
+  const Router::Match match = state.router->resolve(request.method(), request.target());
+  if (match.streaming != nullptr && match.handler == nullptr && match.allowed.empty()) {
+    co_return co_await serve_streaming(state, session, *match.streaming, std::move(request),
+                                       std::move(context));
+  }
+  Response response;
+  try {
+    response = state.router->respond(request, context);
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler for {} {} threw: {}", request.method_string(), request.target(),
+                  e.what());
+    response = json_error(request, bhttp::status::internal_server_error, "server_error",
+                          "internal error while handling the request");
+  }
+  const ChannelRequest shape{request.version(), request.keep_alive(),
+                             request.method() == bhttp::verb::head};
+  SessionChannel channel(session.stream, shape, state.options.write_timeout, state.stopping);
+  co_await channel.write_response(std::move(response));
+  co_return channel.reusable();
+}
+
+bool expects_continue(const Request& request) {
+  return request.version() >= 11 && beast::iequals(request[bhttp::field::expect], "100-continue");
+}
+
+}  // namespace
+
+asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
+                                  std::shared_ptr<Session> session) {
+  beast::tcp_stream& stream = session->stream;
+  RequestContext base_context;
+  {
+    boost::system::error_code ec;
+    const auto peer = stream.socket().remote_endpoint(ec);
+    if (!ec) base_context.peer_address = peer.address().to_string();
+  }
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    session->idle = true;
+    if (state->stopping.load()) break;
+    if (buffer.size() == 0) {
+      // Wait for the first byte of the next request: the idle timeout applies here.
+      stream.expires_after(first ? state->options.read_timeout : state->options.idle_timeout);
+      const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    first = false;
+    session->idle = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(state->options.body_limit);
+    parser.header_limit(kHeaderLimit);
+    stream.expires_after(state->options.read_timeout);
+    {
+      const auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+      if (ec) {
+        co_await answer_read_error(*state, *session, ec, parser.get());
+        break;
+      }
+    }
+    InFlight in_flight(state->in_flight);
+    RequestContext context = base_context;
+    context.received_at = std::chrono::steady_clock::now();
+    if (!parser.is_done()) {
+      if (expects_continue(parser.get())) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        const auto [ec, n] = co_await asio::async_write(
+            stream, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
+        if (ec) break;
+      }
+      const auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      if (ec) {
+        co_await answer_read_error(*state, *session, ec, parser.get());
+        break;
+      }
+    }
+    if (!co_await serve(*state, *session, parser.release(), std::move(context))) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace safemig::http::detail

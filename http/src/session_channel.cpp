@@ -1,0 +1,148 @@
+// SessionChannel: a response written piece by piece to the client socket — whole, with a
+// Content-Length, chunked (HTTP/1.1) or delimited by closing the connection (HTTP/1.0).
+//
+// Thread safety: one handler on the session's strand.
+#include "session_channel.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <charconv>
+#include <string>
+
+namespace safemig::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Whether a response with `status` may carry a body at all (not 1xx, 204, 304).
+bool status_allows_body(unsigned status) { return status >= 200 && status != 204 && status != 304; }
+
+// The Content-Length of `message`, or nullopt when missing or not a number.
+template <class Message>
+std::optional<std::uint64_t> content_length_of(const Message& message) {
+  const auto text = message[bhttp::field::content_length];
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+bool finalize_response(Response& response, const ChannelRequest& request, bool stopping) {
+  const bool keep = request.keep_alive && response.keep_alive() && !stopping;
+  response.version(request.version);
+  // 1xx, 204 and 304 carry no body; Beast refuses to prepare one that has.
+  if (!status_allows_body(response.result_int())) response.body().clear();
+  if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+  response.keep_alive(keep);
+  return keep && !response.need_eof();
+}
+
+Error SessionChannel::broken(std::string_view what, const boost::system::error_code& ec) {
+  phase_ = Phase::failed;
+  keep_alive_ = false;
+  return Error(ErrorCode::io, std::string(what) + " failed, the client is gone: " + ec.message());
+}
+
+asio::awaitable<Result<void>> SessionChannel::write_response(Response response) {
+  if (phase_ != Phase::idle) {
+    co_return fail(ErrorCode::failed_precondition, "write_response after the response started");
+  }
+  keep_alive_ = finalize_response(response, request_, stopping_.load());
+  bhttp::response_serializer<bhttp::string_body> serializer{response};
+  stream_.expires_after(write_timeout_);
+  const auto [ec, written] =
+      request_.head_only ? co_await bhttp::async_write_header(stream_, serializer, kUseTuple)
+                         : co_await bhttp::async_write(stream_, serializer, kUseTuple);
+  if (ec) co_return fail(broken("writing the response", ec));
+  phase_ = Phase::finished;
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> SessionChannel::write_head(bhttp::response_header<> head) {
+  if (phase_ != Phase::idle) {
+    co_return fail(ErrorCode::failed_precondition, "write_head after the response started");
+  }
+  bhttp::response<bhttp::empty_body> message{std::move(head)};
+  const bool keep = request_.keep_alive && message.keep_alive() && !stopping_.load();
+  message.version(request_.version);
+  const auto length = content_length_of(message);
+  if (request_.head_only || !status_allows_body(message.result_int())) {
+    mode_ = BodyMode::none;
+  } else if (length) {
+    mode_ = BodyMode::length;
+    remaining_ = *length;
+  } else if (request_.version >= 11) {
+    message.chunked(true);
+    mode_ = BodyMode::chunked;
+  } else {
+    message.chunked(false);
+    mode_ = BodyMode::until_close;
+  }
+  keep_alive_ = keep && mode_ != BodyMode::until_close;
+  message.keep_alive(keep_alive_);
+  bhttp::response_serializer<bhttp::empty_body> serializer{message};
+  stream_.expires_after(write_timeout_);
+  const auto [ec, written] = co_await bhttp::async_write_header(stream_, serializer, kUseTuple);
+  if (ec) co_return fail(broken("writing the response head", ec));
+  phase_ = Phase::head_sent;
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) {
+  if (phase_ != Phase::head_sent) {
+    co_return fail(ErrorCode::failed_precondition, "write_body without an open response body");
+  }
+  if (data.empty() || mode_ == BodyMode::none) co_return Result<void>{};
+  const auto buffer = asio::buffer(data.data(), data.size());
+  stream_.expires_after(write_timeout_);
+  boost::system::error_code ec;
+  if (mode_ == BodyMode::chunked) {
+    std::tie(ec, std::ignore) =
+        co_await asio::async_write(stream_, bhttp::make_chunk(buffer), kUseTuple);
+  } else {
+    if (mode_ == BodyMode::length) {
+      if (data.size() > remaining_) {
+        phase_ = Phase::failed;
+        keep_alive_ = false;
+        co_return fail(ErrorCode::invalid_input, "response body longer than its Content-Length");
+      }
+      remaining_ -= data.size();
+    }
+    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffer, kUseTuple);
+  }
+  if (ec) co_return fail(broken("writing the response body", ec));
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> SessionChannel::finish() {
+  if (phase_ != Phase::head_sent) {
+    co_return fail(ErrorCode::failed_precondition, "finish without an open response body");
+  }
+  if (mode_ == BodyMode::length && remaining_ > 0) {
+    phase_ = Phase::failed;
+    keep_alive_ = false;
+    co_return fail(ErrorCode::invalid_input, "response body shorter than its Content-Length by " +
+                                                 std::to_string(remaining_) + " bytes");
+  }
+  if (mode_ == BodyMode::chunked) {
+    stream_.expires_after(write_timeout_);
+    const auto [ec, written] =
+        co_await asio::async_write(stream_, bhttp::make_chunk_last(), kUseTuple);
+    if (ec) co_return fail(broken("writing the last chunk", ec));
+  }
+  phase_ = Phase::finished;
+  co_return Result<void>{};
+}
+
+}  // namespace safemig::http::detail

@@ -1,0 +1,62 @@
+// Private to safemig_http: the ResponseChannel a session hands to a StreamingHandler, writing
+// straight to the client socket.
+//
+// Thread safety: used only on the session's strand, by one handler at a time.
+#pragma once
+
+#include <atomic>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <cstdint>
+
+#include "safemig/http/router.h"
+
+namespace safemig::http::detail {
+
+// What the channel needs to know about the request it answers.
+struct ChannelRequest {
+  unsigned version = 11;   // 10 or 11.
+  bool keep_alive = true;  // The client allows another request on this connection.
+  bool head_only = false;  // A HEAD request: no body is sent.
+};
+
+class SessionChannel final : public ResponseChannel {
+ public:
+  // `stopping` is read when the head is written: a stopping server answers Connection: close.
+  SessionChannel(boost::beast::tcp_stream& stream, ChannelRequest request,
+                 std::chrono::seconds write_timeout, const std::atomic<bool>& stopping)
+      : stream_(stream), request_(request), write_timeout_(write_timeout), stopping_(stopping) {}
+
+  boost::asio::awaitable<Result<void>> write_response(Response response) override;
+  boost::asio::awaitable<Result<void>> write_head(bhttp::response_header<> head) override;
+  boost::asio::awaitable<Result<void>> write_body(std::string_view data) override;
+  boost::asio::awaitable<Result<void>> finish() override;
+
+  // Nothing has been sent yet.
+  bool untouched() const { return phase_ == Phase::idle; }
+  // A whole response was sent and the connection may serve another request.
+  bool reusable() const { return phase_ == Phase::finished && keep_alive_; }
+
+ private:
+  enum class Phase { idle, head_sent, finished, failed };
+  enum class BodyMode { none, length, chunked, until_close };
+
+  // Marks the channel failed and returns the io error for `what`.
+  Error broken(std::string_view what, const boost::system::error_code& ec);
+
+  boost::beast::tcp_stream& stream_;
+  const ChannelRequest request_;
+  const std::chrono::seconds write_timeout_;
+  const std::atomic<bool>& stopping_;
+  Phase phase_ = Phase::idle;
+  BodyMode mode_ = BodyMode::none;
+  bool keep_alive_ = false;
+  std::uint64_t remaining_ = 0;  // Body bytes still owed when mode_ is length.
+};
+
+// Sets `response`'s version to the request's and its keep-alive to what both sides allow (and
+// not while stopping); adds Content-Length when neither it nor chunked is set. Returns whether
+// the connection may serve another request after this response.
+bool finalize_response(Response& response, const ChannelRequest& request, bool stopping);
+
+}  // namespace safemig::http::detail

@@ -1,0 +1,310 @@
+// Server over real loopback sockets with a synchronous Beast client: round trips, keep-alive,
+// limits, malformed input, incremental streaming, and stop() finishing an in-flight request.
+#include "safemig/http/server.h"
+
+#include "http_test_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+namespace safemig::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using testing::Client;
+using ::testing::HasSubstr;
+
+Request get(std::string target, unsigned version = 11) {
+  Request request{bhttp::verb::get, target, version};
+  request.set(bhttp::field::host, "localhost");
+  return request;
+}
+
+// A gate a streaming handler waits on until the test opens it. Used on the server's thread.
+class Gate {
+ public:
+  explicit Gate(asio::io_context& io)
+      : io_(io), timer_(io, asio::steady_timer::time_point::max()) {}
+  asio::awaitable<void> wait() { co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable)); }
+  // Opens the gate for current and future waiters; callable from any thread.
+  void open() {
+    asio::post(io_, [this] { timer_.expires_at(asio::steady_timer::time_point::min()); });
+  }
+
+ private:
+  asio::io_context& io_;
+  asio::steady_timer timer_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() : gate_(io_) {
+    router_->add(bhttp::verb::get, "/hello", [](const Request& r, const RequestContext& c) {
+      return text_response(r, bhttp::status::ok, "text/plain", "hello " + c.peer_address);
+    });
+    router_->add(bhttp::verb::post, "/echo", [](const Request& r, const RequestContext&) {
+      return text_response(r, bhttp::status::ok, "text/plain", r.body());
+    });
+    router_->add(bhttp::verb::get, "/throw", [](const Request&, const RequestContext&) -> Response {
+      throw std::runtime_error("handler bug");
+    });
+    router_->add_prefix(
+        "/stream/",
+        [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
+          return stream(std::move(request), channel);
+        });
+    router_->add_prefix(
+        "/slow/",
+        [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
+          return slow(std::move(request), channel);
+        });
+  }
+
+  ~ServerTest() override {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void start(ServerOptions options = {}) {
+    auto server = Server::listen(io_, ListenAddress{"127.0.0.1", 0}, router_, options);
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  // Writes "first", waits for the gate, writes "second".
+  asio::awaitable<void> stream(Request, ResponseChannel& channel) {
+    bhttp::response_header<> head;
+    head.result(bhttp::status::ok);
+    head.set(bhttp::field::content_type, "text/plain");
+    if (!co_await channel.write_head(std::move(head))) co_return;
+    if (!co_await channel.write_body("first")) co_return;
+    co_await gate_.wait();
+    if (!co_await channel.write_body("second")) co_return;
+    co_await channel.finish();
+  }
+
+  // Reports that it started, waits for the gate, answers whole.
+  asio::awaitable<void> slow(Request request, ResponseChannel& channel) {
+    slow_started_.set_value();
+    co_await gate_.wait();
+    co_await channel.write_response(
+        text_response(request, bhttp::status::ok, "text/plain", "finished"));
+  }
+
+  asio::io_context io_;
+  std::shared_ptr<Router> router_ = std::make_shared<Router>();
+  Gate gate_;
+  std::promise<void> slow_started_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+TEST_F(ServerTest, GetRoundTrip) {
+  start();
+  Client client(server_->port());
+  const auto response = client.round_trip(get("/hello"));
+  EXPECT_EQ(response.result(), bhttp::status::ok);
+  EXPECT_EQ(response.body(), "hello 127.0.0.1");
+  EXPECT_EQ(response[bhttp::field::content_type], "text/plain");
+  EXPECT_TRUE(response.keep_alive());
+}
+
+TEST_F(ServerTest, KeepAliveServesThreeRequestsOnOneConnection) {
+  start();
+  Client client(server_->port());
+  for (int i = 0; i < 3; ++i) {
+    Request request{bhttp::verb::post, "/echo", 11};
+    request.body() = "body " + std::to_string(i);
+    const auto response = client.round_trip(std::move(request));
+    EXPECT_EQ(response.body(), "body " + std::to_string(i));
+    EXPECT_TRUE(response.keep_alive());
+  }
+}
+
+TEST_F(ServerTest, ConnectionCloseIsHonoured) {
+  start();
+  Client client(server_->port());
+  auto request = get("/hello");
+  request.keep_alive(false);
+  const auto response = client.round_trip(std::move(request));
+  EXPECT_FALSE(response.keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, Http10GetsAnHttp10AnswerAndAClose) {
+  start();
+  Client client(server_->port());
+  const auto response = client.round_trip(get("/hello", 10));
+  EXPECT_EQ(response.version(), 10u);
+  EXPECT_EQ(response.body(), "hello 127.0.0.1");
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, OversizedBodyIs413AndCloses) {
+  ServerOptions options;
+  options.body_limit = 1024;
+  start(options);
+  Client client(server_->port());
+  Request request{bhttp::verb::post, "/echo", 11};
+  request.body() = std::string(4096, 'x');
+  const auto response = client.round_trip(std::move(request));
+  EXPECT_EQ(response.result(), bhttp::status::payload_too_large);
+  const auto body = boost::json::parse(response.body());
+  EXPECT_EQ(body.at("error").at("type"), "request_too_large");
+  EXPECT_THAT(std::string(body.at("error").at("message").as_string()), HasSubstr("1024 bytes"));
+  EXPECT_FALSE(response.keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, OversizedChunkedBodyIs413) {
+  ServerOptions options;
+  options.body_limit = 16;
+  start(options);
+  Client client(server_->port());
+  client.write_raw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
+  EXPECT_EQ(client.read_response().result(), bhttp::status::payload_too_large);
+}
+
+TEST_F(ServerTest, ExpectContinueGets100BeforeTheBody) {
+  start();
+  Client client(server_->port());
+  client.write_raw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(client.read_response().result(), bhttp::status::continue_);
+  client.write_raw("ping");
+  const auto response = client.read_response();
+  EXPECT_EQ(response.result(), bhttp::status::ok);
+  EXPECT_EQ(response.body(), "ping");
+}
+
+TEST_F(ServerTest, ExpectContinueOverTheLimitIs413WithoutReadingTheBody) {
+  ServerOptions options;
+  options.body_limit = 8;
+  start(options);
+  Client client(server_->port());
+  client.write_raw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(client.read_response().result(), bhttp::status::payload_too_large);
+}
+
+TEST_F(ServerTest, SilentClientIsClosedAfterTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::seconds(1);
+  start(options);
+  Client client(server_->port());
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, GarbageIs400) {
+  start();
+  Client client(server_->port());
+  client.write_raw("GARBAGE\r\n\r\n");
+  const auto response = client.read_response();
+  EXPECT_EQ(response.result(), bhttp::status::bad_request);
+  const auto body = boost::json::parse(response.body());
+  EXPECT_EQ(body.at("error").at("type"), "invalid_request_error");
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, UnknownPathIs404Json) {
+  start();
+  Client client(server_->port());
+  const auto response = client.round_trip(get("/nowhere"));
+  EXPECT_EQ(response.result(), bhttp::status::not_found);
+  EXPECT_EQ(response[bhttp::field::content_type], "application/json");
+  EXPECT_TRUE(response.keep_alive());
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500AndTheConnectionSurvives) {
+  start();
+  Client client(server_->port());
+  EXPECT_EQ(client.round_trip(get("/throw")).result(), bhttp::status::internal_server_error);
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+}
+
+TEST_F(ServerTest, HeadSendsNoBody) {
+  start();
+  Client client(server_->port());
+  Request request{bhttp::verb::head, "/hello", 11};
+  request.prepare_payload();
+  bhttp::write(client.socket(), request);
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.skip(true);  // A response to HEAD has no body whatever its Content-Length says.
+  bhttp::read(client.socket(), client.buffer(), parser);
+  EXPECT_EQ(parser.get().result(), bhttp::status::ok);
+  EXPECT_EQ(parser.get()[bhttp::field::content_length], "15");
+  EXPECT_EQ(client.round_trip(get("/hello")).body(), "hello 127.0.0.1");
+}
+
+TEST_F(ServerTest, StreamingHandlerChunksArriveIncrementally) {
+  start();
+  Client client(server_->port());
+  Request request = get("/stream/x");
+  bhttp::write(client.socket(), request);
+  bhttp::response_parser<bhttp::string_body> parser;
+  bhttp::read_header(client.socket(), client.buffer(), parser);
+  EXPECT_TRUE(parser.chunked());
+  // The handler is still waiting at the gate: "first" must arrive on its own.
+  while (parser.get().body().size() < 5) bhttp::read_some(client.socket(), client.buffer(), parser);
+  EXPECT_EQ(parser.get().body(), "first");
+  EXPECT_FALSE(parser.is_done());
+  gate_.open();
+  bhttp::read(client.socket(), client.buffer(), parser);
+  EXPECT_EQ(parser.get().body(), "firstsecond");
+  // The chunked response ended cleanly: the connection serves another request.
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+}
+
+TEST_F(ServerTest, StopFinishesTheInFlightRequestThenEverythingCloses) {
+  start();
+  Client idle(server_->port());
+  ASSERT_EQ(idle.round_trip(get("/hello")).result(), bhttp::status::ok);
+  Client busy(server_->port());
+  bhttp::write(busy.socket(), get("/slow/1"));
+  slow_started_.get_future().wait();
+  EXPECT_EQ(server_->in_flight(), 1u);
+
+  server_->stop();
+  EXPECT_TRUE(idle.closed_by_server());
+  gate_.open();
+  const auto response = busy.read_response();
+  EXPECT_EQ(response.body(), "finished");
+  EXPECT_FALSE(response.keep_alive());
+  EXPECT_TRUE(busy.closed_by_server());
+  // Nothing is left to run: the io_context's thread ends by itself.
+  thread_.join();
+  EXPECT_EQ(server_->in_flight(), 0u);
+  asio::io_context io;
+  tcp::socket late(io);
+  boost::system::error_code ec;
+  late.connect(tcp::endpoint(asio::ip::address_v4::loopback(), server_->port()), ec);
+  EXPECT_EQ(ec, asio::error::connection_refused);
+}
+
+TEST_F(ServerTest, PortInUseIsAnIoErrorNamingTheAddress) {
+  start();
+  asio::io_context io;
+  auto second = Server::listen(io, ListenAddress{"127.0.0.1", server_->port()}, router_);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::io);
+  EXPECT_THAT(second.error().message, HasSubstr("127.0.0.1:" + std::to_string(server_->port())));
+}
+
+}  // namespace
+}  // namespace safemig::http
