@@ -45,6 +45,8 @@ struct PruneArgs {
 };
 struct SchemaArgs {
   bool json = false;
+  std::string action;  // "" (print) or "snapshot".
+  bool force = false;  // snapshot: replace an existing snapshot file.
 };
 struct NewArgs {
   std::string name;

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "json_output.h"
 #include "safemig/migrate/history.h"
+#include "safemig/migrate/schema_snapshot.h"
 #include "safemig/schema/introspect.h"
 #include "safemig/schema/schema_json.h"
 #include "text_table.h"
@@ -37,7 +38,36 @@ CliResult<ExitCode> run_history(Context& ctx, const HistoryArgs& args) {
   return ExitCode::ok;
 }
 
+namespace {
+
+CliResult<ExitCode> run_schema_snapshot(Context& ctx, const SchemaArgs& args) {
+  if (ctx.dir.empty()) {
+    return usage_fail("'schema snapshot' needs the migrations directory",
+                      {"pass --dir MIGRATIONS_DIR, where V<version>.schema.json is written"});
+  }
+  SAFEMIG_TRY(auto conn, open_reader(ctx));
+  SAFEMIG_TRY(int version, lift(migrate::read_current_version(*conn)));
+  if (version == 0) {
+    return cli_fail(ExitCode::failed,
+                    Error(ErrorCode::failed_precondition,
+                          "no migration has been applied to " + ctx.db_path +
+                              ", so there is no version to snapshot; run 'migrate' first"));
+  }
+  SAFEMIG_TRY(auto live, lift(schema::read_schema(*conn)));
+  auto written = migrate::write_schema_snapshot(ctx.dir, version, live, args.force);
+  if (!written) {
+    const bool usage = written.error().code == ErrorCode::invalid_input;
+    return cli_fail(usage ? ExitCode::usage : ExitCode::failed, written.error());
+  }
+  ctx.console.out() << "wrote " << *written << " (the expected schema of version " << version
+                    << "; review it and commit it with the migrations)\n";
+  return ExitCode::ok;
+}
+
+}  // namespace
+
 CliResult<ExitCode> run_schema(Context& ctx, const SchemaArgs& args) {
+  if (args.action == "snapshot") return run_schema_snapshot(ctx, args);
   SAFEMIG_TRY(auto conn, open_reader(ctx));
   SAFEMIG_TRY(auto live, lift(schema::read_schema(*conn)));
   ctx.console.out() << (args.json ? schema::to_json(live) : schema::describe(live));

@@ -93,6 +93,11 @@ struct Parser {
     auto* sc = add("schema", "print the live schema",
                    [this](Context& c) { return run_schema(c, schema); });
     sc->add_flag("--json", schema.json, "print the JSON form");
+    sc->add_option("action", schema.action,
+                   "'snapshot': write the live schema to --dir as V<version>.schema.json, the "
+                   "expected schema of that version from then on")
+        ->check(CLI::IsMember({"snapshot"}));
+    sc->add_flag("--force", schema.force, "snapshot: replace an existing snapshot");
 
     auto* n = add("new", "create the next empty V<n>__<name>.sql in --dir",
                   [this](Context& c) { return run_new(c, new_file); });

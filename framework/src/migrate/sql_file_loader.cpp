@@ -4,6 +4,8 @@
 // Thread safety: no shared state.
 #include "safemig/migrate/sql_file_loader.h"
 
+#include "safemig/migrate/schema_snapshot.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -827,6 +829,7 @@ Result<MigrationSet> load_sql_directory(const std::string& dir) {
   steps.reserve(scan.candidates.size());
   for (const Candidate& candidate : scan.candidates) {
     SAFEMIG_TRY(MigrationStep step, load_step(candidate));
+    SAFEMIG_TRY(step.expected_schema, read_schema_snapshot(dir, step.version));
     steps.push_back(std::move(step));
   }
   return MigrationSet::create(std::move(steps), dir);

@@ -175,3 +175,52 @@ TEST_F(InspectTest, NotADatabaseIsAnErrorAndUntouched) {
 
 }  // namespace
 }  // namespace safemig::cli::testing
+
+namespace safemig::cli::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SchemaSnapshotTest : public CliTest {};
+
+TEST_F(SchemaSnapshotTest, SnapshotThenDriftIsFoundByVerifyAndBlocksTheStepOnReplay) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  const CliRun snapshot = run_sql({"schema", "snapshot"});
+  ASSERT_EQ(snapshot.code, 0) << snapshot;
+  EXPECT_THAT(snapshot.out, HasSubstr("V1.schema.json"));
+  EXPECT_EQ(run_sql({"verify"}).code, 0);
+
+  // The live table drifts from the reviewed snapshot: verify names the difference.
+  exec("ALTER TABLE t ADD COLUMN stray TEXT");
+  const CliRun drifted = run_sql({"verify"});
+  EXPECT_EQ(drifted.code, 3) << drifted;
+  EXPECT_THAT(drifted.out + drifted.err, HasSubstr("stray"));
+}
+
+TEST_F(SchemaSnapshotTest, SecondSnapshotNeedsForce) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  ASSERT_EQ(run_sql({"schema", "snapshot"}).code, 0);
+  const CliRun again = run_sql({"schema", "snapshot"});
+  EXPECT_EQ(again.code, 2) << again;
+  EXPECT_THAT(again.err, HasSubstr("--force"));
+  EXPECT_EQ(run_sql({"schema", "snapshot", "--force"}).code, 0);
+}
+
+TEST_F(SchemaSnapshotTest, SnapshotNeedsTheMigrationsDirectory) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  const CliRun no_dir = run({"--db", db, "schema", "snapshot"});
+  EXPECT_EQ(no_dir.code, 2) << no_dir;
+  EXPECT_THAT(no_dir.err, HasSubstr("needs the migrations directory"));
+}
+
+TEST_F(SchemaSnapshotTest, UnknownSchemaActionIsAUsageError) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  EXPECT_EQ(run_sql({"schema", "photograph"}).code, 2);
+}
+
+}  // namespace
+}  // namespace safemig::cli::testing
