@@ -1,0 +1,81 @@
+// The Prometheus exposition of the metrics server (GET /metrics), computed from the database.
+//
+// Window: all time — every request with a timestamp before the scrape — read from the rollup
+// tables, so counters only grow between scrapes. Label cardinality is bounded: the `top_models`
+// models with the most requests keep their name, the rest are reported as model "other"; the
+// error_type and finish_reason values are bounded the same way (kTopLabelValues).
+//
+// Families (see metrics-server/README.md):
+//   gen_ai_server_request_duration_seconds      histogram {gen_ai_request_model}
+//   gen_ai_server_time_to_first_token_seconds   histogram {gen_ai_request_model}
+//   gen_ai_client_token_usage                   histogram {gen_ai_request_model,gen_ai_token_type}
+//   llm_proxy_requests_total                    counter   {model,status_code,streaming}
+//   llm_proxy_errors_total                      counter   {model,error_type,streaming}
+//   llm_proxy_finish_reasons_total              counter   {model,finish_reason,streaming}
+//
+// Thread safety: collect_exposition uses the given connection only (one thread); the rest are
+// pure functions.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "safemig/dao/metrics.h"
+#include "safemig/db/connection.h"
+#include "safemig/metrics_server/token_usage.h"
+
+namespace safemig::metrics_server {
+
+inline constexpr std::size_t kDefaultTopModels = 20;
+inline constexpr std::size_t kTopLabelValues = 20;
+inline constexpr std::string_view kOtherLabel = "other";
+// status_code of requests that got no HTTP status (connection refused, timeout).
+inline constexpr std::string_view kNoStatusLabel = "none";
+
+// What one model label (a model name or "other") reports.
+struct ModelSeries {
+  std::string model;
+  std::array<std::int64_t, 2> requests{};  // [non-streaming, streaming].
+  dao::LatencySummary response_time;
+  dao::LatencySummary time_to_first_token;
+  ModelTokenUsage tokens;
+};
+
+// One counter sample: requests with `label` = `value` (error_type, finish_reason, status_code).
+struct LabelSeries {
+  std::string label;
+  std::string value;
+  std::string model;
+  bool streaming = false;
+  std::int64_t requests = 0;
+  friend bool operator==(const LabelSeries&, const LabelSeries&) = default;
+};
+
+struct ExpositionData {
+  std::vector<ModelSeries> models;  // Named models by requests (most first), then "other".
+  std::vector<LabelSeries> labels;  // Ordered by label, value, model, streaming.
+};
+
+// Reads everything /metrics shows at `now`: the all-time metrics and the per-model streaming
+// split inside ONE read transaction (one snapshot), then the token usage via `tokens`.
+// Errors: as the reader reports them.
+Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsageTracker& tokens,
+                                          dao::TimePoint now, std::size_t top_models);
+
+// Folds `metrics` (all models), the per-model streaming split `requests_by_model` and `tokens`
+// into at most `top_models` named models plus "other", bounding label values too. Adds the
+// status_code "none" samples for requests without a status. Pure.
+ExpositionData fold_exposition(
+    const dao::Metrics& metrics,
+    const std::map<std::string, std::array<std::int64_t, 2>>& requests_by_model,
+    const TokenUsageByModel& tokens, std::size_t top_models);
+
+// The Prometheus text (format 0.0.4) of `data`. Pure.
+std::string render_exposition(const ExpositionData& data);
+
+}  // namespace safemig::metrics_server

@@ -1,0 +1,68 @@
+// ReadOnlyDatabase: the metrics server's access to the database file — a small pool of SQLite
+// connections opened read-only (SQLITE_OPEN_READONLY and PRAGMA query_only=ON), each used by one
+// request at a time. Connections are opened on demand, so the server starts (and reports 503)
+// while the file does not exist yet, and recovers once it does.
+//
+// Thread safety: acquire() may be called from any thread; a Lease is used by one thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "safemig/db/connection.h"
+#include "safemig/error.h"
+
+namespace safemig::metrics_server {
+
+class ReadOnlyDatabase {
+ public:
+  // A connection on loan; it goes back to the pool when the lease is destroyed.
+  class Lease {
+   public:
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) noexcept = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+
+    db::Connection& connection() { return *connection_; }
+    // Drops the connection instead of returning it (after an error that may have broken it).
+    void discard() { connection_.reset(); }
+
+   private:
+    friend class ReadOnlyDatabase;
+    Lease(ReadOnlyDatabase* owner, std::unique_ptr<db::Connection> connection)
+        : owner_(owner), connection_(std::move(connection)) {}
+    ReadOnlyDatabase* owner_;
+    std::unique_ptr<db::Connection> connection_;
+  };
+
+  // `max_idle` connections are kept open between requests.
+  explicit ReadOnlyDatabase(
+      std::string path, std::size_t max_idle = 4,
+      std::chrono::milliseconds busy_timeout = std::chrono::milliseconds(2000))
+      : path_(std::move(path)), max_idle_(max_idle), busy_timeout_(busy_timeout) {}
+  ReadOnlyDatabase(const ReadOnlyDatabase&) = delete;
+  ReadOnlyDatabase& operator=(const ReadOnlyDatabase&) = delete;
+
+  // An idle connection, or a newly opened read-only one. The pool must outlive the lease.
+  // Errors: not_found when the file does not exist (nothing is created), not_a_database, io.
+  Result<Lease> acquire();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  void give_back(std::unique_ptr<db::Connection> connection);
+
+  const std::string path_;
+  const std::size_t max_idle_;
+  const std::chrono::milliseconds busy_timeout_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<db::Connection>> idle_;  // Guarded by mutex_.
+};
+
+}  // namespace safemig::metrics_server

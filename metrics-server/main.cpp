@@ -1,0 +1,59 @@
+// metrics-server: the read-only service over the recorded completion requests.
+//
+//   metrics-server --db PATH [--listen 127.0.0.1:9090]
+//
+// Prints "listening on HOST:PORT" on stdout once it accepts connections. SIGINT or SIGTERM stop
+// it (exit 0). Exit codes: 0 stopped, 1 could not listen, 2 usage error.
+//
+// Thread safety: one io_context thread serves every request.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "safemig/http/server.h"
+#include "safemig/metrics_server/options.h"
+#include "safemig/metrics_server/read_only_database.h"
+#include "safemig/metrics_server/service.h"
+
+int main(int argc, char** argv) {
+  using namespace safemig;
+  auto parsed = metrics_server::parse_options(argc, argv, std::cout, std::cerr);
+  if (const int* code = std::get_if<int>(&parsed)) return *code;
+  const auto& options = std::get<metrics_server::Options>(parsed);
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+
+  const auto address = http::parse_listen_address(options.listen);
+  if (!address) {
+    std::cerr << "metrics-server: --listen: " << address.error().message << "\n";
+    return 2;
+  }
+  metrics_server::ReadOnlyDatabase database(options.db_path);
+  if (auto probe = database.acquire(); !probe) {
+    spdlog::warn("cannot read {} yet ({}); serving 503 until it can be read", options.db_path,
+                 probe.error().describe());
+  }
+  metrics_server::ServiceConfig config;
+  config.top_models = options.top_models;
+  metrics_server::MetricsService service(database, config);
+
+  boost::asio::io_context io;
+  auto server = http::Server::listen(io, *address, service.router());
+  if (!server) {
+    std::cerr << "metrics-server: " << server.error().describe() << "\n";
+    return 1;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("stopping");
+    (*server)->stop();
+    io.stop();
+  });
+  std::cout << "listening on " << address->host << ":" << (*server)->port() << std::endl;
+  spdlog::info("serving {} read-only", options.db_path);
+  io.run();
+  return 0;
+}

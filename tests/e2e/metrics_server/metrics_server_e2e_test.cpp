@@ -1,0 +1,139 @@
+// End-to-end: the real `metrics-server` binary on port 0 over a database another thread keeps
+// writing into. It keeps serving, its counts only grow and finally equal the rows written, it
+// opens the database file read-only, /healthz reports the schema version, bad flags exit 2.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "metrics_test_db.h"
+#include "safemig/app/history.h"
+#include "server_process.h"
+#include "support/temp_dir.h"
+
+namespace safemig::metrics_server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::int64_t kT0 = 1795332600000;
+
+class MetricsServerE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { testing::create_database(path_); }
+
+  std::unique_ptr<testing::ServerProcess> start() {
+    auto server = testing::ServerProcess::start(METRICS_SERVER_BINARY,
+                                                {"--db", path_, "--listen", "127.0.0.1:0"});
+    EXPECT_NE(server->port(), 0) << server->output();
+    return server;
+  }
+
+  ::safemig::testing::TempDir dir_;
+  std::string path_ = dir_.file("proxy.db");
+};
+
+TEST_F(MetricsServerE2E, KeepsServingWhileTheWriterInserts) {
+  testing::write_records(path_, testing::sample_records(100, kT0, 3'600'000, 1));
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  constexpr int kBatches = 40, kBatchSize = 25;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < kBatches; ++i) {
+      testing::write_records(path_, testing::sample_records(kBatchSize, kT0, 3'600'000,
+                                                            static_cast<std::uint32_t>(100 + i)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    done = true;
+  });
+  const std::string range =
+      "start=" + std::to_string(kT0) + "&end=" + std::to_string(kT0 + 3'600'000);
+  std::int64_t last = 0;
+  int queries = 0;
+  while (!done || queries < 3) {
+    const auto metrics = testing::http_get(server->port(), "/api/v1/metrics?" + range);
+    if (metrics.status != 200) {
+      ADD_FAILURE() << metrics.status << " " << metrics.body;
+      break;
+    }
+    const std::int64_t requests =
+        boost::json::parse(metrics.body).at("overall").at("requests").as_int64();
+    EXPECT_GE(requests, last);
+    last = requests;
+    EXPECT_EQ(testing::http_get(server->port(), "/metrics").status, 200);
+    EXPECT_EQ(testing::http_get(server->port(), "/api/v1/requests?limit=50&" + range).status, 200);
+    EXPECT_EQ(testing::http_get(server->port(), "/api/v1/timeseries?step=5m&" + range).status, 200);
+    ++queries;
+  }
+  writer.join();
+  const auto final_metrics = testing::http_get(server->port(), "/api/v1/metrics?" + range);
+  ASSERT_EQ(final_metrics.status, 200) << final_metrics.body;
+  EXPECT_EQ(boost::json::parse(final_metrics.body).at("overall").at("requests").as_int64(),
+            100 + kBatches * kBatchSize);
+  EXPECT_EQ(testing::sql_int(path_, "SELECT count(*) FROM completion_requests"),
+            100 + kBatches * kBatchSize);
+  EXPECT_EQ(server->stop(), 0);
+}
+
+TEST_F(MetricsServerE2E, OpensTheDatabaseFileReadOnly) {
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  ASSERT_EQ(testing::http_get(server->port(), "/api/v1/metrics").status, 200);
+  const std::string proc = "/proc/" + std::to_string(server->pid());
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec || target.string() != path_) continue;
+    std::ifstream info(proc + "/fdinfo/" + entry.path().filename().string());
+    std::string key, flags;
+    while (info >> key) {
+      if (key == "flags:") {
+        info >> flags;
+        break;
+      }
+    }
+    const int mode = std::stoi(flags, nullptr, 8) & 03;
+    EXPECT_EQ(mode, 0) << target << " is open with flags " << flags << " (not O_RDONLY)";
+    ++checked;
+  }
+  EXPECT_GE(checked, 1) << "the server has no open descriptor of " << path_;
+}
+
+TEST_F(MetricsServerE2E, HealthzReportsTheSchemaVersion) {
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  const auto reply = testing::http_get(server->port(), "/healthz");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const auto body = boost::json::parse(reply.body);
+  EXPECT_EQ(body.at("schema_version").as_int64(), app::kLatestVersion);
+  EXPECT_TRUE(body.at("schema_up_to_date").as_bool());
+  EXPECT_EQ(testing::http_get(server->port(), "/api/v1/metrics?bogus=1").status, 400);
+}
+
+TEST_F(MetricsServerE2E, ServesBeforeTheDatabaseExistsAndRecovers) {
+  const std::string later = dir_.file("later.db");
+  auto server = testing::ServerProcess::start(METRICS_SERVER_BINARY,
+                                              {"--db", later, "--listen", "127.0.0.1:0"});
+  ASSERT_NE(server->port(), 0) << server->output();
+  EXPECT_EQ(testing::http_get(server->port(), "/healthz").status, 503);
+  EXPECT_FALSE(std::filesystem::exists(later));
+  testing::create_database(later);
+  EXPECT_EQ(testing::http_get(server->port(), "/healthz").status, 200);
+}
+
+TEST(MetricsServerCommandLine, BadFlagsExitWith2) {
+  const auto bogus = testing::run_command({METRICS_SERVER_BINARY, "--db", "x.db", "--bogus"});
+  EXPECT_EQ(bogus.exit_code, 2) << bogus.output;
+  const auto bad_listen =
+      testing::run_command({METRICS_SERVER_BINARY, "--db", "x.db", "--listen", "nowhere"});
+  EXPECT_EQ(bad_listen.exit_code, 2) << bad_listen.output;
+}
+
+}  // namespace
+}  // namespace safemig::metrics_server

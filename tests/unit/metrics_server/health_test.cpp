@@ -1,0 +1,58 @@
+// GET /healthz: the schema version and whether it is the one this build expects; 503 when the
+// database cannot be read.
+#include "safemig/metrics_server/health.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "metrics_test_db.h"
+#include "safemig/app/history.h"
+#include "support/temp_dir.h"
+
+namespace safemig::metrics_server {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using ::testing::HasSubstr;
+
+TEST(Healthz, ReportsTheLatestVersionAsUpToDate) {
+  ::safemig::testing::TempDir dir;
+  testing::create_database(dir.file("a.db"));
+  ReadOnlyDatabase database(dir.file("a.db"));
+  const http::Response response = healthz(testing::get("/healthz"), database);
+  ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
+  const auto body = boost::json::parse(response.body());
+  EXPECT_EQ(body.at("status").as_string(), "ok");
+  EXPECT_EQ(body.at("schema_version").as_int64(), app::kLatestVersion);
+  EXPECT_EQ(body.at("expected_schema_version").as_int64(), app::kLatestVersion);
+  EXPECT_TRUE(body.at("schema_up_to_date").as_bool());
+}
+
+TEST(Healthz, ReportsAnOlderSchemaAsMismatch) {
+  ::safemig::testing::TempDir dir;
+  testing::create_database(dir.file("old.db"), 2);
+  ReadOnlyDatabase database(dir.file("old.db"));
+  const http::Response response = healthz(testing::get("/healthz"), database);
+  ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
+  const auto body = boost::json::parse(response.body());
+  EXPECT_EQ(body.at("status").as_string(), "schema_mismatch");
+  EXPECT_EQ(body.at("schema_version").as_int64(), 2);
+  EXPECT_FALSE(body.at("schema_up_to_date").as_bool());
+}
+
+TEST(Healthz, MissingOrDamagedDatabaseIs503) {
+  ::safemig::testing::TempDir dir;
+  ReadOnlyDatabase missing(dir.file("missing.db"));
+  const http::Response response = healthz(testing::get("/healthz"), missing);
+  EXPECT_EQ(response.result(), bhttp::status::service_unavailable);
+  EXPECT_THAT(response.body(), HasSubstr("\"status\":\"unavailable\""));
+
+  ::safemig::testing::write_file(dir.file("junk.db"), std::string(8192, 'x'));
+  ReadOnlyDatabase junk(dir.file("junk.db"));
+  EXPECT_EQ(healthz(testing::get("/healthz"), junk).result(), bhttp::status::service_unavailable);
+}
+
+}  // namespace
+}  // namespace safemig::metrics_server

@@ -1,0 +1,68 @@
+// The server's connections are read-only: every write is refused by the engine, nothing is
+// created for a missing file, and a connection is reused across leases.
+#include "safemig/metrics_server/read_only_database.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "metrics_test_db.h"
+#include "support/matchers.h"
+#include "support/temp_dir.h"
+
+namespace safemig::metrics_server {
+namespace {
+
+using ::safemig::testing::ErrorIs;
+using ::testing::_;
+
+constexpr std::int64_t kT0 = 1795332600000;
+
+TEST(ReadOnlyDatabase, ItsConnectionsRefuseEveryWrite) {
+  ::safemig::testing::TempDir dir;
+  const std::string path = dir.file("a.db");
+  testing::create_database(path);
+  testing::write_records(path, testing::sample_records(10, kT0, 60'000, 1));
+  ReadOnlyDatabase database(path);
+  auto lease = database.acquire();
+  ASSERT_TRUE(lease.has_value()) << lease.error().describe();
+  db::Connection& connection = lease->connection();
+  EXPECT_TRUE(connection.read_only());
+  EXPECT_THAT(connection.execute("DELETE FROM completion_requests"),
+              ErrorIs(ErrorCode::read_only, _));
+  EXPECT_THAT(connection.execute("UPDATE completion_requests SET model = 'x'"),
+              ErrorIs(ErrorCode::read_only, _));
+  EXPECT_THAT(connection.execute("CREATE TABLE t(x)"), ErrorIs(ErrorCode::read_only, _));
+  EXPECT_THAT(connection.execute_script("PRAGMA query_only=OFF; DELETE FROM completion_requests;"),
+              ErrorIs(ErrorCode::read_only, _));
+  EXPECT_EQ(testing::sql_int(path, "SELECT count(*) FROM completion_requests"), 10);
+}
+
+TEST(ReadOnlyDatabase, MissingFileIsNotFoundAndNotCreated) {
+  ::safemig::testing::TempDir dir;
+  ReadOnlyDatabase database(dir.file("missing.db"));
+  EXPECT_THAT(database.acquire(), ErrorIs(ErrorCode::not_found, _));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("missing.db")));
+}
+
+TEST(ReadOnlyDatabase, ReusesAReturnedConnection) {
+  ::safemig::testing::TempDir dir;
+  testing::create_database(dir.file("a.db"));
+  ReadOnlyDatabase database(dir.file("a.db"));
+  const db::Connection* first = nullptr;
+  {
+    auto lease = database.acquire();
+    ASSERT_TRUE(lease.has_value());
+    first = &lease->connection();
+    auto second = database.acquire();
+    ASSERT_TRUE(second.has_value());
+    EXPECT_NE(&second->connection(), first) << "a leased connection is never shared";
+  }
+  auto again = database.acquire();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(&again->connection(), first) << "the most recently returned connection is reused";
+}
+
+}  // namespace
+}  // namespace safemig::metrics_server
