@@ -10,7 +10,7 @@
 //   Connection   the same INSERT through safemig's db::Connection (bound db::Value parameters,
 //                statement cache) without rollups: the cost of the database layer alone.
 //   Writer       CompletionRequestsWriter::insert_batch as shipped: validation, the INSERT, and
-//                the upserts that keep the v4 minute/hour rollups and label counts current.
+//                the upserts that keep the v4 minute/hour/day rollups and label counts current.
 //
 // Writer / Raw is the reported ratio; Writer − Connection is the rollup upkeep.
 //
@@ -35,11 +35,11 @@ namespace {
 
 // The writer's INSERT, column for column (dao/src/record_codec.cpp).
 constexpr const char* kInsertSql =
-    "INSERT INTO completion_requests (timestamp_ms, request_id, success, status_code, "
-    "response_time_ms, model, origin, upstream, is_streaming, max_tokens, temperature, top_p, "
-    "message_count, prompt_tokens, completion_tokens, total_tokens, finish_reason, error_type, "
-    "error_message, time_to_first_token_ms, time_to_last_token_ms, tokens_per_second) VALUES (?, "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO completion_requests(timestamp_ms,request_id,success,status_code,"
+    "response_time_ms,model,origin,upstream,is_streaming,max_tokens,temperature,top_p,"
+    "message_count,prompt_tokens,completion_tokens,total_tokens,finish_reason,error_type,"
+    "error_message,time_to_first_token_ms,time_to_last_token_ms,tokens_per_second)VALUES(?,?,?,?,"
+    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 // Requests arrive 20 ms apart (50 per second), so a batch spans as many rollup minutes as the
 // proxy's group commit would.

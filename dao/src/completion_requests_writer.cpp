@@ -4,37 +4,30 @@
 // Thread safety: one thread at a time, like the Connection it uses.
 #include "safemig/dao/completion_requests_writer.h"
 
+#include "batch_rollup.h"
 #include "record_codec.h"
-#include "rollup_aggregate.h"
 #include "rollup_upsert.h"
 #include "safemig/db/transaction.h"
 
 namespace safemig::dao {
-namespace {
+namespace internal {
 
-internal::RollupRequest rollup_request(const CompletionRequest& r) {
-  internal::RollupRequest q;
-  q.model = r.model;
-  q.is_streaming = r.is_streaming;
-  q.input.success = r.success;
-  q.input.response_time_ms = r.response_time_ms;
-  q.input.prompt_tokens = r.prompt_tokens;
-  q.input.completion_tokens = r.completion_tokens;
-  q.input.total_tokens = r.total_tokens;
-  q.input.time_to_first_token_ms = r.time_to_first_token_ms;
-  q.input.time_to_last_token_ms = r.time_to_last_token_ms;
-  q.status_code = r.status_code;
-  if (r.finish_reason) q.finish_reason = *r.finish_reason;
-  if (r.error_type) q.error_type = *r.error_type;
-  return q;
-}
+struct WriterScratch {
+  BatchRollup rollup;
+  UpsertParams params;
+};
 
-}  // namespace
+}  // namespace internal
 
 CompletionRequestsWriter::CompletionRequestsWriter(db::Connection& connection)
-    : connection_(&connection) {
+    : connection_(&connection), scratch_(std::make_unique<internal::WriterScratch>()) {
   params_.reserve(internal::kInsertParamCount);
 }
+
+CompletionRequestsWriter::CompletionRequestsWriter(CompletionRequestsWriter&&) noexcept = default;
+CompletionRequestsWriter& CompletionRequestsWriter::operator=(CompletionRequestsWriter&&) noexcept =
+    default;
+CompletionRequestsWriter::~CompletionRequestsWriter() = default;
 
 Result<CompletionRequestsWriter> CompletionRequestsWriter::create(db::Connection& connection) {
   if (connection.read_only()) {
@@ -69,23 +62,18 @@ Result<void> CompletionRequestsWriter::write_all(std::span<const CompletionReque
 }
 
 Result<void> CompletionRequestsWriter::write_rows(std::span<const CompletionRequest> records) {
-  internal::RollupAggregate minutes;
-  internal::RollupAggregate hours;
+  if (!scratch_) scratch_ = std::make_unique<internal::WriterScratch>();  // Moved-from writer.
+  internal::BatchRollup& rollup = scratch_->rollup;
+  rollup.clear();
   const std::string_view sql = internal::insert_sql();
   for (const CompletionRequest& r : records) {
     internal::bind_record(r, params_);
     SAFEMIG_TRY_VOID(connection_->execute_params(sql, params_));
     last_id_ = connection_->last_insert_id();
-    internal::RollupRequest q = rollup_request(r);
-    const std::int64_t t = to_epoch_ms(r.timestamp);
-    q.bucket_ms = floor_to(t, kMinuteMs);
-    minutes.add(q);
-    q.bucket_ms = floor_to(t, kHourMs);
-    hours.add(q);
+    rollup.add(r);
   }
-  SAFEMIG_TRY_VOID(internal::upsert_rollups(*connection_, internal::RollupTable::minute, minutes,
-                                            upsert_params_));
-  return internal::upsert_rollups(*connection_, internal::RollupTable::hour, hours, upsert_params_);
+  rollup.finish();
+  return internal::upsert_rollups(*connection_, rollup, scratch_->params);
 }
 
 }  // namespace safemig::dao

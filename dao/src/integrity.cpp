@@ -72,17 +72,19 @@ std::string minute_text(std::int64_t minute_ms) { return format_time(from_epoch_
 
 Result<void> check_rollups(db::Connection& c, std::vector<std::string>& findings) {
   SAFEMIG_TRY(const std::int64_t raw, c.query_int("SELECT count(*) FROM completion_requests"));
-  SAFEMIG_TRY(const std::int64_t minute_sum, c.query_int("SELECT coalesce(sum(requests), 0) FROM " +
-                                                         std::string(kMinuteRollupTable)));
-  SAFEMIG_TRY(const std::int64_t hour_sum, c.query_int("SELECT coalesce(sum(requests), 0) FROM " +
-                                                       std::string(kHourRollupTable)));
-  if (minute_sum != raw) {
-    findings.push_back("per-minute rollups count " + std::to_string(minute_sum) +
-                       " requests but completion_requests holds " + std::to_string(raw));
-  }
-  if (hour_sum != raw) {
-    findings.push_back("per-hour rollups count " + std::to_string(hour_sum) +
-                       " requests but completion_requests holds " + std::to_string(raw));
+  struct Level {
+    std::string_view table;
+    const char* name;
+  };
+  for (const Level level :
+       {Level{kMinuteRollupTable, "per-minute"}, Level{kHourRollupTable, "per-hour"},
+        Level{kDayRollupTable, "per-day"}}) {
+    SAFEMIG_TRY(const std::int64_t sum,
+                c.query_int("SELECT coalesce(sum(requests), 0) FROM " + std::string(level.table)));
+    if (sum != raw) {
+      findings.push_back(std::string(level.name) + " rollups count " + std::to_string(sum) +
+                         " requests but completion_requests holds " + std::to_string(raw));
+    }
   }
   SAFEMIG_TRY(const auto minutes,
               c.query("SELECT minute_ms FROM (SELECT DISTINCT timestamp_ms / 60000 * 60000 AS "
@@ -119,7 +121,8 @@ Result<std::vector<std::string>> find_integrity_issues(db::Connection& connectio
   }
   SAFEMIG_TRY(const bool has_rollups, has_table(connection, kMinuteRollupTable));
   SAFEMIG_TRY(const bool has_hours, has_table(connection, kHourRollupTable));
-  if (has_rollups && has_hours) SAFEMIG_TRY_VOID(check_rollups(connection, findings));
+  SAFEMIG_TRY(const bool has_days, has_table(connection, kDayRollupTable));
+  if (has_rollups && has_hours && has_days) SAFEMIG_TRY_VOID(check_rollups(connection, findings));
   return findings;
 }
 

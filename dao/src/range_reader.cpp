@@ -3,70 +3,141 @@
 // Thread safety: uses the given connection from the calling thread only.
 #include "range_reader.h"
 
+#include <array>
+#include <string_view>
 #include <vector>
 
 namespace safemig::dao::internal {
 namespace {
 
-enum class Granularity { minute, hour };
+// Level 0 is the raw table; levels 1..3 are the minute, hour and day rollups.
+constexpr std::size_t kRawLevel = 0;
+constexpr std::size_t kLevelCount = 4;
+constexpr std::array<std::int64_t, kLevelCount> kUnitMs = {1, kMinuteMs, kHourMs, kDayMs};
+constexpr std::array<std::string_view, kLevelCount> kValuesTable = {
+    "", kMinuteRollupTable, kHourRollupTable, kDayRollupTable};
+constexpr std::array<std::string_view, kLevelCount> kLabelTable = {"", kMinuteLabelTable,
+                                                                   kHourLabelTable, kDayLabelTable};
+constexpr std::array<std::string_view, kLevelCount> kKeyColumn = {"", kMinuteKey, kHourKey,
+                                                                  kDayKey};
 
-std::int64_t ceil_to(std::int64_t ms, std::int64_t unit) {
-  const std::int64_t f = floor_to(ms, unit);
-  return f == ms ? f : f + unit;
+// sign × the requests of [from_ms, to_ms), read from the rows of `level`.
+struct Piece {
+  std::size_t level = kRawLevel;
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  std::int64_t sign = 1;
+};
+
+std::int64_t nearest_multiple(std::int64_t ms, std::int64_t unit) {
+  const std::int64_t below = floor_to(ms, unit);
+  return ms - below <= below + unit - ms ? below : below + unit;
 }
 
-std::int64_t bucket_of(std::int64_t t, std::int64_t step) { return floor_to(t, step); }
+std::int64_t distance(std::int64_t a, std::int64_t b) { return a > b ? a - b : b - a; }
 
-std::vector<db::Value> params_for(const RangeRequest& r) {
-  std::vector<db::Value> params{r.from_ms, r.to_ms, r.step_ms};
-  if (r.model != nullptr && r.model->has_value()) params.emplace_back(**r.model);
-  return params;
+// Splits sign × [a, b) (aligned to level's unit) into pieces of `level` and coarser levels up to
+// `top`. The ends are moved to the nearest boundary of the next level, which then covers the
+// middle, and the difference is added or subtracted at this level: every piece at a level is
+// shorter than half of the next level's unit, so a range costs O(1) rows per level, not O(units).
+void split(std::size_t level, std::size_t top, std::int64_t a, std::int64_t b, std::int64_t sign,
+           std::vector<Piece>& out) {
+  if (a >= b) return;
+  if (level == top) {
+    out.push_back({level, a, b, sign});
+    return;
+  }
+  const std::int64_t unit = kUnitMs[level + 1];
+  const std::int64_t wa = nearest_multiple(a, unit);
+  const std::int64_t wb = nearest_multiple(b, unit);
+  if (wa >= wb || b - a <= distance(wa, a) + distance(wb, b)) {
+    out.push_back({level, a, b, sign});
+    return;
+  }
+  if (wa < a) out.push_back({level, wa, a, -sign});
+  if (wa > a) out.push_back({level, a, wa, sign});
+  if (wb > b) out.push_back({level, b, wb, -sign});
+  if (wb < b) out.push_back({level, wb, b, sign});
+  split(level + 1, top, wa, wb, sign, out);
+}
+
+// The coarsest level whose units never straddle two buckets of `step_ms`.
+std::size_t top_level(std::int64_t step_ms) {
+  std::size_t top = 1;  // Steps are whole minutes.
+  while (top + 1 < kLevelCount && (step_ms == kSingleBucket || step_ms % kUnitMs[top + 1] == 0)) {
+    ++top;
+  }
+  return top;
 }
 
 bool filters_model(const RangeRequest& r) { return r.model != nullptr && r.model->has_value(); }
 
-std::string rollup_sql(Granularity g, bool model_filter) {
-  const std::string_view table = g == Granularity::minute ? kMinuteRollupTable : kHourRollupTable;
-  const std::string key(g == Granularity::minute ? kMinuteKey : kHourKey);
+// One range scan of the level's primary key, keyed by bucket of ?3 ms; the rows are summed by the
+// caller (summing 62 columns in C++ costs less than SQLite's sum() and GROUP BY sorter).
+std::string values_sql(std::size_t level, bool model_filter) {
+  const std::string key(kKeyColumn[level]);
   std::string sql = "SELECT (" + key + " / ?3) * ?3, model, is_streaming";
-  for (const std::string& c : rollup_value_columns()) sql += ", sum(" + c + ")";
-  sql += " FROM " + std::string(table) + " WHERE " + key + " >= ?1 AND " + key + " < ?2";
+  for (const std::string& c : rollup_value_columns()) sql += ", " + c;
+  sql +=
+      " FROM " + std::string(kValuesTable[level]) + " WHERE " + key + " >= ?1 AND " + key + " < ?2";
   if (model_filter) sql += " AND model = ?4";
-  return sql + " GROUP BY 1, 2, 3";
+  return sql;
 }
 
-std::string label_sql(Granularity g, bool model_filter) {
-  const std::string_view table = g == Granularity::minute ? kMinuteLabelTable : kHourLabelTable;
-  const std::string key(g == Granularity::minute ? kMinuteKey : kHourKey);
+// One range scan of the level's primary key, summed per bucket of ?3 ms in SQL: a range holds
+// several label rows per key, and only their sums are needed.
+std::string labels_sql(std::size_t level, bool model_filter) {
+  const std::string key(kKeyColumn[level]);
   std::string sql = "SELECT (" + key + " / ?3) * ?3, model, is_streaming, label, value, " +
-                    "sum(requests) FROM " + std::string(table) + " WHERE " + key + " >= ?1 AND " +
-                    key + " < ?2";
+                    "sum(requests) FROM " + std::string(kLabelTable[level]) + " WHERE " + key +
+                    " >= ?1 AND " + key + " < ?2";
   if (model_filter) sql += " AND model = ?4";
   return sql + " GROUP BY 1, 2, 3, 4, 5";
 }
 
-Result<void> read_rollups(db::Connection& connection, Granularity g, const RangeRequest& r,
+// The statements' text, built once: the connection caches prepared statements by text.
+const std::string& cached_sql(bool labels, std::size_t level, bool model_filter) {
+  static const auto sql = [] {
+    std::array<std::array<std::array<std::string, 2>, kLevelCount>, 2> out;
+    for (std::size_t l = 1; l < kLevelCount; ++l) {
+      for (const bool filter : {false, true}) {
+        out[0][l][filter ? 1 : 0] = values_sql(l, filter);
+        out[1][l][filter ? 1 : 0] = labels_sql(l, filter);
+      }
+    }
+    return out;
+  }();
+  return sql[labels ? 1 : 0][level][model_filter ? 1 : 0];
+}
+
+std::vector<db::Value> params_for(const RangeRequest& r, const Piece& p) {
+  std::vector<db::Value> params{p.from_ms, p.to_ms, r.step_ms};
+  if (filters_model(r)) params.emplace_back(**r.model);
+  return params;
+}
+
+Result<void> read_rollups(db::Connection& connection, const RangeRequest& r, const Piece& p,
                           RollupAggregate& out) {
-  if (r.from_ms >= r.to_ms) return {};
-  const std::vector<db::Value> params = params_for(r);
-  SAFEMIG_TRY(const auto rows, connection.query_params(rollup_sql(g, filters_model(r)), params));
+  const std::vector<db::Value> params = params_for(r, p);
+  const bool filter = filters_model(r);
+  SAFEMIG_TRY(const auto rows, connection.query_params(cached_sql(false, p.level, filter), params));
   RollupValues values{};
   for (const db::Row& row : rows) {
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = row.int64(3 + i);
-    out.add_values(row.int64(0), row.text(1), row.int64(2) != 0, values);
+    out.add_values(row.int64(0), row.text(1), row.int64(2) != 0, values, p.sign);
   }
   if (!r.with_labels) return {};
-  SAFEMIG_TRY(const auto labels, connection.query_params(label_sql(g, filters_model(r)), params));
+  SAFEMIG_TRY(const auto labels,
+              connection.query_params(cached_sql(true, p.level, filter), params));
   for (const db::Row& row : labels) {
     out.add_label(row.int64(0), row.text(1), row.int64(2) != 0, row.text(3), row.text(4),
-                  row.int64(5));
+                  p.sign * row.int64(5));
   }
   return {};
 }
 
-}  // namespace
-
-Result<void> read_raw(db::Connection& connection, const RangeRequest& r, RollupAggregate& out) {
+Result<void> read_raw_signed(db::Connection& connection, const RangeRequest& r, std::int64_t sign,
+                             RollupAggregate& out) {
   if (r.from_ms >= r.to_ms) return {};
   std::string sql =
       "SELECT timestamp_ms, model, is_streaming, success, response_time_ms, prompt_tokens, "
@@ -84,7 +155,7 @@ Result<void> read_raw(db::Connection& connection, const RangeRequest& r, RollupA
     const std::optional<std::string> finish_reason = row.opt_text(11);
     const std::optional<std::string> error_type = row.opt_text(12);
     RollupRequest request;
-    request.bucket_ms = bucket_of(row.int64(0), r.step_ms);
+    request.bucket_ms = floor_to(row.int64(0), r.step_ms);
     request.model = model;
     request.is_streaming = row.int64(2) != 0;
     request.input.success = row.int64(3) != 0;
@@ -99,32 +170,33 @@ Result<void> read_raw(db::Connection& connection, const RangeRequest& r, RollupA
       if (finish_reason) request.finish_reason = *finish_reason;
       if (error_type) request.error_type = *error_type;
     }
-    out.add(request);
+    out.add(request, sign);
   }
   return {};
 }
 
+}  // namespace
+
+Result<void> read_raw(db::Connection& connection, const RangeRequest& r, RollupAggregate& out) {
+  return read_raw_signed(connection, r, 1, out);
+}
+
 Result<void> read_range(db::Connection& connection, const RangeRequest& r, RollupAggregate& out) {
-  const std::int64_t m0 = ceil_to(r.from_ms, kMinuteMs);
-  const std::int64_t m1 = floor_to(r.to_ms, kMinuteMs);
-  auto part = [&r](std::int64_t from, std::int64_t to) {
-    RangeRequest p = r;
-    p.from_ms = from;
-    p.to_ms = to;
-    return p;
-  };
-  if (m0 >= m1) return read_raw(connection, r, out);
-  SAFEMIG_TRY_VOID(read_raw(connection, part(r.from_ms, m0), out));
-  SAFEMIG_TRY_VOID(read_raw(connection, part(m1, r.to_ms), out));
-  const bool hours_fit_buckets = r.step_ms == kSingleBucket || r.step_ms % kHourMs == 0;
-  const std::int64_t h0 = ceil_to(m0, kHourMs);
-  const std::int64_t h1 = floor_to(m1, kHourMs);
-  if (!hours_fit_buckets || h0 >= h1) {
-    return read_rollups(connection, Granularity::minute, part(m0, m1), out);
+  if (r.from_ms >= r.to_ms) return {};
+  std::vector<Piece> pieces;
+  split(kRawLevel, top_level(r.step_ms), r.from_ms, r.to_ms, 1, pieces);
+  for (const Piece& p : pieces) {
+    if (p.level == kRawLevel) {
+      RangeRequest part = r;
+      part.from_ms = p.from_ms;
+      part.to_ms = p.to_ms;
+      SAFEMIG_TRY_VOID(read_raw_signed(connection, part, p.sign, out));
+    } else {
+      SAFEMIG_TRY_VOID(read_rollups(connection, r, p, out));
+    }
   }
-  SAFEMIG_TRY_VOID(read_rollups(connection, Granularity::minute, part(m0, h0), out));
-  SAFEMIG_TRY_VOID(read_rollups(connection, Granularity::hour, part(h0, h1), out));
-  return read_rollups(connection, Granularity::minute, part(h1, m1), out);
+  out.drop_zeros();
+  return {};
 }
 
 }  // namespace safemig::dao::internal

@@ -1,5 +1,8 @@
-// Reading a time range into a RollupAggregate (internal to dao): the whole hours and minutes of
-// the range from the rollup tables, the partial minutes at its edges from the raw table.
+// Reading a time range into a RollupAggregate (internal to dao) from the day, hour and minute
+// rollups and the raw rows. Each end of the range is moved to the nearest day (hour, minute)
+// boundary; the coarsest rollup covers the middle and the finer levels add or subtract the
+// remainders, so a range of any length reads O(1) rows per level and counts every request
+// exactly once.
 //
 // Thread safety: uses the given connection from the calling thread only.
 #pragma once
@@ -28,7 +31,8 @@ struct RangeRequest {
   bool with_labels = true;
 };
 
-// Adds every request of the range to `out`. Errors: as the connection reports them.
+// Adds every request of the range to `out` (entries that cancel to zero are removed). Errors:
+// as the connection reports them.
 Result<void> read_range(db::Connection& connection, const RangeRequest& request,
                         RollupAggregate& out);
 

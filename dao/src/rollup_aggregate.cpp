@@ -19,27 +19,45 @@ RollupValues& RollupAggregate::slot(std::int64_t bucket_ms, std::string_view mod
   return it->second;
 }
 
-void RollupAggregate::add(const RollupRequest& request) {
-  add_request(slot(request.bucket_ms, request.model, request.is_streaming), request.input);
+void RollupAggregate::add(const RollupRequest& request, std::int64_t sign) {
+  RollupValues& values = slot(request.bucket_ms, request.model, request.is_streaming);
+  if (sign == 1) {
+    add_request(values, request.input);
+  } else {
+    RollupValues one{};
+    add_request(one, request.input);
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] += sign * one[i];
+  }
   if (request.status_code) {
     char buffer[24];
     const auto end = std::to_chars(buffer, buffer + sizeof buffer, *request.status_code).ptr;
     add_label(request.bucket_ms, request.model, request.is_streaming, kLabelStatusCode,
-              std::string_view(buffer, static_cast<std::size_t>(end - buffer)), 1);
+              std::string_view(buffer, static_cast<std::size_t>(end - buffer)), sign);
   }
   if (request.finish_reason) {
     add_label(request.bucket_ms, request.model, request.is_streaming, kLabelFinishReason,
-              *request.finish_reason, 1);
+              *request.finish_reason, sign);
   }
   if (request.error_type) {
     add_label(request.bucket_ms, request.model, request.is_streaming, kLabelErrorType,
-              *request.error_type, 1);
+              *request.error_type, sign);
   }
 }
 
 void RollupAggregate::add_values(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
-                                 const RollupValues& values) {
-  dao::add_values(slot(bucket_ms, model, is_streaming), values);
+                                 const RollupValues& values, std::int64_t sign) {
+  RollupValues& slot_values = slot(bucket_ms, model, is_streaming);
+  for (std::size_t i = 0; i < slot_values.size(); ++i) slot_values[i] += sign * values[i];
+}
+
+void RollupAggregate::drop_zeros() {
+  std::erase_if(rollups_, [](const auto& entry) {
+    for (const std::int64_t v : entry.second) {
+      if (v != 0) return false;
+    }
+    return true;
+  });
+  std::erase_if(labels_, [](const auto& entry) { return entry.second == 0; });
 }
 
 void RollupAggregate::add_label(std::int64_t bucket_ms, std::string_view model, bool is_streaming,

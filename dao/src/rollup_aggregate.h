@@ -1,7 +1,7 @@
 // RollupAggregate: rollup values and label counts aggregated in memory, keyed by time bucket,
-// model and streaming flag (internal to dao). The writer builds one per batch to upsert; the
-// reader builds one from the raw rows at the partial-minute edges of a range and from rollup
-// rows, so both sides count a request the same way.
+// model and streaming flag (internal to dao). The reader builds one from the rollup rows of a
+// range and the raw rows at its edges, adding or subtracting each (range_reader.h); requests are
+// counted with add_request(), as the writer's BatchRollup counts them.
 //
 // Thread safety: a value type; one thread at a time.
 #pragma once
@@ -66,12 +66,16 @@ struct RollupRequest {
 
 class RollupAggregate {
  public:
-  void add(const RollupRequest& request);
-  // Adds a rollup row's values / a label row's count.
+  // Adds (sign +1) or subtracts (sign -1) one request.
+  void add(const RollupRequest& request, std::int64_t sign = 1);
+  // Adds a rollup row's values / a label row's count, multiplied by `sign` (+1 or -1).
   void add_values(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
-                  const RollupValues& values);
+                  const RollupValues& values, std::int64_t sign = 1);
   void add_label(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
                  std::string_view label, std::string_view value, std::int64_t requests);
+  // Removes the entries whose values are all zero: what subtracting a subset from a superset
+  // leaves for keys that only the subset held. An aggregate of requests has no such entry.
+  void drop_zeros();
   void clear();
 
   const std::map<RollupKey, RollupValues, KeyLess>& rollups() const { return rollups_; }

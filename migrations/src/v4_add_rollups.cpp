@@ -1,6 +1,6 @@
-// v4 add_rollups: per-minute and per-hour rollups (counts, sums, latency histograms) and label
-// counts per model and streaming flag, backfilled from existing rows, so range metrics cost
-// O(minutes + hours) instead of O(rows). The writer DAO keeps them current.
+// v4 add_rollups: per-minute, per-hour and per-day rollups (counts, sums, latency histograms) and
+// label counts per model and streaming flag, backfilled from existing rows, so range metrics cost
+// O(days + hours + minutes at the edges) instead of O(rows). The writer DAO keeps them current.
 //
 // Thread safety: pure functions returning values.
 #include <string_view>
@@ -38,10 +38,14 @@ schema::Schema schema_v4() {
              [](schema::TableBuilder& t) { values_table(t, dao::kMinuteKey); })
       .table(std::string(dao::kHourRollupTable),
              [](schema::TableBuilder& t) { values_table(t, dao::kHourKey); })
+      .table(std::string(dao::kDayRollupTable),
+             [](schema::TableBuilder& t) { values_table(t, dao::kDayKey); })
       .table(std::string(dao::kMinuteLabelTable),
              [](schema::TableBuilder& t) { label_table(t, dao::kMinuteKey); })
       .table(std::string(dao::kHourLabelTable),
              [](schema::TableBuilder& t) { label_table(t, dao::kHourKey); })
+      .table(std::string(dao::kDayLabelTable),
+             [](schema::TableBuilder& t) { label_table(t, dao::kDayKey); })
       .build();
 }
 
@@ -54,10 +58,11 @@ migrate::MigrationStep step_v4() {
   step.down = rollups_down_sql();
   step.row_policy = migrate::RowPolicy::preserve;
   const std::string raw = "(SELECT count(*) FROM completion_requests)";
-  step.verify_sql = {"SELECT (SELECT coalesce(sum(requests), 0) FROM " +
-                         std::string(dao::kMinuteRollupTable) + ") = " + raw,
-                     "SELECT (SELECT coalesce(sum(requests), 0) FROM " +
-                         std::string(dao::kHourRollupTable) + ") = " + raw};
+  for (const std::string_view table :
+       {dao::kMinuteRollupTable, dao::kHourRollupTable, dao::kDayRollupTable}) {
+    step.verify_sql.push_back("SELECT (SELECT coalesce(sum(requests), 0) FROM " +
+                              std::string(table) + ") = " + raw);
+  }
   step.expected_schema = schema_v4();
   return step;
 }

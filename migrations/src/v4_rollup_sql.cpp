@@ -3,6 +3,7 @@
 // Thread safety: pure functions returning values.
 #include "v4_rollup_sql.h"
 
+#include <cstdint>
 #include <string_view>
 
 #include "safemig/dao/latency_buckets.h"
@@ -68,17 +69,20 @@ std::string backfill_minutes() {
   return sql + "\nFROM completion_requests GROUP BY 1, 2, 3;\n";
 }
 
-std::string backfill_hours() {
+// Sums the rows of the finer values table `from` (key `from_key`) into `to` (key `to_key`),
+// whose buckets are `unit_ms` long.
+std::string backfill_coarser(std::string_view to, std::string_view to_key, std::string_view from,
+                             std::string_view from_key, std::int64_t unit_ms) {
   std::string columns;
   std::string sums;
   for (const std::string& c : dao::rollup_value_columns()) {
     columns += ", " + c;
     sums += ", sum(" + c + ")";
   }
-  return "INSERT INTO " + str(dao::kHourRollupTable) + " (" + str(dao::kHourKey) +
-         ", model, is_streaming" + columns + ")\nSELECT " + str(dao::kMinuteKey) +
-         " / 3600000 * 3600000, model, is_streaming" + sums + "\nFROM " +
-         str(dao::kMinuteRollupTable) + " GROUP BY 1, 2, 3;\n";
+  const std::string unit = std::to_string(unit_ms);
+  return "INSERT INTO " + str(to) + " (" + str(to_key) + ", model, is_streaming" + columns +
+         ")\nSELECT " + str(from_key) + " / " + unit + " * " + unit + ", model, is_streaming" +
+         sums + "\nFROM " + str(from) + " GROUP BY 1, 2, 3;\n";
 }
 
 std::string backfill_label(std::string_view label, std::string_view value_expr) {
@@ -89,30 +93,48 @@ std::string backfill_label(std::string_view label, std::string_view value_expr) 
          str(label) + " IS NOT NULL GROUP BY 1, 2, 3, 5;\n";
 }
 
-std::string backfill_label_hours() {
-  return "INSERT INTO " + str(dao::kHourLabelTable) + " (" + str(dao::kHourKey) +
-         ", model, is_streaming, label, value, requests)\nSELECT " + str(dao::kMinuteKey) +
-         " / 3600000 * 3600000, model, is_streaming, label, value, sum(requests)\nFROM " +
-         str(dao::kMinuteLabelTable) + " GROUP BY 1, 2, 3, 4, 5;\n";
+// Sums the label rows of the finer table `from` into `to`, as backfill_coarser().
+std::string backfill_coarser_labels(std::string_view to, std::string_view to_key,
+                                    std::string_view from, std::string_view from_key,
+                                    std::int64_t unit_ms) {
+  const std::string unit = std::to_string(unit_ms);
+  return "INSERT INTO " + str(to) + " (" + str(to_key) +
+         ", model, is_streaming, label, value, requests)\nSELECT " + str(from_key) + " / " + unit +
+         " * " + unit + ", model, is_streaming, label, value, sum(requests)\nFROM " + str(from) +
+         " GROUP BY 1, 2, 3, 4, 5;\n";
 }
 
 }  // namespace
 
 std::string rollups_up_sql() {
-  return create_values_table(dao::kMinuteRollupTable, dao::kMinuteKey) +
-         create_values_table(dao::kHourRollupTable, dao::kHourKey) +
-         create_label_table(dao::kMinuteLabelTable, dao::kMinuteKey) +
-         create_label_table(dao::kHourLabelTable, dao::kHourKey) + backfill_minutes() +
-         backfill_hours() + backfill_label(dao::kLabelErrorType, "error_type") +
+  using dao::kDayKey, dao::kHourKey, dao::kMinuteKey;
+  return create_values_table(dao::kMinuteRollupTable, kMinuteKey) +
+         create_values_table(dao::kHourRollupTable, kHourKey) +
+         create_values_table(dao::kDayRollupTable, kDayKey) +
+         create_label_table(dao::kMinuteLabelTable, kMinuteKey) +
+         create_label_table(dao::kHourLabelTable, kHourKey) +
+         create_label_table(dao::kDayLabelTable, kDayKey) + backfill_minutes() +
+         backfill_coarser(dao::kHourRollupTable, kHourKey, dao::kMinuteRollupTable, kMinuteKey,
+                          dao::kHourMs) +
+         backfill_coarser(dao::kDayRollupTable, kDayKey, dao::kHourRollupTable, kHourKey,
+                          dao::kDayMs) +
+         backfill_label(dao::kLabelErrorType, "error_type") +
          backfill_label(dao::kLabelFinishReason, "finish_reason") +
          backfill_label(dao::kLabelStatusCode, "CAST(status_code AS TEXT)") +
-         backfill_label_hours();
+         backfill_coarser_labels(dao::kHourLabelTable, kHourKey, dao::kMinuteLabelTable, kMinuteKey,
+                                 dao::kHourMs) +
+         backfill_coarser_labels(dao::kDayLabelTable, kDayKey, dao::kHourLabelTable, kHourKey,
+                                 dao::kDayMs);
 }
 
 std::string rollups_down_sql() {
-  return "DROP TABLE " + str(dao::kHourLabelTable) + ";\nDROP TABLE " +
-         str(dao::kMinuteLabelTable) + ";\nDROP TABLE " + str(dao::kHourRollupTable) +
-         ";\nDROP TABLE " + str(dao::kMinuteRollupTable) + ";\n";
+  std::string sql;
+  for (const std::string_view table :
+       {dao::kDayLabelTable, dao::kHourLabelTable, dao::kMinuteLabelTable, dao::kDayRollupTable,
+        dao::kHourRollupTable, dao::kMinuteRollupTable}) {
+    sql += "DROP TABLE " + str(table) + ";\n";
+  }
+  return sql;
 }
 
 }  // namespace safemig::app::internal

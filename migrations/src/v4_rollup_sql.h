@@ -9,9 +9,10 @@
 
 namespace safemig::app::internal {
 
-// CREATE TABLE of the four rollup tables, then their backfill from completion_requests.
+// CREATE TABLE of the six rollup tables (values and labels per minute, hour and day), then their
+// backfill: minutes from completion_requests, hours from minutes, days from hours.
 std::string rollups_up_sql();
-// DROP TABLE of the four rollup tables.
+// DROP TABLE of the six rollup tables.
 std::string rollups_down_sql();
 
 }  // namespace safemig::app::internal

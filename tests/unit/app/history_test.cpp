@@ -120,6 +120,10 @@ TEST_F(HistoryTest, RebuildKeepsRowsAndBackfills) {
   verify(4);
   EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_minute"), rows);
   EXPECT_EQ(count("SELECT sum(total_tokens) FROM completion_rollups_hour"), token_sum);
+  EXPECT_EQ(count("SELECT sum(total_tokens) FROM completion_rollups_day"), token_sum);
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_label_rollups_day "
+                  "WHERE label = 'error_type' AND value = 'server_error'"),
+            200);
   EXPECT_EQ(count("SELECT sum(requests) FROM completion_label_rollups_hour "
                   "WHERE label = 'error_type' AND value = 'server_error'"),
             200);

@@ -1,6 +1,9 @@
-// The v4 backfill computes the same rollup rows as the writer DAO does for the same requests.
+// The v4 backfill computes the same rollup rows (minute, hour and day, values and labels) as the
+// writer DAO does for the same requests, whatever the batches the writer received them in.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <span>
 
 #include "safemig/app/history.h"
 #include "safemig/dao/completion_requests_writer.h"
@@ -13,9 +16,10 @@ namespace {
 
 using ::safemig::testing::IsOk;
 
-constexpr const char* kTables[] = {"completion_rollups_minute", "completion_rollups_hour",
-                                   "completion_label_rollups_minute",
-                                   "completion_label_rollups_hour"};
+constexpr const char* kTables[] = {
+    "completion_rollups_minute",     "completion_rollups_hour",
+    "completion_rollups_day",        "completion_label_rollups_minute",
+    "completion_label_rollups_hour", "completion_label_rollups_day"};
 
 std::unique_ptr<db::Connection> open_at(const std::string& path, int version) {
   auto connection = db::open_sqlite(path);
@@ -32,7 +36,9 @@ std::vector<dao::CompletionRequest> requests() {
   std::vector<dao::CompletionRequest> out;
   for (int i = 0; i < 2000; ++i) {
     dao::CompletionRequest r;
-    r.timestamp = dao::from_epoch_ms(1795330800000 + static_cast<std::int64_t>(i) * 7919);
+    // Four and a half hours of traffic on each of three consecutive days.
+    r.timestamp = dao::from_epoch_ms(1795330800000 + static_cast<std::int64_t>(i) * 7919 +
+                                     static_cast<std::int64_t>(i % 3) * 86'400'000);
     r.request_id = "r" + std::to_string(i);
     r.model = i % 3 == 0 ? "a" : "b";
     r.is_streaming = i % 2 == 0;
@@ -45,7 +51,7 @@ std::vector<dao::CompletionRequest> requests() {
     if (r.is_streaming) r.time_to_first_token_ms = (i * 13) % 3000;
     if (r.is_streaming && i % 3 != 0) r.time_to_last_token_ms = (i * 29) % 90000;
     if (r.success) r.finish_reason = i % 5 == 0 ? "length" : "stop";
-    if (!r.success) r.error_type = "server_error";
+    if (!r.success) r.error_type = i % 2 == 0 ? "server_error" : "timeout";
     out.push_back(r);
   }
   return out;
@@ -64,7 +70,12 @@ TEST(RollupBackfill, EqualsWhatTheWriterMaintains) {
   auto live = open_at(dir.file("live.db"), 4);
   auto writer = dao::CompletionRequestsWriter::create(*live);
   ASSERT_THAT(writer, IsOk());
-  ASSERT_THAT(writer->insert_batch(records), IsOk());
+  // Single inserts, small batches and one large batch: keys recur across batches and levels.
+  const std::span<const dao::CompletionRequest> all(records);
+  for (std::size_t i = 0; i < 5; ++i) ASSERT_THAT(writer->insert(all[i]), IsOk());
+  ASSERT_THAT(writer->insert_batch(all.subspan(5, 7)), IsOk());
+  ASSERT_THAT(writer->insert_batch(all.subspan(12, 488)), IsOk());
+  ASSERT_THAT(writer->insert_batch(all.subspan(500)), IsOk());
 
   auto migrated = open_at(dir.file("migrated.db"), 3);
   auto v3_writer_rows = [&] {

@@ -1,5 +1,5 @@
 // Tests of CompletionRequestsReader::metrics and ::timeseries against a brute-force computation
-// over the same rows, for ranges aligned and unaligned to minutes and hours.
+// over the same rows, for ranges aligned and unaligned to minutes, hours and days.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -21,6 +21,10 @@ using ::safemig::testing::IsOk;
 using ::testing::HasSubstr;
 
 constexpr std::int64_t kHour0 = 1795330800000;  // 2026-11-22T07:00:00Z
+constexpr std::int64_t kMinute = 60000;
+constexpr std::int64_t kHour = 3600000;
+constexpr std::int64_t kDay = 86400000;
+constexpr std::int64_t kDay0 = kHour0 - 7 * kHour;  // 2026-11-22T00:00:00Z
 
 struct Brute {
   std::int64_t requests = 0, successes = 0, errors = 0;
@@ -134,6 +138,33 @@ class ReaderMetricsTest : public ::testing::Test {
     EXPECT_EQ(status_labels, with_status);
   }
 
+  void check_timeseries(std::int64_t from, std::int64_t to, std::int64_t step) {
+    SCOPED_TRACE("timeseries [" + std::to_string(from - kHour0) + ", " +
+                 std::to_string(to - kHour0) + ") step " + std::to_string(step));
+    CompletionRequestsReader reader(*connection_);
+    auto series = reader.timeseries(TimeRange{from_epoch_ms(from), from_epoch_ms(to)},
+                                    std::chrono::milliseconds(step));
+    ASSERT_THAT(series, IsOk());
+    ASSERT_FALSE(series->empty());
+    EXPECT_EQ(to_epoch_ms(series->front().start), from);
+    EXPECT_EQ(to_epoch_ms(series->back().end), to);
+    for (const auto& b : *series) {
+      const Brute expected =
+          brute(records_, to_epoch_ms(b.start), to_epoch_ms(b.end), std::nullopt, std::nullopt);
+      EXPECT_EQ(b.requests, expected.requests) << "bucket " << to_epoch_ms(b.start) - kHour0;
+      EXPECT_EQ(b.errors, expected.errors);
+      EXPECT_EQ(b.prompt_tokens, expected.prompt);
+      EXPECT_EQ(b.total_tokens, expected.total);
+      std::int64_t sum = 0;
+      for (auto v : expected.rt) sum += v;
+      if (expected.requests > 0) {
+        EXPECT_EQ(b.avg_response_time_ms,
+                  static_cast<double>(sum) / static_cast<double>(expected.requests));
+      }
+      EXPECT_EQ(to_epoch_ms(b.end) % step == 0 || to_epoch_ms(b.end) == to, true);
+    }
+  }
+
   safemig::testing::TempDir dir_;
   std::unique_ptr<db::Connection> connection_;
   std::vector<CompletionRequest> records_;
@@ -165,31 +196,19 @@ TEST_F(ReaderMetricsTest, EmptyRangeHasZeros) {
 }
 
 TEST_F(ReaderMetricsTest, TimeseriesBucketsEqualBruteForce) {
-  CompletionRequestsReader reader(*connection_);
-  for (const std::int64_t step : {60000LL, 5 * 60000LL, 3600000LL}) {
-    const std::int64_t from = kHour0 + 90 * 1000 + 17;
-    const std::int64_t to = kHour0 + 4 * 3600000 + 1234;
-    auto series = reader.timeseries(TimeRange{from_epoch_ms(from), from_epoch_ms(to)},
-                                    std::chrono::milliseconds(step));
-    ASSERT_THAT(series, IsOk());
-    ASSERT_FALSE(series->empty());
-    EXPECT_EQ(to_epoch_ms(series->front().start), from);
-    EXPECT_EQ(to_epoch_ms(series->back().end), to);
-    for (const auto& b : *series) {
-      const Brute expected =
-          brute(records_, to_epoch_ms(b.start), to_epoch_ms(b.end), std::nullopt, std::nullopt);
-      EXPECT_EQ(b.requests, expected.requests) << "step " << step;
-      EXPECT_EQ(b.errors, expected.errors);
-      EXPECT_EQ(b.total_tokens, expected.total);
-      std::int64_t sum = 0;
-      for (auto v : expected.rt) sum += v;
-      if (expected.requests > 0) {
-        EXPECT_EQ(b.avg_response_time_ms,
-                  static_cast<double>(sum) / static_cast<double>(expected.requests));
-      }
-      EXPECT_EQ(to_epoch_ms(b.end) % step == 0 || to_epoch_ms(b.end) == to, true);
-    }
+  for (const std::int64_t step : {kMinute, 5 * kMinute, kHour}) {
+    check_timeseries(kHour0 + 90 * 1000 + 17, kHour0 + 4 * kHour + 1234, step);
   }
+}
+
+TEST_F(ReaderMetricsTest, RangesNearHourEdgesEqualBruteForce) {
+  // Ends just past or just before an hour, so that edges are added to or subtracted from the
+  // hour rollups, and the same at minute edges with raw rows.
+  check(kHour0 + kHour - kMinute + 1, kHour0 + 3 * kHour + kMinute - 1, std::nullopt);
+  check(kHour0 + 29 * kMinute, kHour0 + 2 * kHour + 31 * kMinute, std::nullopt);
+  check(kHour0 + 31 * kMinute - 1, kHour0 + kHour + 29 * kMinute + 1, std::nullopt);
+  check(kHour0 + 59 * kMinute + 59999, kHour0 + 4 * kHour + 1, std::string("gpt-b"));
+  check(kHour0 + 30 * kMinute, kHour0 + 90 * kMinute, std::nullopt);
 }
 
 TEST_F(ReaderMetricsTest, TimeseriesRejectsBadSteps) {
@@ -202,6 +221,51 @@ TEST_F(ReaderMetricsTest, TimeseriesRejectsBadSteps) {
   const TimeRange year{from_epoch_ms(kHour0), from_epoch_ms(kHour0 + 366LL * 24 * 3600000)};
   EXPECT_THAT(reader.timeseries(year, std::chrono::minutes(1)),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("choose a larger step")));
+}
+
+// Three and a half days of traffic, written in batches that each span all of it, so that every
+// day, hour and minute rollup row is upserted several times.
+class ReaderMetricsAcrossDaysTest : public ReaderMetricsTest {
+ protected:
+  void SetUp() override {
+    connection_ = testing::open_migrated(dir_.file("days.db"));
+    ASSERT_NE(connection_, nullptr);
+    auto writer = CompletionRequestsWriter::create(*connection_);
+    ASSERT_THAT(writer, IsOk());
+    for (std::uint32_t seed = 11; seed <= 14; ++seed) {
+      auto batch = testing::sample_records(2500, from_epoch_ms(kDay0 - 5 * kHour),
+                                           3 * kDay + 12 * kHour, seed);
+      ASSERT_THAT(writer->insert_batch(batch), IsOk());
+      records_.insert(records_.end(), batch.begin(), batch.end());
+    }
+  }
+};
+
+TEST_F(ReaderMetricsAcrossDaysTest, AlignedRangesEqualBruteForce) {
+  check(kDay0, kDay0 + 2 * kDay, std::nullopt);
+  check(kDay0 + kDay, kDay0 + 2 * kDay, std::string("gpt-b"));
+  check(kDay0 - kHour, kDay0 + kDay + kHour, std::nullopt);
+  check(kDay0 + 11 * kHour, kDay0 + kDay + 13 * kHour, std::nullopt);
+  check(kDay0 - 2 * kDay, kDay0 + 5 * kDay, std::nullopt);
+}
+
+TEST_F(ReaderMetricsAcrossDaysTest, UnalignedRangesEqualBruteForce) {
+  check(kDay0 - 3 * kHour + 12345, kDay0 + kDay + 5 * kHour + 777, std::nullopt);
+  check(kDay0 + 13 * kHour + 1, kDay0 + 2 * kDay + 11 * kHour - 1, std::nullopt);
+  check(kDay0 + 11 * kHour + 30 * kMinute + 59001, kDay0 + kDay + 12 * kHour + 29 * kMinute + 1,
+        std::nullopt);
+  check(kDay0 + 12 * kHour + 7, kDay0 + 3 * kDay + 12 * kHour - 7, std::string("llama-c"));
+  check(kDay0 + kDay - 1, kDay0 + kDay + 1, std::nullopt);
+  check(kDay0 + 23 * kHour + 59 * kMinute + 30000, kDay0 + 2 * kDay + 30000, std::nullopt);
+}
+
+TEST_F(ReaderMetricsAcrossDaysTest, TimeseriesBucketsEqualBruteForce) {
+  const std::int64_t from = kDay0 - 2 * kHour + 90 * 1000 + 17;
+  const std::int64_t to = kDay0 + 2 * kDay + 13 * kHour + 1234;
+  for (const std::int64_t step : {15 * kMinute, kHour, 6 * kHour, kDay, 2 * kDay}) {
+    check_timeseries(from, to, step);
+  }
+  check_timeseries(kDay0, kDay0 + 3 * kDay, kDay);
 }
 
 }  // namespace

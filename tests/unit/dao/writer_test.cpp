@@ -94,12 +94,14 @@ TEST_F(WriterTest, BatchWritesRowsAndRollupsInOneGo) {
   EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 500);
   EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_minute"), 500);
   EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_hour"), 500);
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_day"), 500);
   EXPECT_EQ(count("SELECT sum(requests) FROM completion_label_rollups_minute "
                   "WHERE label = 'error_type'"),
             count("SELECT count(*) FROM completion_requests WHERE error_type IS NOT NULL"));
   ASSERT_THAT(writer->insert_batch(testing::sample_records(100, from_epoch_ms(kT0), 60000, 2)),
               IsOk());
   EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_hour"), 600);
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_day"), 600);
 }
 
 TEST_F(WriterTest, FailedBatchWritesNothing) {

@@ -1,7 +1,7 @@
 // CompletionRequestsWriter: the only write path to `completion_requests`.
 //
 // Every insert also keeps the v4 rollup tables current in the same transaction: a batch is
-// aggregated in memory per minute, hour, model and streaming flag and upserted once per key
+// aggregated in memory per minute, hour, day, model and streaming flag and upserted once per key
 // (INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x).
 //
 // Thread safety: one thread at a time, like the Connection it uses. The process must hold the
@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -17,12 +18,19 @@
 #include "safemig/error.h"
 
 namespace safemig::dao {
+namespace internal {
+struct WriterScratch;
+}
 
 class CompletionRequestsWriter {
  public:
   // `connection` must be writable and outlive the writer; the schema must be at v4.
   // Errors: read_only when the connection refuses writes.
   static Result<CompletionRequestsWriter> create(db::Connection& connection);
+
+  CompletionRequestsWriter(CompletionRequestsWriter&&) noexcept;
+  CompletionRequestsWriter& operator=(CompletionRequestsWriter&&) noexcept;
+  ~CompletionRequestsWriter();
 
   // Inserts one record and its rollups in one transaction. On success returns the new row id.
   // Errors: invalid_input for a record the schema would refuse (empty request_id or model,
@@ -43,9 +51,10 @@ class CompletionRequestsWriter {
   Result<void> write_rows(std::span<const CompletionRequest> records);
 
   db::Connection* connection_;
-  std::int64_t last_id_ = 0;              // Row id of the most recent insert.
-  std::vector<db::Value> params_;         // Reused across rows to avoid per-row allocations.
-  std::vector<db::Value> upsert_params_;  // Reused across rollup upserts.
+  std::int64_t last_id_ = 0;       // Row id of the most recent insert.
+  std::vector<db::Value> params_;  // Reused across rows to avoid per-row allocations.
+  // The batch's rollup aggregate and upsert parameters, reused across batches.
+  std::unique_ptr<internal::WriterScratch> scratch_;
 };
 
 }  // namespace safemig::dao

@@ -1,10 +1,12 @@
 // The layout of the v4 rollup tables, shared by the migration that creates them, the writer that
 // keeps them current and the reader that sums them.
 //
-// Two granularities hold the same columns: per minute (`completion_rollups_minute`, key
-// minute_ms) and per hour (`completion_rollups_hour`, key hour_ms), each keyed further by
-// (model, is_streaming). Label tables count requests per (label, value) at the same keys: the
-// error_type, finish_reason and status_code of each request.
+// Three granularities hold the same columns: per minute (`completion_rollups_minute`, key
+// minute_ms), per hour (`completion_rollups_hour`, key hour_ms) and per UTC day
+// (`completion_rollups_day`, key day_ms), each keyed further by (model, is_streaming). Label
+// tables count requests per (label, value) at the same keys: the error_type, finish_reason and
+// status_code of each request. A key column holds the start of its minute / hour / day in epoch
+// milliseconds, and every table's primary key starts with it, so a time range is one range scan.
 //
 // Thread safety: constants, value types and pure functions.
 #pragma once
@@ -25,10 +27,14 @@ inline constexpr std::string_view kMinuteRollupTable = "completion_rollups_minut
 inline constexpr std::string_view kHourRollupTable = "completion_rollups_hour";
 inline constexpr std::string_view kMinuteLabelTable = "completion_label_rollups_minute";
 inline constexpr std::string_view kHourLabelTable = "completion_label_rollups_hour";
+inline constexpr std::string_view kDayRollupTable = "completion_rollups_day";
+inline constexpr std::string_view kDayLabelTable = "completion_label_rollups_day";
 inline constexpr std::string_view kMinuteKey = "minute_ms";
 inline constexpr std::string_view kHourKey = "hour_ms";
+inline constexpr std::string_view kDayKey = "day_ms";
 inline constexpr std::int64_t kMinuteMs = 60'000;
 inline constexpr std::int64_t kHourMs = 3'600'000;
+inline constexpr std::int64_t kDayMs = 86'400'000;
 
 // Labels counted in the label tables.
 inline constexpr std::string_view kLabelErrorType = "error_type";
@@ -94,7 +100,11 @@ void add_request(RollupValues& values, const RollupInput& input);
 // Adds `other` to `values` column by column.
 void add_values(RollupValues& values, const RollupValues& other);
 
-// Start of the minute / hour holding `epoch_ms` (floor, also for negative values).
+// The histogram bucket of a latency in whole milliseconds: the number of bounds below `ms`.
+// Equals latency_bucket_index(double(ms)) for every value, without branches.
+std::size_t latency_bucket_of_ms(std::int64_t ms);
+
+// Start of the minute / hour / day holding `epoch_ms` (floor, also for negative values).
 std::int64_t floor_to(std::int64_t epoch_ms, std::int64_t unit_ms);
 
 }  // namespace safemig::dao

@@ -5,8 +5,8 @@
 //   v2 add_streaming_timings        ALTER TABLE ADD COLUMN ×3 (TTFT, TTLT, tokens per second)
 //   v3 rebuild_completion_requests  table rebuild: CHECKs, request_id UNIQUE, upstream,
 //                                   NOT NULL model (backfilled), rows preserved
-//   v4 add_rollups                  per-minute and per-hour rollups with latency histograms,
-//                                   backfilled from existing rows
+//   v4 add_rollups                  per-minute, per-hour and per-day rollups with latency
+//                                   histograms, backfilled from existing rows
 //
 // Every step has SQL up and down bodies (dry runs print them; downgrades run them).
 //
