@@ -20,8 +20,7 @@ inline const boost::json::object* object_at(const boost::json::object& object,
 }
 
 // The member `key` as an integer (a non-negative integral double is accepted).
-inline std::optional<std::int64_t> int_at(const boost::json::object& object,
-                                          std::string_view key) {
+inline std::optional<std::int64_t> int_at(const boost::json::object& object, std::string_view key) {
   const boost::json::value* v = object.if_contains(key);
   if (v == nullptr) return std::nullopt;
   if (const auto* i = v->if_int64()) return *i;

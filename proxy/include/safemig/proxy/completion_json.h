@@ -31,6 +31,11 @@ RequestSummary summarize_request(std::string_view body);
 // Returns nullopt when the body is not a JSON object, or `stream_options` is not an object.
 std::optional<std::string> with_include_usage(std::string_view body);
 
+// `json` without its top-level `"usage": null` member, every other byte kept as it was; nullopt
+// when it has none (or is not a JSON object). Upstreams asked for include_usage add that member
+// to every chunk; a client that did not ask must not see it.
+std::optional<std::string> without_null_usage(std::string_view json);
+
 // An OpenAI-style error as an upstream reports it: {"error": {"type", "code", "message"}}.
 struct UpstreamError {
   std::optional<std::string> type;     // `error.type`, else `error.code` (as text).

@@ -17,9 +17,9 @@
 namespace safemig::proxy {
 
 struct SseEvent {
-  std::string raw;    // The exact bytes of the event, up to and including its blank line.
-  std::string event;  // The `event:` field (empty when absent).
-  std::string data;   // The `data:` lines joined by '\n' (without the final '\n').
+  std::string raw;        // The exact bytes of the event, up to and including its blank line.
+  std::string event;      // The `event:` field (empty when absent).
+  std::string data;       // The `data:` lines joined by '\n' (without the final '\n').
   bool has_data = false;  // True when at least one `data:` line was present.
 };
 
@@ -37,9 +37,9 @@ class SseParser {
   void take_line(std::string_view line);
   void dispatch(std::vector<SseEvent>& out);
 
-  SseEvent current_;          // The event being received; current_.raw holds its bytes.
+  SseEvent current_;            // The event being received; current_.raw holds its bytes.
   std::size_t line_start_ = 0;  // Offset in current_.raw of the line being received.
-  bool skip_lf_ = false;      // The previous byte was a '\r' that ended a line.
+  bool skip_lf_ = false;        // The previous byte was a '\r' that ended a line.
 };
 
 }  // namespace safemig::proxy

@@ -1,0 +1,43 @@
+// The metrics-proxy command line:
+//
+//   metrics-proxy --db PATH --listen 127.0.0.1:8080 --upstream URL [--migrate auto|check|off]
+//                 [--upstream-timeout SECONDS] [--connect-timeout SECONDS]
+//                 [--shutdown-timeout SECONDS] [--log-level LEVEL]
+//
+// DATABASE_PATH and UPSTREAM_BASE_URL are the defaults of --db and --upstream.
+//
+// Thread safety: pure function (reads the environment).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "safemig/http/server.h"
+#include "safemig/proxy/migrate_mode.h"
+#include "safemig/proxy/upstream_request.h"
+
+namespace safemig::proxy {
+
+struct ProxyOptions {
+  std::string db_path;
+  http::ListenAddress listen;
+  UpstreamTarget upstream;
+  MigrateMode migrate = MigrateMode::automatic;
+  std::chrono::milliseconds upstream_timeout{600000};
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds shutdown_timeout{10000};
+  std::string log_level = "info";
+};
+
+// Either options to run with, or an exit code and the text to print (help on stdout with 0,
+// a usage error on stderr with 2).
+struct CommandLine {
+  std::optional<ProxyOptions> options;
+  int exit_code = 0;
+  std::string message;
+};
+
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+}  // namespace safemig::proxy

@@ -1,0 +1,64 @@
+// Forwarder: the handler of every `/v1/*` request. It sends the request to the upstream over a
+// pooled keep-alive connection, relays the response to the client as it arrives (SSE event by
+// event, other bodies piece by piece), and for chat and text completions hands one record per
+// request to the record sink — success or not, including client disconnects (499), unreachable
+// (502) and silent (504) upstreams.
+//
+// The per-request decisions are pure functions (upstream_request.h, completion_json.h,
+// stream_observer.h, record_builder.h); this class only moves bytes between the two sockets
+// and measures time.
+//
+// Thread safety: handle() runs on the io_context's single thread (the pool is not locked).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "safemig/dao/completion_request.h"
+#include "safemig/http/router.h"
+#include "safemig/proxy/proxy_metrics.h"
+#include "safemig/proxy/request_id.h"
+#include "safemig/proxy/upstream_connection.h"
+#include "safemig/proxy/upstream_pool.h"
+
+namespace safemig::proxy {
+
+// Receives the record of each finished completion request (the Recorder's submit()). Must not
+// block.
+using RecordSink = std::function<void(dao::CompletionRequest)>;
+
+struct ForwarderOptions {
+  // Longest wait for the upstream's response head, and between two pieces of its body.
+  std::chrono::milliseconds upstream_timeout{600000};
+};
+
+class Forwarder {
+ public:
+  // `pool`, `metrics` must outlive the forwarder.
+  Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics, ForwarderOptions options);
+
+  // Forwards one request and writes the response to `channel` (see the class comment).
+  boost::asio::awaitable<void> handle(http::Request request, http::RequestContext context,
+                                      http::ResponseChannel& channel);
+
+ private:
+  struct Relay;
+  // Sends `request` on a parked connection (again on another one, or a new one, when the
+  // upstream had closed it while idle) and reads the response head.
+  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> start_exchange(
+      const http::Request& request, bool head_request, Relay& relay);
+  boost::asio::awaitable<void> relay_body(UpstreamConnection& connection, Relay& relay,
+                                          http::ResponseChannel& channel);
+  boost::asio::awaitable<void> relay_events(UpstreamConnection& connection, Relay& relay,
+                                            http::ResponseChannel& channel, bool strip_usage);
+
+  UpstreamPool& pool_;
+  RecordSink sink_;
+  ProxyMetrics& metrics_;
+  ForwarderOptions options_;
+  RequestIdGenerator ids_;
+};
+
+}  // namespace safemig::proxy

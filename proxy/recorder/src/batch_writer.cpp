@@ -1,0 +1,58 @@
+// BatchWriter (see batch_writer.h).
+//
+// Thread safety: one thread at a time.
+#include "batch_writer.h"
+
+namespace safemig::proxy::internal {
+
+Result<std::unique_ptr<BatchWriter>> BatchWriter::create(std::unique_ptr<db::Connection> connection,
+                                                         InvalidRecordSink on_invalid) {
+  SAFEMIG_TRY(auto writer, dao::CompletionRequestsWriter::create(*connection));
+  return std::unique_ptr<BatchWriter>(
+      new BatchWriter(std::move(connection), std::move(writer), std::move(on_invalid)));
+}
+
+bool BatchWriter::is_record_error(const Error& error) {
+  return error.code == ErrorCode::invalid_input || error.code == ErrorCode::constraint;
+}
+
+bool BatchWriter::is_duplicate_request_id(const Error& error) {
+  return error.code == ErrorCode::constraint && error.message.find("UNIQUE") != std::string::npos &&
+         error.message.find("request_id") != std::string::npos;
+}
+
+BatchOutcome BatchWriter::write(std::span<const dao::CompletionRequest> records) {
+  BatchOutcome outcome;
+  write_range(records, 0, records.size(), outcome);
+  return outcome;
+}
+
+bool BatchWriter::write_range(std::span<const dao::CompletionRequest> all, std::size_t begin,
+                              std::size_t end, BatchOutcome& outcome) {
+  if (begin == end) return true;
+  auto result = writer_.insert_batch(all.subspan(begin, end - begin));
+  if (result) {
+    outcome.written += end - begin;
+    outcome.processed = end;
+    ++outcome.transactions;
+    return true;
+  }
+  if (!is_record_error(result.error())) {
+    outcome.database_error = std::move(result).error();
+    return false;
+  }
+  if (end - begin > 1) {
+    const std::size_t middle = begin + (end - begin) / 2;
+    return write_range(all, begin, middle, outcome) && write_range(all, middle, end, outcome);
+  }
+  if (is_duplicate_request_id(result.error())) {
+    ++outcome.duplicates;
+  } else {
+    ++outcome.invalid;
+    if (on_invalid_) on_invalid_(all[begin], result.error());
+  }
+  outcome.processed = end;
+  return true;
+}
+
+}  // namespace safemig::proxy::internal

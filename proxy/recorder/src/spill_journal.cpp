@@ -1,0 +1,109 @@
+// SpillJournal (see spill_journal.h): an O_APPEND file written with one write() per append and
+// fdatasync for durability.
+//
+// Thread safety: fd_ is guarded by mutex_; needs_sync_ and pending_ are atomics written under it.
+#include "spill_journal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+
+#include "file_ops.h"
+#include "record_json.h"
+
+namespace safemig::proxy::internal {
+
+SpillJournal::SpillJournal(std::string path) : path_(std::move(path)) {
+  pending_.store(non_empty_file(path_) || non_empty_file(replay_path()));
+}
+
+SpillJournal::~SpillJournal() {
+  std::lock_guard lock(mutex_);
+  close_locked();
+}
+
+Result<void> SpillJournal::open_locked() {
+  if (fd_ >= 0) return {};
+  const bool existed = ::access(path_.c_str(), F_OK) == 0;
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) return fail(os_error("cannot open spill journal", path_));
+  if (!existed) return sync_parent_directory(path_);
+  return {};
+}
+
+void SpillJournal::close_locked() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Result<void> SpillJournal::append(std::span<const dao::CompletionRequest> records,
+                                  Durability durability) {
+  if (records.empty()) return {};
+  std::string lines;
+  try {
+    lines.reserve(records.size() * 512);
+    for (const dao::CompletionRequest& r : records) append_record_line(r, lines);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, std::string("cannot encode spill journal lines: ") + e.what());
+  }
+  std::lock_guard lock(mutex_);
+  SAFEMIG_TRY_VOID(open_locked());
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  if (before < 0) return fail(os_error("cannot seek spill journal", path_));
+  auto written = write_all(fd_, lines, path_);
+  if (!written) {
+    // Leave no partial line behind: the next append must start on a line of its own.
+    if (::ftruncate(fd_, before) != 0) close_locked();
+    return written;
+  }
+  pending_.store(true, std::memory_order_relaxed);
+  if (durability == Durability::sync_now) return sync_locked();
+  needs_sync_.store(true, std::memory_order_relaxed);
+  return {};
+}
+
+Result<void> SpillJournal::sync() {
+  std::lock_guard lock(mutex_);
+  return sync_locked();
+}
+
+Result<void> SpillJournal::sync_locked() {
+  if (fd_ < 0) return {};
+  if (::fdatasync(fd_) != 0) return fail(os_error("cannot sync spill journal", path_));
+  needs_sync_.store(false, std::memory_order_relaxed);
+  return {};
+}
+
+Result<bool> SpillJournal::take_for_replay() {
+  std::lock_guard lock(mutex_);
+  const std::string replay = replay_path();
+  if (::access(replay.c_str(), F_OK) == 0) return true;
+  if (!non_empty_file(path_)) {
+    pending_.store(false, std::memory_order_relaxed);
+    return false;
+  }
+  SAFEMIG_TRY_VOID(sync_locked());
+  close_locked();
+  if (std::rename(path_.c_str(), replay.c_str()) != 0) {
+    return fail(os_error("cannot move spill journal aside for replay", path_));
+  }
+  pending_.store(false, std::memory_order_relaxed);
+  SAFEMIG_TRY_VOID(sync_parent_directory(path_));
+  return true;
+}
+
+Result<void> SpillJournal::finish_replay() {
+  std::lock_guard lock(mutex_);
+  const std::string replay = replay_path();
+  if (::unlink(replay.c_str()) != 0 && errno != ENOENT) {
+    return fail(os_error("cannot remove replayed spill journal", replay));
+  }
+  pending_.store(non_empty_file(path_), std::memory_order_relaxed);
+  return sync_parent_directory(path_);
+}
+
+}  // namespace safemig::proxy::internal

@@ -1,0 +1,254 @@
+// WriterLoop (see writer_loop.h).
+//
+// Thread safety: all members but stop_deadline_ns_ belong to the writer thread.
+#include "writer_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <thread>
+
+namespace safemig::proxy::internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t to_ns(SteadyTime t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+WriterLoop::WriterLoop(const RecorderOptions& options, RecordQueue& queue, SpillJournal& journal,
+                       RecorderCounters& counters)
+    : options_(options),
+      queue_(queue),
+      journal_(journal),
+      counters_(counters),
+      db_backoff_(options.retry_backoff_min, options.retry_backoff_max),
+      journal_backoff_(options.retry_backoff_min, options.retry_backoff_max) {}
+
+void WriterLoop::set_stop_deadline(SteadyTime deadline) {
+  stop_deadline_ns_.store(to_ns(deadline), std::memory_order_release);
+}
+
+bool WriterLoop::past_stop_deadline() const {
+  return queue_.closed() &&
+         to_ns(Clock::now()) >= stop_deadline_ns_.load(std::memory_order_acquire);
+}
+
+Result<void> WriterLoop::run() {
+  for (;;) {
+    std::vector<dao::CompletionRequest> batch =
+        queue_.pop_batch(options_.max_batch_delay, next_wake());
+    if (!batch.empty()) {
+      keep(batch);
+    } else if (queue_.closed() && queue_.size() == 0 && !can_replay_now()) {
+      break;
+    }
+    if (!past_stop_deadline()) replay_step();
+    sync_deferred();
+  }
+  db_.reset();
+  counters_.database_available.store(false, std::memory_order_relaxed);
+  auto synced = journal_.sync();
+  if (lost_ > 0) {
+    return fail(ErrorCode::data_loss, std::to_string(lost_) +
+                                          " records could be neither written to the database nor "
+                                          "spilled to '" +
+                                          journal_.path() + "'");
+  }
+  return synced;
+}
+
+bool WriterLoop::replay_wanted() const {
+  return replay_ != nullptr || !replay_chunk_.empty() || journal_.pending();
+}
+
+bool WriterLoop::can_replay_now() const {
+  return db_ != nullptr && replay_wanted() && Clock::now() >= replay_retry_at_ &&
+         !past_stop_deadline();
+}
+
+SteadyTime WriterLoop::next_wake() const {
+  const SteadyTime now = Clock::now();
+  SteadyTime wake = now + std::chrono::hours(1);
+  if (journal_.needs_sync()) wake = now + options_.max_batch_delay;
+  if (replay_wanted()) {
+    wake = std::min(wake, std::max(db_ ? now : retry_at_, replay_retry_at_));
+  }
+  return wake;
+}
+
+void WriterLoop::keep(std::span<const dao::CompletionRequest> batch) {
+  std::span<const dao::CompletionRequest> rest = batch;
+  for (;;) {
+    const bool past_deadline = past_stop_deadline();
+    if (!past_deadline) {
+      connect_if_due();
+      if (db_) rest = write_to_database(rest, /*replay=*/false);
+      if (rest.empty()) return;
+    }
+    auto spilled = journal_.append(rest, Durability::sync_now);
+    if (spilled) {
+      RecorderCounters::add(counters_.rows_spilled, rest.size());
+      journal_backoff_.reset();
+      return;
+    }
+    journal_failed(spilled.error(), "spilling a batch");
+    if (past_deadline) {
+      drop(rest.size(), spilled.error());
+      return;
+    }
+    const SteadyTime retry = Clock::now() + journal_backoff_.next();
+    if (queue_.closed()) {
+      const SteadyTime deadline{std::chrono::nanoseconds(stop_deadline_ns_.load())};
+      std::this_thread::sleep_until(std::min(retry, deadline));
+    } else {
+      queue_.wait_closed_until(retry);
+    }
+  }
+}
+
+std::span<const dao::CompletionRequest> WriterLoop::write_to_database(
+    std::span<const dao::CompletionRequest> records, bool replay) {
+  const SteadyTime start = Clock::now();
+  const BatchOutcome outcome = db_->write(records);
+  if (outcome.transactions > 0) counters_.record_batch(Clock::now() - start);
+  RecorderCounters::add(replay ? counters_.rows_replayed : counters_.rows_written, outcome.written);
+  RecorderCounters::add(counters_.rows_skipped_duplicate, outcome.duplicates);
+  RecorderCounters::add(counters_.rows_dropped_invalid, outcome.invalid);
+  if (outcome.database_error) {
+    mark_unavailable(*outcome.database_error, replay ? "replaying the journal" : "writing");
+    return records.subspan(outcome.processed);
+  }
+  db_backoff_.reset();
+  return {};
+}
+
+void WriterLoop::connect_if_due() {
+  if (db_ || Clock::now() < retry_at_) return;
+  Result<std::unique_ptr<db::Connection>> connection =
+      fail(ErrorCode::internal, "the connection factory threw");
+  try {
+    connection = options_.connect();
+  } catch (const std::exception& e) {
+    connection =
+        fail(ErrorCode::internal, std::string("the connection factory threw: ") + e.what());
+  }
+  if (!connection) return mark_unavailable(connection.error(), "opening");
+  auto writer = BatchWriter::create(
+      std::move(*connection), [this](const dao::CompletionRequest& record, const Error& why) {
+        std::uint64_t suppressed = 0;
+        if (invalid_log_.allow(suppressed)) {
+          spdlog::warn(
+              "recorder: dropped a record the database refuses (request_id '{}'): {}"
+              " ({} similar messages suppressed)",
+              record.request_id, why.message, suppressed);
+        }
+      });
+  if (!writer) return mark_unavailable(writer.error(), "opening");
+  db_ = std::move(*writer);
+  counters_.database_available.store(true, std::memory_order_relaxed);
+  if (had_failure_) spdlog::info("recorder: database available again");
+  had_failure_ = false;
+}
+
+void WriterLoop::mark_unavailable(const Error& error, const char* during) {
+  RecorderCounters::add(counters_.write_errors, 1);
+  db_.reset();
+  counters_.database_available.store(false, std::memory_order_relaxed);
+  had_failure_ = true;
+  const std::chrono::milliseconds delay = db_backoff_.next();
+  retry_at_ = Clock::now() + delay;
+  std::uint64_t suppressed = 0;
+  if (db_log_.allow(suppressed)) {
+    spdlog::warn(
+        "recorder: database unavailable while {} ({}: {}); records go to '{}' until it "
+        "recovers; next attempt in {} ms ({} similar messages suppressed)",
+        during, to_string(error.code), error.describe(), journal_.path(), delay.count(),
+        suppressed);
+  }
+}
+
+void WriterLoop::replay_step() {
+  if (!replay_wanted() || Clock::now() < replay_retry_at_) return;
+  connect_if_due();
+  if (!db_) return;
+  if (replay_chunk_.empty() && !load_replay_chunk()) return;
+  const auto rest = write_to_database(replay_chunk_, /*replay=*/true);
+  replay_chunk_.erase(replay_chunk_.begin(),
+                      replay_chunk_.end() - static_cast<std::ptrdiff_t>(rest.size()));
+}
+
+bool WriterLoop::load_replay_chunk() {
+  if (!replay_) {
+    auto taken = journal_.take_for_replay();
+    if (!taken) {
+      journal_failed(taken.error(), "preparing the replay");
+      return false;
+    }
+    if (!*taken) return false;
+    auto reader = JournalReader::open(journal_.replay_path());
+    if (!reader) {
+      journal_failed(reader.error(), "opening the replay");
+      return false;
+    }
+    replay_ = std::move(*reader);
+    spdlog::info("recorder: replaying spill journal '{}' into the database", replay_->path());
+  }
+  auto chunk = replay_->next(options_.max_batch_rows);
+  if (!chunk) {
+    replay_.reset();  // Started over later; what was committed is skipped as duplicate.
+    journal_failed(chunk.error(), "reading the replay");
+    return false;
+  }
+  if (chunk->unreadable > 0) {
+    RecorderCounters::add(counters_.rows_dropped, chunk->unreadable);
+    spdlog::error("recorder: dropped {} unreadable line(s) of spill journal '{}' (first: {})",
+                  chunk->unreadable, replay_->path(), chunk->first_problem);
+  }
+  if (chunk->records.empty()) {
+    const std::string path = replay_->path();
+    const std::size_t lines = replay_->line_number();
+    replay_.reset();
+    auto finished = journal_.finish_replay();
+    if (!finished) {
+      journal_failed(finished.error(), "removing the replayed journal");
+      return false;
+    }
+    spdlog::info("recorder: replayed spill journal '{}' ({} lines)", path, lines);
+    journal_backoff_.reset();
+    return false;
+  }
+  replay_chunk_ = std::move(chunk->records);
+  return true;
+}
+
+void WriterLoop::journal_failed(const Error& error, const char* during) {
+  RecorderCounters::add(counters_.write_errors, 1);
+  replay_retry_at_ = Clock::now() + journal_backoff_.next();
+  std::uint64_t suppressed = 0;
+  if (journal_log_.allow(suppressed)) {
+    spdlog::error("recorder: spill journal failed while {}: {} ({} similar messages suppressed)",
+                  during, error.describe(), suppressed);
+  }
+}
+
+void WriterLoop::sync_deferred() {
+  if (!journal_.needs_sync()) return;
+  auto synced = journal_.sync();
+  if (!synced) journal_failed(synced.error(), "syncing");
+}
+
+void WriterLoop::drop(std::size_t count, const Error& why) {
+  lost_ += count;
+  RecorderCounters::add(counters_.rows_dropped, count);
+  spdlog::error(
+      "recorder: dropped {} records at shutdown: the database and the spill journal "
+      "both failed ({})",
+      count, why.describe());
+}
+
+}  // namespace safemig::proxy::internal

@@ -1,0 +1,75 @@
+// Failure classes of a forwarded request (see failure.h).
+//
+// Thread safety: pure functions.
+#include "safemig/proxy/failure.h"
+
+namespace safemig::proxy {
+
+int failure_status(Failure failure) {
+  switch (failure) {
+    case Failure::upstream_unreachable:
+    case Failure::upstream_protocol:
+      return 502;
+    case Failure::upstream_timeout:
+      return 504;
+    case Failure::client_disconnect:
+      return 499;
+    case Failure::shutdown:
+      return 503;
+    case Failure::none:
+      break;
+  }
+  return 500;
+}
+
+std::string_view failure_type(Failure failure) {
+  switch (failure) {
+    case Failure::upstream_unreachable:
+      return "upstream_unreachable";
+    case Failure::upstream_timeout:
+      return "upstream_timeout";
+    case Failure::upstream_protocol:
+      return "upstream_bad_response";
+    case Failure::client_disconnect:
+      return "client_disconnect";
+    case Failure::shutdown:
+      return "proxy_shutdown";
+    case Failure::none:
+      break;
+  }
+  return "internal_error";
+}
+
+std::string failure_message(Failure failure, std::string_view upstream, std::string_view detail) {
+  std::string message;
+  switch (failure) {
+    case Failure::upstream_unreachable:
+      message = "the upstream " + std::string(upstream) + " could not be reached";
+      break;
+    case Failure::upstream_timeout:
+      message = "the upstream " + std::string(upstream) + " did not answer in time";
+      break;
+    case Failure::upstream_protocol:
+      message = "the upstream " + std::string(upstream) + " sent a malformed HTTP response";
+      break;
+    case Failure::client_disconnect:
+      message = "the client closed the connection before the response was complete";
+      break;
+    case Failure::shutdown:
+      message = "the proxy is shutting down; retry the request";
+      break;
+    case Failure::none:
+      message = "no failure";
+      break;
+  }
+  if (!detail.empty()) message += " (" + std::string(detail) + ")";
+  return message;
+}
+
+std::string status_class_error_type(int status) {
+  if (status >= 200 && status < 300) return {};
+  if (status < 100 || status > 599) return "http_invalid_status";
+  return "http_" + std::to_string(status / 100) + "xx";
+}
+
+}  // namespace safemig::proxy

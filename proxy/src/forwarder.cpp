@@ -1,0 +1,265 @@
+// Forwarding of /v1/* requests to the upstream (see forwarder.h).
+//
+// Thread safety: the io_context's single thread.
+#include "safemig/proxy/forwarder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/string.hpp>
+#include <string_view>
+#include <vector>
+
+#include "safemig/proxy/completion_json.h"
+#include "safemig/proxy/record_builder.h"
+#include "safemig/proxy/sse_parser.h"
+#include "safemig/proxy/stream_observer.h"
+#include "safemig/proxy/upstream_request.h"
+
+namespace safemig::proxy {
+
+namespace asio = boost::asio;
+namespace bhttp = http::bhttp;
+using Clock = std::chrono::steady_clock;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+
+namespace {
+
+constexpr std::size_t kPieceSize = 64 * 1024;
+// A recorded non-streaming response is kept for parsing up to this size; larger bodies are
+// relayed whole but recorded without usage.
+constexpr std::size_t kCaptureLimit = 16 * 1024 * 1024;
+
+bool is_event_stream(const bhttp::response_header<>& head) {
+  const auto type = head[bhttp::field::content_type];
+  return type.size() >= 17 && boost::beast::iequals(type.substr(0, 17), "text/event-stream");
+}
+
+bool is_identity_encoded(const bhttp::response_header<>& head) {
+  const auto encoding = head[bhttp::field::content_encoding];
+  return encoding.empty() || boost::beast::iequals(encoding, "identity");
+}
+
+std::string_view path_of(const http::Request& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  return target.substr(0, target.find('?'));
+}
+
+}  // namespace
+
+// The state of one forwarded request. Whatever way the request ends — including the coroutine
+// being destroyed by a shutdown — finish() runs exactly once: the metrics are updated and, for a
+// recorded request, its record is handed to the sink.
+struct Forwarder::Relay {
+  Relay(bool is_recorded, const RecordSink& record_sink, ProxyMetrics& proxy_metrics,
+        Clock::time_point received)
+      : recorded(is_recorded), sink(record_sink), metrics(proxy_metrics), received_at(received) {
+    metrics.request_started();
+  }
+  ~Relay() {
+    if (finished) return;
+    if (exchange.failure == Failure::none) exchange.failure = Failure::shutdown;
+    finish();
+  }
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  microseconds elapsed() const { return duration_cast<microseconds>(Clock::now() - received_at); }
+
+  void fail(const UpstreamFailure& error) {
+    exchange.failure = error.failure;
+    exchange.failure_detail = error.detail;
+  }
+
+  void finish() {
+    finished = true;
+    exchange.total = elapsed();
+    metrics.request_finished(outcome_of(exchange.failure, exchange.upstream_status.value_or(0)),
+                             exchange.total - upstream_time);
+    if (exchange.failure != Failure::none && exchange.failure != Failure::client_disconnect) {
+      spdlog::warn("forward {}: {} after {} ms ({})", path, failure_type(exchange.failure),
+                   exchange.total.count() / 1000, exchange.failure_detail);
+    }
+    if (!recorded) return;
+    dao::CompletionRequest record = build_record(exchange);
+    spdlog::debug("recorded {} model={} status={} {} ms", path, record.model,
+                  record.status_code.value_or(0), record.response_time_ms);
+    sink(std::move(record));
+  }
+
+  const bool recorded;
+  const RecordSink& sink;
+  ProxyMetrics& metrics;
+  const Clock::time_point received_at;
+  std::string path;
+  Exchange exchange;
+  microseconds upstream_time{0};
+  bool finished = false;
+};
+
+Forwarder::Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics,
+                     ForwarderOptions options)
+    : pool_(pool), sink_(std::move(sink)), metrics_(metrics), options_(options) {}
+
+asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestContext context,
+                                        http::ResponseChannel& channel) {
+  const bool recorded = is_recorded_completion(request);
+  Relay relay(recorded, sink_, metrics_, context.received_at);
+  relay.path = std::string(path_of(request));
+  Exchange& x = relay.exchange;
+  x.started_at = std::chrono::floor<std::chrono::milliseconds>(
+      std::chrono::system_clock::now() - (Clock::now() - context.received_at));
+  x.upstream = pool_.target().url;
+  std::optional<std::string> body;
+  bool strip_usage = false;
+  if (recorded) {
+    x.proxy_request_id = ids_.next();
+    x.origin = request_origin(request, context.peer_address);
+    x.request = summarize_request(request.body());
+    if (x.request.stream && !x.request.include_usage) {
+      body = with_include_usage(request.body());
+      strip_usage = body.has_value();
+    }
+  }
+  const http::Request upstream_request =
+      build_upstream_request(request, pool_.target(), std::move(body), recorded);
+
+  auto started =
+      co_await start_exchange(upstream_request, request.method() == bhttp::verb::head, relay);
+  if (!started) {
+    relay.fail(started.error());
+    const Failure f = started.error().failure;
+    const auto written = co_await channel.write_response(
+        http::json_error(request, static_cast<bhttp::status>(failure_status(f)), failure_type(f),
+                         failure_message(f, pool_.target().url, started.error().detail)));
+    (void)written;  // A client gone by now changes nothing: the upstream failure is recorded.
+    relay.finish();
+    co_return;
+  }
+  std::unique_ptr<UpstreamConnection> connection = std::move(*started);
+  const bhttp::response_header<>& head = connection->head();
+  x.upstream_status = static_cast<int>(head.result_int());
+  const bool events = recorded && is_event_stream(head) && is_identity_encoded(head);
+  const bool rewritten = events && strip_usage;  // The body changes: sent chunked.
+  if (!co_await channel.write_head(build_client_head(head, !rewritten))) {
+    x.failure = Failure::client_disconnect;
+  } else if (events) {
+    co_await relay_events(*connection, relay, channel, strip_usage);
+  } else {
+    co_await relay_body(*connection, relay, channel);
+  }
+  if (x.failure == Failure::none && !co_await channel.finish()) {
+    x.failure = Failure::client_disconnect;
+  }
+  if (x.failure == Failure::none) {
+    pool_.give_back(std::move(connection));
+  } else {
+    connection->close();
+  }
+  relay.finish();
+}
+
+asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::start_exchange(
+    const http::Request& request, bool head_request, Relay& relay) {
+  const auto executor = co_await asio::this_coro::executor;
+  for (;;) {
+    std::unique_ptr<UpstreamConnection> connection = pool_.take_idle();
+    const bool reused = connection != nullptr;
+    const auto t0 = Clock::now();
+    if (!reused) {
+      auto opened = co_await pool_.connect(executor);
+      if (!opened) {
+        relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
+        co_return tl::make_unexpected(std::move(opened).error());
+      }
+      connection = std::move(*opened);
+    }
+    auto result = co_await connection->send(request, options_.upstream_timeout);
+    if (result) result = co_await connection->read_head(head_request, options_.upstream_timeout);
+    relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
+    if (result) co_return connection;
+    // An idle connection the upstream had closed: nothing was processed; try the next one.
+    if (reused && result.error().closed_before_response) continue;
+    co_return tl::make_unexpected(std::move(result).error());
+  }
+}
+
+asio::awaitable<void> Forwarder::relay_body(UpstreamConnection& connection, Relay& relay,
+                                            http::ResponseChannel& channel) {
+  Exchange& x = relay.exchange;
+  const bool capture = relay.recorded && is_identity_encoded(connection.head());
+  std::string captured;
+  bool overflow = false;
+  std::vector<char> buffer(kPieceSize);
+  while (!connection.body_done()) {
+    const auto t0 = Clock::now();
+    const auto piece = co_await connection.read_body(buffer, options_.upstream_timeout);
+    relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
+    if (!piece) {
+      relay.fail(piece.error());
+      co_return;
+    }
+    if (*piece == 0) continue;
+    const std::string_view bytes(buffer.data(), *piece);
+    if (capture && !overflow) {
+      if (captured.size() + bytes.size() <= kCaptureLimit) {
+        captured.append(bytes);
+      } else {
+        overflow = true;
+        captured.clear();
+      }
+    }
+    if (!co_await channel.write_body(bytes)) {
+      x.failure = Failure::client_disconnect;
+      co_return;
+    }
+  }
+  if (capture && !overflow) x.response = summarize_response(captured);
+}
+
+asio::awaitable<void> Forwarder::relay_events(UpstreamConnection& connection, Relay& relay,
+                                              http::ResponseChannel& channel, bool strip_usage) {
+  Exchange& x = relay.exchange;
+  SseParser parser;
+  StreamObserver observer(strip_usage);
+  std::vector<SseEvent> events;
+  std::string out;
+  std::vector<char> buffer(kPieceSize);
+  // Whatever happens, the record gets what the stream showed so far (partial timings).
+  const auto keep_summary = [&] {
+    x.response = observer.summary().response;
+    x.first_token = observer.summary().first_token;
+    x.last_token = observer.summary().last_token;
+  };
+  while (!connection.body_done()) {
+    const auto t0 = Clock::now();
+    const auto piece = co_await connection.read_body(buffer, options_.upstream_timeout);
+    relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
+    if (!piece) {
+      relay.fail(piece.error());
+      keep_summary();
+      co_return;
+    }
+    parser.feed(std::string_view(buffer.data(), *piece), events);
+    const microseconds at = relay.elapsed();
+    out.clear();
+    for (SseEvent& event : events) {
+      if (observer.observe(event, at)) out += event.raw;
+    }
+    events.clear();
+    if (!out.empty() && !co_await channel.write_body(out)) {
+      x.failure = Failure::client_disconnect;
+      keep_summary();
+      co_return;
+    }
+  }
+  const SseEvent rest = parser.finish();
+  if (!rest.raw.empty() && !co_await channel.write_body(rest.raw)) {
+    x.failure = Failure::client_disconnect;
+  }
+  keep_summary();
+}
+
+}  // namespace safemig::proxy

@@ -1,0 +1,141 @@
+// The running proxy (see proxy_service.h).
+//
+// Order of destruction matters: the io_context is destroyed before the forwarder, the pool and
+// the metrics, so that coroutine frames of requests still running at the end (past the
+// shutdown timeout) are destroyed while what they reference is alive — their records are then
+// submitted as proxy_shutdown. The pool's parked connections are closed before that.
+//
+// Thread safety: one thread runs the io_context.
+#include "safemig/proxy/proxy_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include "safemig/app/history.h"
+#include "safemig/http/prometheus.h"
+#include "safemig/http/server.h"
+#include "safemig/proxy/forwarder.h"
+#include "safemig/proxy/status_endpoints.h"
+
+namespace safemig::proxy {
+
+namespace asio = boost::asio;
+namespace bhttp = http::bhttp;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds kDrainPoll{10};
+
+std::shared_ptr<http::Router> make_router(Forwarder& forwarder, ProxyMetrics& metrics,
+                                          Recorder& recorder, std::optional<int> schema_version) {
+  auto router = std::make_shared<http::Router>();
+  router->add(
+      bhttp::verb::get, "/healthz",
+      [&recorder, schema_version](const http::Request& request, const http::RequestContext&) {
+        return http::json_response(
+            request, bhttp::status::ok,
+            health_body(schema_version.value_or(-1), app::kLatestVersion, recorder.stats()));
+      });
+  router->add(bhttp::verb::get, "/metrics",
+              [&recorder, &metrics](const http::Request& request, const http::RequestContext&) {
+                return http::text_response(request, bhttp::status::ok,
+                                           http::PrometheusText::kContentType,
+                                           render_metrics(metrics.snapshot(), recorder.stats()));
+              });
+  router->add_prefix("/v1/", [&forwarder](http::Request request, http::RequestContext context,
+                                          http::ResponseChannel& channel) {
+    return forwarder.handle(std::move(request), std::move(context), channel);
+  });
+  return router;
+}
+
+// Waits until no request is in flight or `timeout` has passed, then stops the event loop.
+asio::awaitable<void> drain(asio::io_context& io, http::Server& server,
+                            std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  asio::steady_timer timer(io);
+  while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(kDrainPoll);
+    co_await timer.async_wait(kUseTuple);
+  }
+  if (server.in_flight() > 0) {
+    spdlog::warn("shutdown: {} request(s) still running after {} ms; abandoning them",
+                 server.in_flight(), timeout.count());
+  }
+  io.stop();
+}
+
+// Serves on `io` until stopped. REQUIRES: the caller destroys `io` after this returns.
+Result<void> serve(asio::io_context& io, const ProxyOptions& options,
+                   std::shared_ptr<http::Router> router, UpstreamPool& pool) {
+  // The signals are caught before the readiness line is printed: whoever waits for that line
+  // may send SIGTERM at once.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  http::ServerOptions server_options;
+  SAFEMIG_TRY(std::unique_ptr<http::Server> server,
+              http::Server::listen(io, options.listen, std::move(router), server_options));
+  const bool v6 = options.listen.host.find(':') != std::string::npos;
+  std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", options.listen.host.c_str(), v6 ? "]" : "",
+              static_cast<unsigned>(server->port()));
+  std::fflush(stdout);
+  spdlog::info("metrics-proxy serving on port {}, forwarding /v1/* to {}", server->port(),
+               options.upstream.url);
+
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal_number) {
+        if (ec) return;
+        if (stopping) {
+          spdlog::warn("second signal {}: stopping now", signal_number);
+          io.stop();
+          return;
+        }
+        stopping = true;
+        spdlog::info("signal {}: no longer accepting; finishing {} in-flight request(s)",
+                     signal_number, server->in_flight());
+        server->stop();
+        asio::co_spawn(io, drain(io, *server, options.shutdown_timeout), asio::detached);
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  io.run();
+  server.reset();
+  pool.close_all();
+  return {};
+}
+
+}  // namespace
+
+Result<void> run_service(const ProxyOptions& options, Recorder& recorder,
+                         std::optional<int> schema_version) {
+  try {
+    ProxyMetrics metrics;
+    PoolOptions pool_options;
+    pool_options.connect_timeout = options.connect_timeout;
+    SAFEMIG_TRY(std::unique_ptr<UpstreamPool> pool,
+                UpstreamPool::create(options.upstream, pool_options));
+    ForwarderOptions forwarder_options;
+    forwarder_options.upstream_timeout = options.upstream_timeout;
+    Forwarder forwarder(
+        *pool, [&recorder](dao::CompletionRequest record) { recorder.submit(std::move(record)); },
+        metrics, forwarder_options);
+    auto router = make_router(forwarder, metrics, recorder, schema_version);
+    asio::io_context io(1);
+    return serve(io, options, std::move(router), *pool);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, std::string("the proxy's event loop failed: ") + e.what());
+  }
+}
+
+}  // namespace safemig::proxy

@@ -1,0 +1,230 @@
+// One HTTP/1.1 connection to the upstream over TCP or TLS (see upstream_connection.h).
+//
+// The only translation unit that instantiates Beast's client-side stream templates.
+// Thread safety: one coroutine at a time, on the io_context's thread.
+#include "safemig/proxy/upstream_connection.h"
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
+#include <optional>
+
+namespace safemig::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = http::bhttp;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+UpstreamFailure classify(const boost::system::error_code& ec, Failure otherwise,
+                         std::string_view what) {
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+    return {Failure::upstream_timeout, std::string(what) + ": timed out", false};
+  }
+  return {otherwise, std::string(what) + ": " + ec.message(), false};
+}
+
+bool is_closed(const boost::system::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted;
+}
+
+}  // namespace
+
+struct UpstreamConnection::Impl {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+  bool broken = false;
+
+  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  const beast::tcp_stream& lowest() const {
+    return secure ? beast::get_lowest_layer(*secure) : *plain;
+  }
+  // Calls f with the stream the HTTP messages go over.
+  template <typename F>
+  auto with_stream(F&& f) {
+    if (secure) return f(*secure);
+    return f(*plain);
+  }
+};
+
+UpstreamConnection::UpstreamConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UpstreamConnection::~UpstreamConnection() = default;
+
+asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamConnection::open(
+    asio::any_io_executor executor, const UpstreamTarget& target, asio::ssl::context* tls,
+    std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  tcp::resolver resolver(executor);
+  asio::steady_timer resolve_timer(executor, timeout);
+  bool resolve_timed_out = false;
+  resolve_timer.async_wait([&resolver, &resolve_timed_out](const boost::system::error_code& ec) {
+    if (ec) return;  // Cancelled: the resolution finished first.
+    resolve_timed_out = true;
+    resolver.cancel();
+  });
+  const auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
+      target.host, std::to_string(target.port), tcp::resolver::numeric_service, kUseTuple);
+  resolve_timer.cancel();
+  if (resolve_timed_out) {
+    co_return tl::make_unexpected(UpstreamFailure{
+        Failure::upstream_timeout, "resolving " + target.host + ": timed out", false});
+  }
+  if (resolve_ec) {
+    co_return tl::make_unexpected(
+        classify(resolve_ec, Failure::upstream_unreachable, "resolving " + target.host));
+  }
+
+  auto impl = std::make_unique<Impl>();
+  if (target.tls) {
+    if (tls == nullptr) {
+      co_return tl::make_unexpected(
+          UpstreamFailure{Failure::upstream_unreachable, "no TLS context for https", false});
+    }
+    impl->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls);
+  } else {
+    impl->plain = std::make_unique<beast::tcp_stream>(executor);
+  }
+  impl->lowest().expires_at(deadline);
+  const auto [connect_ec, endpoint] = co_await impl->lowest().async_connect(endpoints, kUseTuple);
+  if (connect_ec) {
+    co_return tl::make_unexpected(
+        classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority));
+  }
+  boost::system::error_code ignored;
+  impl->lowest().socket().set_option(tcp::no_delay(true), ignored);
+
+  if (impl->secure) {
+    boost::system::error_code address_ec;
+    asio::ip::make_address(target.host, address_ec);
+    // SNI names hosts, never addresses (RFC 6066 §3).
+    // SSL_set_tlsext_host_name without the macro's C-style cast.
+    if (address_ec &&
+        SSL_ctrl(impl->secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name, const_cast<char*>(target.host.c_str())) != 1) {
+      co_return tl::make_unexpected(UpstreamFailure{
+          Failure::upstream_unreachable, "TLS: cannot set the server name " + target.host, false});
+    }
+    impl->secure->set_verify_mode(asio::ssl::verify_peer, ignored);
+    impl->secure->set_verify_callback(asio::ssl::host_name_verification(target.host), ignored);
+    impl->lowest().expires_at(deadline);
+    const auto [handshake_ec] =
+        co_await impl->secure->async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (handshake_ec) {
+      co_return tl::make_unexpected(classify(handshake_ec, Failure::upstream_unreachable,
+                                             "TLS handshake with " + target.authority));
+    }
+  }
+  co_return std::unique_ptr<UpstreamConnection>(new UpstreamConnection(std::move(impl)));
+}
+
+asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(const http::Request& request,
+                                                               std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  s.parser.reset();
+  s.lowest().expires_after(timeout);
+  const auto [ec, n] = co_await s.with_stream(
+      [&](auto& stream) { return bhttp::async_write(stream, request, kUseTuple); });
+  if (ec) {
+    s.broken = true;
+    UpstreamFailure error = classify(ec, Failure::upstream_unreachable, "sending the request");
+    error.closed_before_response = is_closed(ec);
+    co_return tl::make_unexpected(std::move(error));
+  }
+  co_return UpstreamResult<void>{};
+}
+
+asio::awaitable<UpstreamResult<void>> UpstreamConnection::read_head(
+    bool head_request, std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  s.parser.emplace();
+  s.parser->body_limit(boost::none);
+  s.parser->header_limit(64 * 1024);
+  if (head_request) s.parser->skip(true);
+  s.lowest().expires_after(timeout);
+  const auto [ec, n] = co_await s.with_stream([&](auto& stream) {
+    return bhttp::async_read_header(stream, s.buffer, *s.parser, kUseTuple);
+  });
+  if (ec) {
+    s.broken = true;
+    UpstreamFailure error = classify(ec, Failure::upstream_protocol, "reading the response head");
+    error.closed_before_response = is_closed(ec) && !s.parser->got_some();
+    co_return tl::make_unexpected(std::move(error));
+  }
+  co_return UpstreamResult<void>{};
+}
+
+const bhttp::response_header<>& UpstreamConnection::head() const {
+  return impl_->parser->get().base();
+}
+
+asio::awaitable<UpstreamResult<std::size_t>> UpstreamConnection::read_body(
+    std::span<char> buffer, std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  auto& body = s.parser->get().body();
+  body.data = buffer.data();
+  body.size = buffer.size();
+  s.lowest().expires_after(timeout);
+  auto [ec, n] = co_await s.with_stream(
+      [&](auto& stream) { return bhttp::async_read_some(stream, s.buffer, *s.parser, kUseTuple); });
+  if (ec == bhttp::error::need_buffer) ec = {};
+  if (ec) {
+    s.broken = true;
+    co_return tl::make_unexpected(
+        classify(ec, Failure::upstream_protocol, "reading the response body"));
+  }
+  co_return buffer.size() - body.size;
+}
+
+bool UpstreamConnection::body_done() const {
+  return impl_->parser.has_value() && impl_->parser->is_done();
+}
+
+bool UpstreamConnection::reusable() const {
+  const Impl& s = *impl_;
+  return !s.broken && s.parser.has_value() && s.parser->is_done() && s.parser->get().keep_alive() &&
+         s.buffer.size() == 0;
+}
+
+bool UpstreamConnection::looks_alive() {
+  Impl& s = *impl_;
+  if (s.broken || s.buffer.size() != 0) return false;
+  auto& socket = s.lowest().socket();
+  if (!socket.is_open()) return false;
+  char byte = 0;
+  const ssize_t r = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+void UpstreamConnection::close() {
+  impl_->broken = true;
+  boost::system::error_code ignored;
+  impl_->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  impl_->lowest().close();
+}
+
+}  // namespace safemig::proxy

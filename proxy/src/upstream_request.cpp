@@ -1,0 +1,184 @@
+// Translation of client requests into upstream requests (see upstream_request.h).
+//
+// Thread safety: pure functions.
+#include "safemig/proxy/upstream_request.h"
+
+#include <algorithm>
+#include <array>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <cctype>
+#include <set>
+
+namespace safemig::proxy {
+namespace {
+
+namespace bhttp = http::bhttp;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The header names listed in Connection headers (lower case), which are hop-by-hop too.
+std::set<std::string> connection_tokens(const bhttp::fields& fields) {
+  std::set<std::string> tokens;
+  for (const auto& field : fields) {
+    if (field.name() != bhttp::field::connection) continue;
+    std::string_view value(field.value().data(), field.value().size());
+    while (!value.empty()) {
+      const std::size_t comma = value.find(',');
+      std::string_view token = value.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
+        token.remove_prefix(1);
+      }
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
+        token.remove_suffix(1);
+      }
+      if (!token.empty()) tokens.insert(lower(token));
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  return tokens;
+}
+
+// Copies the end-to-end fields of `from` into `to`, except those `skip` names.
+template <typename Skip>
+void copy_end_to_end(const bhttp::fields& from, bhttp::fields& to, Skip skip) {
+  const std::set<std::string> named = connection_tokens(from);
+  for (const auto& field : from) {
+    const std::string_view name(field.name_string().data(), field.name_string().size());
+    if (is_hop_by_hop(name) || named.count(lower(name)) != 0 || skip(name)) continue;
+    to.insert(field.name_string(), field.value());
+  }
+}
+
+std::string target_path(const UpstreamTarget& target, std::string_view client_target) {
+  std::string_view base = target.base_path;
+  if (base.ends_with("/v1") && (client_target == "/v1" || client_target.starts_with("/v1/") ||
+                                client_target.starts_with("/v1?"))) {
+    base.remove_suffix(3);
+  }
+  return std::string(base) + std::string(client_target);
+}
+
+}  // namespace
+
+bool is_recorded_completion(const http::Request& request) {
+  if (request.method() != bhttp::verb::post) return false;
+  std::string_view path(request.target().data(), request.target().size());
+  path = path.substr(0, path.find('?'));
+  return path == "/v1/chat/completions" || path == "/v1/completions";
+}
+
+std::optional<std::string> request_origin(const http::Request& request,
+                                          std::string_view peer_address) {
+  constexpr std::size_t kMaxOrigin = 200;
+  const auto it = request.find("X-Origin");
+  if (it != request.end()) {
+    std::string_view value(it->value().data(), it->value().size());
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (!value.empty()) return std::string(value.substr(0, kMaxOrigin));
+  }
+  if (peer_address.empty()) return std::nullopt;
+  return std::string(peer_address);
+}
+
+bool is_hop_by_hop(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "connection",        "keep-alive", "te",     "trailer",
+      "transfer-encoding", "upgrade",    "expect", "trailers"};
+  for (const std::string_view n : kNames) {
+    if (iequals(name, n)) return true;
+  }
+  return name.size() >= 6 && iequals(name.substr(0, 6), "proxy-");
+}
+
+Result<UpstreamTarget> parse_upstream_url(std::string_view url) {
+  const std::string expected =
+      "expected an http or https base URL such as http://127.0.0.1:8000 "
+      "or https://api.openai.com/v1";
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) {
+    return fail(ErrorCode::invalid_input, "invalid upstream URL '" + std::string(url) +
+                                              "': " + parsed.error().message() + "; " + expected);
+  }
+  const boost::urls::url_view& u = *parsed;
+  UpstreamTarget t;
+  const std::string scheme = lower(u.scheme());
+  if (scheme != "http" && scheme != "https") {
+    return fail(ErrorCode::invalid_input, "unsupported upstream scheme '" + scheme + "' in '" +
+                                              std::string(url) + "'; " + expected);
+  }
+  if (u.has_query() || u.has_fragment() || u.has_userinfo()) {
+    return fail(ErrorCode::invalid_input,
+                "the upstream URL '" + std::string(url) +
+                    "' must not have a query, a fragment or credentials; " + expected);
+  }
+  t.tls = scheme == "https";
+  t.host = std::string(u.encoded_host_address());
+  if (t.host.size() >= 2 && t.host.front() == '[' && t.host.back() == ']') {
+    t.host = t.host.substr(1, t.host.size() - 2);
+  }
+  if (t.host.empty()) {
+    return fail(ErrorCode::invalid_input,
+                "the upstream URL '" + std::string(url) + "' has no host; " + expected);
+  }
+  const std::uint16_t default_port = t.tls ? 443 : 80;
+  t.port = u.has_port() ? u.port_number() : default_port;
+  if (u.has_port() && t.port == 0) {
+    return fail(ErrorCode::invalid_input,
+                "the upstream URL '" + std::string(url) + "' has an invalid port; " + expected);
+  }
+  t.authority = std::string(u.encoded_host_and_port());
+  if (u.has_port() && t.port == default_port) t.authority = std::string(u.encoded_host());
+  t.base_path = std::string(u.encoded_path());
+  while (!t.base_path.empty() && t.base_path.back() == '/') t.base_path.pop_back();
+  t.url = std::string(url);
+  while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
+  return t;
+}
+
+http::Request build_upstream_request(const http::Request& client, const UpstreamTarget& target,
+                                     std::optional<std::string> body, bool drop_accept_encoding) {
+  http::Request out;
+  out.version(11);
+  out.method(client.method());
+  if (client.method() == bhttp::verb::unknown) out.method_string(client.method_string());
+  const std::string_view client_target(client.target().data(), client.target().size());
+  out.target(target_path(target, client_target));
+  copy_end_to_end(client.base(), out.base(), [&](std::string_view name) {
+    return iequals(name, "host") || iequals(name, "content-length") ||
+           (drop_accept_encoding && iequals(name, "accept-encoding"));
+  });
+  out.set(bhttp::field::host, target.authority);
+  out.body() = body ? std::move(*body) : client.body();
+  out.keep_alive(true);
+  out.prepare_payload();
+  return out;
+}
+
+bhttp::response_header<> build_client_head(const bhttp::response_header<>& upstream,
+                                           bool keep_length) {
+  bhttp::response_header<> head;
+  head.version(11);
+  head.result(upstream.result_int());
+  head.reason(upstream.reason());
+  copy_end_to_end(upstream, head, [&](std::string_view name) {
+    return !keep_length && iequals(name, "content-length");
+  });
+  return head;
+}
+
+}  // namespace safemig::proxy

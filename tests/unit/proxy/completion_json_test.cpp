@@ -1,0 +1,118 @@
+// Tests of the completion body readers and the include_usage injection.
+#include "safemig/proxy/completion_json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+namespace safemig::proxy {
+namespace {
+
+TEST(SummarizeRequestTest, ReadsRecordedParametersOnly) {
+  const RequestSummary s = summarize_request(
+      R"({"model":"gpt-x","max_tokens":64,"temperature":0.5,"top_p":1,"stream":true,
+          "messages":[{"role":"user","content":"secret"},{"role":"assistant","content":"x"}]})");
+  EXPECT_EQ(s.model, "gpt-x");
+  EXPECT_EQ(s.max_tokens, 64);
+  EXPECT_EQ(s.temperature, 0.5);
+  EXPECT_EQ(s.top_p, 1.0);
+  EXPECT_EQ(s.message_count, 2);
+  EXPECT_TRUE(s.stream);
+  EXPECT_FALSE(s.include_usage);
+}
+
+TEST(SummarizeRequestTest, MaxCompletionTokensAndIncludeUsage) {
+  const RequestSummary s = summarize_request(
+      R"({"model":"m","max_completion_tokens":9,"stream":true,
+          "stream_options":{"include_usage":true}})");
+  EXPECT_EQ(s.max_tokens, 9);
+  EXPECT_TRUE(s.include_usage);
+  EXPECT_FALSE(s.message_count.has_value());
+}
+
+TEST(SummarizeRequestTest, MalformedBodyGivesEmptySummary) {
+  const RequestSummary s = summarize_request("{not json");
+  EXPECT_FALSE(s.model.has_value());
+  EXPECT_FALSE(s.stream);
+  EXPECT_FALSE(summarize_request("[1,2]").model.has_value());
+  EXPECT_FALSE(summarize_request(R"({"model":5})").model.has_value());
+}
+
+TEST(WithIncludeUsageTest, AddsStreamOptions) {
+  const auto body = with_include_usage(R"({"model":"m","stream":true})");
+  ASSERT_TRUE(body.has_value());
+  const auto v = boost::json::parse(*body);
+  EXPECT_EQ(v.at("stream_options").at("include_usage"), true);
+  EXPECT_EQ(v.at("model"), "m");
+  EXPECT_TRUE(summarize_request(*body).include_usage);
+}
+
+TEST(WithIncludeUsageTest, KeepsOtherStreamOptionsAndOverridesFalse) {
+  const auto body =
+      with_include_usage(R"({"stream":true,"stream_options":{"include_usage":false,"x":1}})");
+  ASSERT_TRUE(body.has_value());
+  const auto v = boost::json::parse(*body);
+  EXPECT_EQ(v.at("stream_options").at("include_usage"), true);
+  EXPECT_EQ(v.at("stream_options").at("x"), 1);
+}
+
+TEST(WithIncludeUsageTest, RefusesWhatItCannotEdit) {
+  EXPECT_FALSE(with_include_usage("nope").has_value());
+  EXPECT_FALSE(with_include_usage(R"({"stream_options":3})").has_value());
+}
+
+TEST(SummarizeResponseTest, ReadsIdUsageAndFinishReason) {
+  const ResponseSummary s = summarize_response(
+      R"({"id":"chatcmpl-1","choices":[{"index":0,"finish_reason":null},
+          {"index":1,"finish_reason":"length"}],
+          "usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}})");
+  EXPECT_EQ(s.id, "chatcmpl-1");
+  EXPECT_EQ(s.finish_reason, "length");
+  EXPECT_EQ(s.prompt_tokens, 3);
+  EXPECT_EQ(s.completion_tokens, 5);
+  EXPECT_EQ(s.total_tokens, 8);
+  EXPECT_FALSE(s.error.present());
+}
+
+TEST(SummarizeResponseTest, ReadsOpenAiErrorTypeThenCode) {
+  const ResponseSummary typed = summarize_response(
+      R"({"error":{"message":"Rate limit reached","type":"rate_limit_exceeded","code":null}})");
+  EXPECT_EQ(typed.error.type, "rate_limit_exceeded");
+  EXPECT_EQ(typed.error.message, "Rate limit reached");
+  const ResponseSummary coded =
+      summarize_response(R"({"error":{"message":"m","type":null,"code":"model_not_found"}})");
+  EXPECT_EQ(coded.error.type, "model_not_found");
+  const ResponseSummary numeric = summarize_response(R"({"error":{"code":503}})");
+  EXPECT_EQ(numeric.error.type, "503");
+  const ResponseSummary text = summarize_response(R"({"error":"overloaded"})");
+  EXPECT_FALSE(text.error.type.has_value());
+  EXPECT_EQ(text.error.message, "overloaded");
+  EXPECT_FALSE(summarize_response("<html>bad gateway</html>").error.present());
+}
+
+}  // namespace
+}  // namespace safemig::proxy
+
+namespace safemig::proxy {
+namespace {
+
+TEST(WithoutNullUsageTest, CutsTheMemberKeepingOtherBytes) {
+  EXPECT_EQ(without_null_usage(R"({"id":"x","choices":[],"usage":null})"),
+            R"({"id":"x","choices":[]})");
+  EXPECT_EQ(without_null_usage(R"({"id":"x", "usage" : null , "b":1})"), R"({"id":"x" , "b":1})");
+  EXPECT_EQ(without_null_usage(R"({ "usage":null,"a":{"usage":null}})"),
+            R"({ "a":{"usage":null}})");
+  EXPECT_EQ(without_null_usage(R"({"usage":null})"), "{}");
+}
+
+TEST(WithoutNullUsageTest, LeavesEverythingElse) {
+  EXPECT_FALSE(without_null_usage(R"({"usage":{"total_tokens":1}})").has_value());
+  EXPECT_FALSE(without_null_usage(R"({"a":{"usage":null}})").has_value());
+  EXPECT_FALSE(without_null_usage(R"({"a":"\"usage\":null"})").has_value());
+  EXPECT_FALSE(without_null_usage(R"({"a":["usage",null]})").has_value());
+  EXPECT_FALSE(without_null_usage("[1]").has_value());
+  EXPECT_FALSE(without_null_usage("").has_value());
+}
+
+}  // namespace
+}  // namespace safemig::proxy

@@ -1,0 +1,115 @@
+// Tests of /healthz and /metrics bodies, the proxy's counters and the command line.
+#include "safemig/proxy/status_endpoints.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
+
+#include <vector>
+
+#include "safemig/proxy/command_line.h"
+
+namespace safemig::proxy {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(HealthBodyTest, OkWhenTheDatabaseIsAvailable) {
+  RecorderStats stats;
+  stats.database_available = true;
+  stats.rows_written = 5;
+  stats.rows_replayed = 2;
+  const auto body = health_body(4, 4, stats);
+  EXPECT_EQ(body.at("status"), "ok");
+  EXPECT_EQ(body.at("schema_version"), 4);
+  EXPECT_EQ(body.at("recorder").at("rows_written"), 7);
+}
+
+TEST(HealthBodyTest, DegradedWhenSpillingOrDropping) {
+  RecorderStats stats;
+  stats.database_available = false;
+  EXPECT_EQ(health_body(4, 4, stats).at("status"), "degraded");
+  stats.database_available = true;
+  stats.rows_dropped = 1;
+  EXPECT_EQ(health_body(-1, 4, stats).at("status"), "degraded");
+  EXPECT_TRUE(health_body(-1, 4, stats).at("schema_version").is_null());
+}
+
+TEST(RenderMetricsTest, HasEveryFamily) {
+  ProxyMetrics metrics;
+  metrics.request_started();
+  metrics.request_started();
+  metrics.request_finished(Outcome::success, std::chrono::microseconds(300));
+  RecorderStats stats;
+  stats.queue_depth = 3;
+  stats.rows_written = 10;
+  stats.rows_spilled = 1;
+  stats.batches = 2;
+  stats.batch_duration_buckets = {0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+  stats.batch_duration_count = 2;
+  const std::string text = render_metrics(metrics.snapshot(), stats);
+  EXPECT_THAT(text, HasSubstr("llm_proxy_in_flight_requests 1\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_forwarded_total{outcome=\"success\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_overhead_seconds_bucket{le=\"0.00025\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_overhead_seconds_bucket{le=\"0.001\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_overhead_seconds_count 1\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_queue_depth 3\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_rows_written_total 10\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_rows_spilled_total 1\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_rows_dropped_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_write_errors_total 0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("llm_proxy_recorder_batch_duration_seconds_bucket{le=\"0.001\"} 0\n"));
+  EXPECT_THAT(text,
+              HasSubstr("llm_proxy_recorder_batch_duration_seconds_bucket{le=\"0.0025\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_batch_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
+}
+
+TEST(OutcomeTest, FromFailureAndStatus) {
+  EXPECT_EQ(outcome_of(Failure::none, 200), Outcome::success);
+  EXPECT_EQ(outcome_of(Failure::none, 429), Outcome::upstream_error);
+  EXPECT_EQ(outcome_of(Failure::upstream_timeout, 0), Outcome::upstream_timeout);
+  EXPECT_EQ(outcome_of(Failure::client_disconnect, 200), Outcome::client_disconnect);
+}
+
+CommandLine parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "metrics-proxy");
+  return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+TEST(CommandLineTest, ParsesEveryFlag) {
+  const CommandLine c =
+      parse({"--db", "/tmp/x.db", "--listen", "127.0.0.1:0", "--upstream", "https://api.x.com/v1",
+             "--migrate", "check", "--upstream-timeout", "1.5", "--shutdown-timeout", "3"});
+  ASSERT_TRUE(c.options.has_value()) << c.message;
+  EXPECT_EQ(c.options->db_path, "/tmp/x.db");
+  EXPECT_EQ(c.options->listen.port, 0);
+  EXPECT_TRUE(c.options->upstream.tls);
+  EXPECT_EQ(c.options->migrate, MigrateMode::check);
+  EXPECT_EQ(c.options->upstream_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(c.options->shutdown_timeout, std::chrono::milliseconds(3000));
+}
+
+TEST(CommandLineTest, BadFlagsAreUsageErrors) {
+  EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--migrate", "maybe"}).exit_code, 2);
+  EXPECT_EQ(parse({"--db", "x", "--upstream", "ftp://h"}).exit_code, 2);
+  EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--listen", "nowhere"}).exit_code, 2);
+  EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--bogus"}).exit_code, 2);
+  EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--upstream-timeout", "0"}).exit_code, 2);
+  const CommandLine help = parse({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.message, HasSubstr("--upstream"));
+  EXPECT_FALSE(help.options.has_value());
+}
+
+TEST(CommandLineTest, MissingUpstreamNamesTheEnvironmentVariable) {
+  const CommandLine c = parse({"--db", "x"});
+  if (std::getenv("UPSTREAM_BASE_URL") != nullptr) GTEST_SKIP() << "UPSTREAM_BASE_URL is set";
+  EXPECT_EQ(c.exit_code, 2);
+  EXPECT_THAT(c.message, HasSubstr("--upstream"));
+  EXPECT_THAT(c.message, Not(HasSubstr("terminate")));
+}
+
+}  // namespace
+}  // namespace safemig::proxy

@@ -1,0 +1,154 @@
+// Tests of the upstream URL parser and the translation of client requests and upstream heads:
+// hop-by-hop headers, Host rewriting, base paths, Content-Length.
+#include "safemig/proxy/upstream_request.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "safemig/proxy/request_id.h"
+#include "support/matchers.h"
+
+namespace safemig::proxy {
+namespace {
+
+namespace bhttp = http::bhttp;
+using ::safemig::testing::ErrorIs;
+using ::testing::HasSubstr;
+
+UpstreamTarget target(std::string_view url) {
+  auto t = parse_upstream_url(url);
+  EXPECT_TRUE(t.has_value()) << t.error().describe();
+  return t.value_or(UpstreamTarget{});
+}
+
+TEST(ParseUpstreamUrlTest, HttpAndHttps) {
+  const UpstreamTarget plain = target("http://127.0.0.1:8000");
+  EXPECT_FALSE(plain.tls);
+  EXPECT_EQ(plain.host, "127.0.0.1");
+  EXPECT_EQ(plain.port, 8000);
+  EXPECT_EQ(plain.authority, "127.0.0.1:8000");
+  EXPECT_EQ(plain.base_path, "");
+  const UpstreamTarget secure = target("https://api.openai.com/v1/");
+  EXPECT_TRUE(secure.tls);
+  EXPECT_EQ(secure.port, 443);
+  EXPECT_EQ(secure.authority, "api.openai.com");
+  EXPECT_EQ(secure.base_path, "/v1");
+  EXPECT_EQ(secure.url, "https://api.openai.com/v1");
+  const UpstreamTarget v6 = target("http://[::1]:81");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.authority, "[::1]:81");
+}
+
+TEST(ParseUpstreamUrlTest, RefusesOtherSchemesAndGarbage) {
+  EXPECT_THAT(parse_upstream_url("ftp://x"), ErrorIs(ErrorCode::invalid_input, HasSubstr("ftp")));
+  EXPECT_THAT(parse_upstream_url("not a url"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("expected")));
+  EXPECT_THAT(parse_upstream_url("http://h/?q=1"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("query")));
+}
+
+http::Request client_request() {
+  http::Request r{bhttp::verb::post, "/v1/chat/completions?x=1", 11};
+  r.set(bhttp::field::host, "proxy.local:8080");
+  r.set(bhttp::field::authorization, "Bearer sk-secret");
+  r.set(bhttp::field::content_type, "application/json");
+  r.set(bhttp::field::connection, "keep-alive, X-Custom-Hop");
+  r.set("X-Custom-Hop", "1");
+  r.set(bhttp::field::keep_alive, "timeout=5");
+  r.set(bhttp::field::proxy_authorization, "Basic abc");
+  r.set(bhttp::field::te, "trailers");
+  r.set(bhttp::field::upgrade, "h2c");
+  r.set(bhttp::field::accept_encoding, "gzip");
+  r.set("X-Origin", "team-a");
+  r.body() = R"({"model":"m"})";
+  r.prepare_payload();
+  return r;
+}
+
+TEST(BuildUpstreamRequestTest, DropsHopByHopAndRewritesHost) {
+  const http::Request up =
+      build_upstream_request(client_request(), target("http://10.0.0.1:9000"), std::nullopt, false);
+  EXPECT_EQ(up.method(), bhttp::verb::post);
+  EXPECT_EQ(up.target(), "/v1/chat/completions?x=1");
+  EXPECT_EQ(up[bhttp::field::host], "10.0.0.1:9000");
+  EXPECT_EQ(up[bhttp::field::authorization], "Bearer sk-secret");
+  EXPECT_EQ(up[bhttp::field::content_type], "application/json");
+  EXPECT_EQ(up["X-Origin"], "team-a");
+  EXPECT_EQ(up[bhttp::field::accept_encoding], "gzip");
+  EXPECT_EQ(up.count("X-Custom-Hop"), 0u);
+  EXPECT_EQ(up.count(bhttp::field::keep_alive), 0u);
+  EXPECT_EQ(up.count(bhttp::field::proxy_authorization), 0u);
+  EXPECT_EQ(up.count(bhttp::field::te), 0u);
+  EXPECT_EQ(up.count(bhttp::field::upgrade), 0u);
+  EXPECT_EQ(up.count(bhttp::field::connection), 0u);
+  EXPECT_EQ(up.body(), R"({"model":"m"})");
+  EXPECT_EQ(up[bhttp::field::content_length], "13");
+}
+
+TEST(BuildUpstreamRequestTest, ReplacedBodyGetsItsLengthAndEncodingCanBeDropped) {
+  const http::Request up = build_upstream_request(client_request(), target("http://h"),
+                                                  std::string("{\"a\":true}"), true);
+  EXPECT_EQ(up.body(), "{\"a\":true}");
+  EXPECT_EQ(up[bhttp::field::content_length], "10");
+  EXPECT_EQ(up.count(bhttp::field::accept_encoding), 0u);
+  EXPECT_EQ(up[bhttp::field::host], "h");
+}
+
+TEST(BuildUpstreamRequestTest, BasePathIsPrefixedWithoutDoublingV1) {
+  http::Request r = client_request();
+  EXPECT_EQ(build_upstream_request(r, target("https://api.x.com/v1"), std::nullopt, false).target(),
+            "/v1/chat/completions?x=1");
+  EXPECT_EQ(
+      build_upstream_request(r, target("https://gw.x.com/openai/v1"), std::nullopt, false).target(),
+      "/openai/v1/chat/completions?x=1");
+  EXPECT_EQ(
+      build_upstream_request(r, target("https://gw.x.com/base"), std::nullopt, false).target(),
+      "/base/v1/chat/completions?x=1");
+}
+
+TEST(BuildUpstreamRequestTest, GetWithoutBodyHasNoLength) {
+  http::Request r{bhttp::verb::get, "/v1/models", 11};
+  const http::Request up = build_upstream_request(r, target("http://h:1"), std::nullopt, false);
+  EXPECT_EQ(up.count(bhttp::field::content_length), 0u);
+  EXPECT_EQ(up.method(), bhttp::verb::get);
+}
+
+TEST(BuildClientHeadTest, KeepsEndToEndHeadersOnly) {
+  bhttp::response_header<> up;
+  up.result(bhttp::status::too_many_requests);
+  up.set(bhttp::field::content_type, "application/json");
+  up.set(bhttp::field::content_length, "42");
+  up.set(bhttp::field::transfer_encoding, "chunked");
+  up.set(bhttp::field::connection, "close");
+  up.set("x-ratelimit-remaining", "0");
+  const auto kept = build_client_head(up, true);
+  EXPECT_EQ(kept.result_int(), 429u);
+  EXPECT_EQ(kept[bhttp::field::content_length], "42");
+  EXPECT_EQ(kept["x-ratelimit-remaining"], "0");
+  EXPECT_EQ(kept.count(bhttp::field::transfer_encoding), 0u);
+  EXPECT_EQ(kept.count(bhttp::field::connection), 0u);
+  const auto chunked = build_client_head(up, false);
+  EXPECT_EQ(chunked.count(bhttp::field::content_length), 0u);
+}
+
+TEST(IsHopByHopTest, Names) {
+  for (const char* name : {"Connection", "keep-alive", "Proxy-Authenticate", "proxy-connection",
+                           "TE", "Trailer", "Transfer-Encoding", "Upgrade"}) {
+    EXPECT_TRUE(is_hop_by_hop(name)) << name;
+  }
+  for (const char* name : {"Authorization", "Content-Type", "Host", "X-Origin"}) {
+    EXPECT_FALSE(is_hop_by_hop(name)) << name;
+  }
+}
+
+TEST(RequestIdGeneratorTest, IdsAreUniqueAcrossGenerators) {
+  RequestIdGenerator a;
+  RequestIdGenerator b;
+  const std::string first = a.next();
+  EXPECT_NE(first, a.next());
+  EXPECT_NE(first, b.next());
+  EXPECT_THAT(first, ::testing::StartsWith("proxy-"));
+}
+
+}  // namespace
+}  // namespace safemig::proxy
