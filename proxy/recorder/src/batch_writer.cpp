@@ -3,6 +3,8 @@
 // Thread safety: one thread at a time.
 #include "batch_writer.h"
 
+#include <cstdio>
+
 namespace safemig::proxy::internal {
 
 Result<std::unique_ptr<BatchWriter>> BatchWriter::create(std::unique_ptr<db::Connection> connection,
@@ -21,14 +23,29 @@ bool BatchWriter::is_duplicate_request_id(const Error& error) {
          error.message.find("request_id") != std::string::npos;
 }
 
-BatchOutcome BatchWriter::write(std::span<const dao::CompletionRequest> records) {
+BatchOutcome BatchWriter::write(std::span<dao::CompletionRequest> records,
+                                DuplicatePolicy duplicates) {
   BatchOutcome outcome;
-  write_range(records, 0, records.size(), outcome);
+  write_range(records, 0, records.size(), duplicates, outcome);
   return outcome;
 }
 
-bool BatchWriter::write_range(std::span<const dao::CompletionRequest> all, std::size_t begin,
-                              std::size_t end, BatchOutcome& outcome) {
+Result<void> BatchWriter::write_renamed(dao::CompletionRequest& record) {
+  const std::string original = record.request_id;
+  Result<void> result;
+  // A 64-bit random suffix collides with a stored id essentially never; a few tries bound it.
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    char suffix[20];
+    std::snprintf(suffix, sizeof suffix, "~%016llx", static_cast<unsigned long long>(suffixes_()));
+    record.request_id = original + suffix;
+    result = writer_.insert_batch(std::span<const dao::CompletionRequest>(&record, 1));
+    if (result || !is_duplicate_request_id(result.error())) return result;
+  }
+  return result;
+}
+
+bool BatchWriter::write_range(std::span<dao::CompletionRequest> all, std::size_t begin,
+                              std::size_t end, DuplicatePolicy duplicates, BatchOutcome& outcome) {
   if (begin == end) return true;
   auto result = writer_.insert_batch(all.subspan(begin, end - begin));
   if (result) {
@@ -43,7 +60,22 @@ bool BatchWriter::write_range(std::span<const dao::CompletionRequest> all, std::
   }
   if (end - begin > 1) {
     const std::size_t middle = begin + (end - begin) / 2;
-    return write_range(all, begin, middle, outcome) && write_range(all, middle, end, outcome);
+    return write_range(all, begin, middle, duplicates, outcome) &&
+           write_range(all, middle, end, duplicates, outcome);
+  }
+  if (is_duplicate_request_id(result.error()) && duplicates == DuplicatePolicy::rename) {
+    result = write_renamed(all[begin]);
+    if (result) {
+      ++outcome.written;
+      ++outcome.renamed;
+      ++outcome.transactions;
+      outcome.processed = end;
+      return true;
+    }
+    if (!is_record_error(result.error())) {
+      outcome.database_error = std::move(result).error();
+      return false;
+    }
   }
   if (is_duplicate_request_id(result.error())) {
     ++outcome.duplicates;

@@ -81,8 +81,8 @@ SteadyTime WriterLoop::next_wake() const {
   return wake;
 }
 
-void WriterLoop::keep(std::span<const dao::CompletionRequest> batch) {
-  std::span<const dao::CompletionRequest> rest = batch;
+void WriterLoop::keep(std::span<dao::CompletionRequest> batch) {
+  std::span<dao::CompletionRequest> rest = batch;
   for (;;) {
     const bool past_deadline = past_stop_deadline();
     if (!past_deadline) {
@@ -111,10 +111,11 @@ void WriterLoop::keep(std::span<const dao::CompletionRequest> batch) {
   }
 }
 
-std::span<const dao::CompletionRequest> WriterLoop::write_to_database(
-    std::span<const dao::CompletionRequest> records, bool replay) {
+std::span<dao::CompletionRequest> WriterLoop::write_to_database(
+    std::span<dao::CompletionRequest> records, bool replay) {
   const SteadyTime start = Clock::now();
-  const BatchOutcome outcome = db_->write(records);
+  const BatchOutcome outcome =
+      db_->write(records, replay ? DuplicatePolicy::skip : DuplicatePolicy::rename);
   if (outcome.transactions > 0) counters_.record_batch(Clock::now() - start);
   RecorderCounters::add(replay ? counters_.rows_replayed : counters_.rows_written, outcome.written);
   RecorderCounters::add(counters_.rows_skipped_duplicate, outcome.duplicates);

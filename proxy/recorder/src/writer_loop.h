@@ -52,10 +52,10 @@ class WriterLoop {
   bool can_replay_now() const;
   bool past_stop_deadline() const;
 
-  void keep(std::span<const dao::CompletionRequest> batch);
+  void keep(std::span<dao::CompletionRequest> batch);
   // Returns the records the database did not handle (all of them when it failed at once).
-  std::span<const dao::CompletionRequest> write_to_database(
-      std::span<const dao::CompletionRequest> records, bool replay);
+  std::span<dao::CompletionRequest> write_to_database(std::span<dao::CompletionRequest> records,
+                                                      bool replay);
   void connect_if_due();
   void mark_unavailable(const Error& error, const char* during);
 

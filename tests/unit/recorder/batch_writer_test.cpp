@@ -42,7 +42,7 @@ TEST_F(BatchWriterTest, CommitsABatchInOneTransaction) {
   auto writer = make(open());
   std::vector<dao::CompletionRequest> batch;
   for (int i = 0; i < 20; ++i) batch.push_back(testing::make_record("b", i));
-  const BatchOutcome outcome = writer->write(batch);
+  const BatchOutcome outcome = writer->write(batch, DuplicatePolicy::skip);
   EXPECT_EQ(outcome.written, 20u);
   EXPECT_EQ(outcome.processed, 20u);
   EXPECT_EQ(outcome.transactions, 1u);
@@ -56,7 +56,7 @@ TEST_F(BatchWriterTest, IsolatesInvalidAndDuplicateRecords) {
   for (int i = 0; i < 10; ++i) batch.push_back(testing::make_record("b", i));
   batch[3].prompt_tokens = -1;
   batch[6].request_id = batch[1].request_id;
-  const BatchOutcome outcome = writer->write(batch);
+  const BatchOutcome outcome = writer->write(batch, DuplicatePolicy::skip);
   EXPECT_EQ(outcome.written, 8u);
   EXPECT_EQ(outcome.invalid, 1u);
   EXPECT_EQ(outcome.duplicates, 1u);
@@ -64,6 +64,37 @@ TEST_F(BatchWriterTest, IsolatesInvalidAndDuplicateRecords) {
   EXPECT_FALSE(outcome.database_error.has_value());
   EXPECT_EQ(invalid_, std::vector<std::string>{"b-3"});
   EXPECT_EQ(testing::read_all(db_).size(), 8u);
+}
+
+TEST_F(BatchWriterTest, LiveRecordWithAReusedIdIsKeptUnderASuffixedId) {
+  auto writer = make(open());
+  std::vector<dao::CompletionRequest> first{testing::make_record("b", 0)};
+  ASSERT_EQ(writer->write(first, DuplicatePolicy::rename).written, 1u);
+  // An upstream that answers every request with the same id.
+  std::vector<dao::CompletionRequest> batch;
+  for (int i = 1; i <= 3; ++i) {
+    batch.push_back(testing::make_record("b", i));
+    batch.back().request_id = first[0].request_id;
+  }
+  const BatchOutcome outcome = writer->write(batch, DuplicatePolicy::rename);
+  EXPECT_EQ(outcome.written, 3u);
+  EXPECT_EQ(outcome.renamed, 3u);
+  EXPECT_EQ(outcome.duplicates, 0u);
+  EXPECT_FALSE(outcome.database_error.has_value());
+  for (const auto& record : batch) {
+    EXPECT_THAT(record.request_id, ::testing::StartsWith(first[0].request_id + "~"));
+  }
+  EXPECT_EQ(testing::read_all(db_).size(), 4u);
+}
+
+TEST_F(BatchWriterTest, ReplayedRecordAlreadyStoredIsSkipped) {
+  auto writer = make(open());
+  std::vector<dao::CompletionRequest> batch{testing::make_record("b", 0)};
+  ASSERT_EQ(writer->write(batch, DuplicatePolicy::rename).written, 1u);
+  const BatchOutcome outcome = writer->write(batch, DuplicatePolicy::skip);
+  EXPECT_EQ(outcome.written, 0u);
+  EXPECT_EQ(outcome.duplicates, 1u);
+  EXPECT_EQ(testing::read_all(db_).size(), 1u);
 }
 
 TEST_F(BatchWriterTest, ReportsWhereTheDatabaseFailed) {
@@ -74,7 +105,7 @@ TEST_F(BatchWriterTest, ReportsWhereTheDatabaseFailed) {
   std::vector<dao::CompletionRequest> batch;
   for (int i = 0; i < 4; ++i) batch.push_back(testing::make_record("b", i));
   batch[0].model.clear();
-  const BatchOutcome outcome = writer->write(batch);
+  const BatchOutcome outcome = writer->write(batch, DuplicatePolicy::skip);
   ASSERT_TRUE(outcome.database_error.has_value());
   EXPECT_EQ(outcome.database_error->code, ErrorCode::io);
   // [0,2) splits into b-0 (invalid) and b-1 (COMMIT 1); [2,4) fails at COMMIT 2.

@@ -203,6 +203,8 @@ TEST_F(RecorderTest, FlushAndStopWritesEverythingQueued) {
   EXPECT_THAT(recorder->flush_and_stop(milliseconds(1)), IsOk());
 }
 
+// Record 3 is refused by the database; record 6 reuses record 1's request_id (an upstream that
+// repeats ids), which is a new request and is kept under a suffixed id.
 TEST_F(RecorderTest, IsolatesAnInvalidRecordAndWritesItsBatchMates) {
   RecorderOptions o = options();
   o.max_batch_rows = 10;
@@ -220,16 +222,21 @@ TEST_F(RecorderTest, IsolatesAnInvalidRecordAndWritesItsBatchMates) {
     return s.rows_written + s.rows_dropped_invalid + s.rows_skipped_duplicate == 10;
   }));
   const RecorderStats s = recorder->stats();
-  EXPECT_EQ(s.rows_written, 8u);
+  EXPECT_EQ(s.rows_written, 9u);
   EXPECT_EQ(s.rows_dropped_invalid, 1u);
-  EXPECT_EQ(s.rows_skipped_duplicate, 1u);
+  EXPECT_EQ(s.rows_skipped_duplicate, 0u);
   EXPECT_EQ(s.rows_dropped, 0u);
   EXPECT_EQ(s.write_errors, 0u);
   EXPECT_TRUE(s.database_available);
   ASSERT_THAT(recorder->flush_and_stop(milliseconds(30000)), IsOk());
   const auto rows = testing::read_all(db_);
-  ASSERT_EQ(rows.size(), 8u);
-  for (const auto& r : rows) EXPECT_NE(r.request_id, "i-3");
+  ASSERT_EQ(rows.size(), 9u);
+  int renamed = 0;
+  for (const auto& r : rows) {
+    EXPECT_NE(r.request_id, "i-3");
+    if (r.request_id.rfind("i-1~", 0) == 0) ++renamed;
+  }
+  EXPECT_EQ(renamed, 1);
 }
 
 TEST_F(RecorderTest, RefusesIncompleteOptions) {
