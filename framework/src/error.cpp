@@ -4,21 +4,36 @@ namespace safemig {
 
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::busy: return "busy";
-    case ErrorCode::locked: return "locked";
-    case ErrorCode::constraint: return "constraint";
-    case ErrorCode::schema_mismatch: return "schema_mismatch";
-    case ErrorCode::corrupt: return "corrupt";
-    case ErrorCode::io: return "io";
-    case ErrorCode::invalid_input: return "invalid_input";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::not_a_database: return "not_a_database";
-    case ErrorCode::read_only: return "read_only";
-    case ErrorCode::checksum_mismatch: return "checksum_mismatch";
-    case ErrorCode::failed_precondition: return "failed_precondition";
-    case ErrorCode::aborted: return "aborted";
-    case ErrorCode::data_loss: return "data_loss";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::busy:
+      return "busy";
+    case ErrorCode::locked:
+      return "locked";
+    case ErrorCode::constraint:
+      return "constraint";
+    case ErrorCode::schema_mismatch:
+      return "schema_mismatch";
+    case ErrorCode::corrupt:
+      return "corrupt";
+    case ErrorCode::io:
+      return "io";
+    case ErrorCode::invalid_input:
+      return "invalid_input";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::not_a_database:
+      return "not_a_database";
+    case ErrorCode::read_only:
+      return "read_only";
+    case ErrorCode::checksum_mismatch:
+      return "checksum_mismatch";
+    case ErrorCode::failed_precondition:
+      return "failed_precondition";
+    case ErrorCode::aborted:
+      return "aborted";
+    case ErrorCode::data_loss:
+      return "data_loss";
+    case ErrorCode::internal:
+      return "internal";
   }
   return "internal";
 }

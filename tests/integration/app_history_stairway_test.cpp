@@ -92,8 +92,8 @@ TEST_F(AppHistoryTest, StairwayOnPopulatedDatabaseKeepsSchemaAndRows) {
     EXPECT_EQ(count_rows(db_, "completion_requests"), kRows) << "after down from V" << version;
     ASSERT_THAT((*manager)->migrate(version), IsOk()) << "up again to V" << version;
     manager->reset();
-    EXPECT_TRUE(application_snapshot(db_) == at_version) << "V" << version
-                                                         << " differs after down and up";
+    EXPECT_TRUE(application_snapshot(db_) == at_version)
+        << "V" << version << " differs after down and up";
     manager = open_manager();
     ASSERT_THAT(manager, IsOk());
   }

@@ -12,8 +12,8 @@ std::string snapshot(const std::string& db_path, bool include_safemig) {
   options.read_only = true;
   auto conn = db::open_sqlite(db_path, options);
   if (!conn) return "error: " + conn.error().describe();
-  auto schema = (*conn)->query(
-      "SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name");
+  auto schema =
+      (*conn)->query("SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name");
   if (!schema) return "error: " + schema.error().describe();
   std::string out;
   for (const db::Row& row : *schema) {
@@ -22,8 +22,8 @@ std::string snapshot(const std::string& db_path, bool include_safemig) {
     if (own && !include_safemig) continue;
     out += row.text(0) + " " + row.text(1) + ": " + row.text(2) + "\n";
     if (row.text(0) != "table" || row.text(1).rfind("sqlite_", 0) == 0) continue;
-    auto rows = (*conn)->query("SELECT * FROM " + db::quote_identifier(row.text(1)) +
-                               " ORDER BY 1");
+    auto rows =
+        (*conn)->query("SELECT * FROM " + db::quote_identifier(row.text(1)) + " ORDER BY 1");
     if (!rows) return "error: " + rows.error().describe();
     for (const db::Row& r : *rows) {
       out += "  (";

@@ -101,7 +101,8 @@ inline tl::unexpected<Error> fail(Error error) { return tl::make_unexpected(std:
   } while (false)
 
 // Declares `lhs` from the value of `expr` (a Result<T>); on error returns the error.
-#define SAFEMIG_TRY(lhs, expr) SAFEMIG_TRY_IMPL(lhs, expr, SAFEMIG_CONCAT(safemig_try_, __COUNTER__))
+#define SAFEMIG_TRY(lhs, expr) \
+  SAFEMIG_TRY_IMPL(lhs, expr, SAFEMIG_CONCAT(safemig_try_, __COUNTER__))
 #define SAFEMIG_TRY_IMPL(lhs, expr, tmp)                  \
   auto tmp = (expr);                                      \
   if (!tmp) {                                             \

@@ -116,9 +116,12 @@ class SqliteConnection final : public Connection {
 
 std::string_view synchronous_pragma(Synchronous s) {
   switch (s) {
-    case Synchronous::off: return "PRAGMA synchronous=OFF";
-    case Synchronous::full: return "PRAGMA synchronous=FULL";
-    case Synchronous::normal: break;
+    case Synchronous::off:
+      return "PRAGMA synchronous=OFF";
+    case Synchronous::full:
+      return "PRAGMA synchronous=FULL";
+    case Synchronous::normal:
+      break;
   }
   return "PRAGMA synchronous=NORMAL";
 }
@@ -129,9 +132,11 @@ Result<void> apply_options(SqliteConnection& conn, const SqliteOptions& options)
   if (!probe) {
     Error e = probe.error();
     if (e.code == ErrorCode::not_a_database) {
-      e.message = std::string("'").append(conn.location()).append(
-          "' is not a SQLite database (file is encrypted or is not a database); "
-          "check the path: nothing was changed");
+      e.message = std::string("'")
+                      .append(conn.location())
+                      .append(
+                          "' is not a SQLite database (file is encrypted or is not a database); "
+                          "check the path: nothing was changed");
     }
     e.sql.clear();
     return fail(e.with_file(conn.location()));
@@ -166,9 +171,9 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path,
                     .with_file(path));
   }
   if (!exists && (options.read_only || !options.create)) {
-    return fail(Error(ErrorCode::not_found,
-                      "database '" + path + "' does not exist; check the path or create it by "
-                                            "running the migrations (safemig migrate)")
+    return fail(Error(ErrorCode::not_found, "database '" + path +
+                                                "' does not exist; check the path or create it by "
+                                                "running the migrations (safemig migrate)")
                     .with_file(path));
   }
   int flags = SQLITE_OPEN_NOMUTEX;
@@ -200,19 +205,26 @@ sqlite3* sqlite_handle(Connection& connection) {
 
 ErrorCode map_sqlite_code(int result_code) {
   switch (result_code & 0xFF) {
-    case SQLITE_BUSY: return ErrorCode::busy;
-    case SQLITE_LOCKED: return ErrorCode::locked;
-    case SQLITE_CONSTRAINT: return ErrorCode::constraint;
-    case SQLITE_CORRUPT: return ErrorCode::corrupt;
-    case SQLITE_NOTADB: return ErrorCode::not_a_database;
-    case SQLITE_READONLY: return ErrorCode::read_only;
+    case SQLITE_BUSY:
+      return ErrorCode::busy;
+    case SQLITE_LOCKED:
+      return ErrorCode::locked;
+    case SQLITE_CONSTRAINT:
+      return ErrorCode::constraint;
+    case SQLITE_CORRUPT:
+      return ErrorCode::corrupt;
+    case SQLITE_NOTADB:
+      return ErrorCode::not_a_database;
+    case SQLITE_READONLY:
+      return ErrorCode::read_only;
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_NOLFS:
       return ErrorCode::io;
-    case SQLITE_NOTFOUND: return ErrorCode::not_found;
+    case SQLITE_NOTFOUND:
+      return ErrorCode::not_found;
     case SQLITE_ABORT:
     case SQLITE_INTERRUPT:
       return ErrorCode::aborted;

@@ -82,9 +82,9 @@ Result<void> bind_all(sqlite3* db, sqlite3_stmt* stmt, std::span<const Value> pa
                       std::string_view sql) {
   const int expected = sqlite3_bind_parameter_count(stmt);
   if (static_cast<std::size_t>(expected) != params.size()) {
-    return fail(Error(ErrorCode::invalid_input,
-                      "the statement takes " + std::to_string(expected) + " parameters but " +
-                          std::to_string(params.size()) + " were given")
+    return fail(Error(ErrorCode::invalid_input, "the statement takes " + std::to_string(expected) +
+                                                    " parameters but " +
+                                                    std::to_string(params.size()) + " were given")
                     .with_sql(std::string(sql)));
   }
   for (std::size_t i = 0; i < params.size(); ++i) {

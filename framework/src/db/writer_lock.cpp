@@ -42,8 +42,7 @@ Result<WriterLock> WriterLock::acquire(const std::string& db_path, const std::st
                                    "' changed hands repeatedly while taking it; try again");
 }
 
-Result<WriterLock> WriterLock::try_acquire(const std::string& db_path,
-                                           const std::string& command) {
+Result<WriterLock> WriterLock::try_acquire(const std::string& db_path, const std::string& command) {
   const std::string path = lock_path(db_path);
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -63,8 +62,8 @@ Result<WriterLock> WriterLock::try_acquire(const std::string& db_path,
                             "stop it")
                       .with_file(path));
     }
-    return fail(Error(ErrorCode::io, "cannot lock '" + path + "': " + std::strerror(err))
-                    .with_file(path));
+    return fail(
+        Error(ErrorCode::io, "cannot lock '" + path + "': " + std::strerror(err)).with_file(path));
   }
   if (!still_linked(fd, path)) {
     ::close(fd);
@@ -75,8 +74,8 @@ Result<WriterLock> WriterLock::try_acquire(const std::string& db_path,
       ::pwrite(fd, holder.data(), holder.size(), 0) != static_cast<ssize_t>(holder.size())) {
     const int err = errno;
     ::close(fd);
-    return fail(Error(ErrorCode::io, "cannot write the writer lock file '" + path +
-                                         "': " + std::strerror(err))
+    return fail(Error(ErrorCode::io,
+                      "cannot write the writer lock file '" + path + "': " + std::strerror(err))
                     .with_file(path));
   }
   return WriterLock(fd, path);

@@ -48,12 +48,12 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
 }
 
 Result<std::int64_t> append_history(db::Connection& conn, const HistoryEntry& entry) {
-  SAFEMIG_TRY_VOID(conn.execute(
-      "INSERT INTO _safemig_history (version, name, checksum, direction, applied_at, "
-      "duration_ms, backup_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {std::int64_t{entry.version}, entry.name, entry.checksum,
-       std::string(to_string(entry.direction)), entry.applied_at, entry.duration_ms,
-       entry.backup_path}));
+  SAFEMIG_TRY_VOID(
+      conn.execute("INSERT INTO _safemig_history (version, name, checksum, direction, applied_at, "
+                   "duration_ms, backup_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   {std::int64_t{entry.version}, entry.name, entry.checksum,
+                    std::string(to_string(entry.direction)), entry.applied_at, entry.duration_ms,
+                    entry.backup_path}));
   return conn.last_insert_id();
 }
 

@@ -42,7 +42,8 @@ Result<int> parse_int(const std::map<std::string, std::string>& fields, const st
       std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec !=
           std::errc{}) {
     return fail(Error(ErrorCode::corrupt, "the migration journal '" + path + "' has no valid '" +
-                                              key + "'; inspect it, restore the backup it "
+                                              key +
+                                              "'; inspect it, restore the backup it "
                                               "names with 'safemig restore', then delete it")
                     .with_file(path));
   }
@@ -59,9 +60,9 @@ Result<void> write_journal(const std::string& db_path, const JournalEntry& entry
   std::ostringstream text;
   text << "version=" << entry.version << "\nname=" << entry.name
        << "\ndirection=" << to_string(entry.direction) << "\nfrom_version=" << entry.from_version
-       << "\nto_version=" << entry.to_version
-       << "\ntransactional=" << (entry.transactional ? 1 : 0) << "\nbackup=" << entry.backup_path
-       << "\npid=" << entry.pid << "\nstarted_at=" << entry.started_at << "\n";
+       << "\nto_version=" << entry.to_version << "\ntransactional=" << (entry.transactional ? 1 : 0)
+       << "\nbackup=" << entry.backup_path << "\npid=" << entry.pid
+       << "\nstarted_at=" << entry.started_at << "\n";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return fail(io_error("cannot write the migration journal", tmp));

@@ -35,19 +35,32 @@ Result<std::string> schema_fingerprint(db::Connection& conn) {
 
 std::string_view to_string(Stage stage) {
   switch (stage) {
-    case Stage::lock: return "lock";
-    case Stage::file_backup: return "file_backup";
-    case Stage::journal: return "journal";
-    case Stage::backup_tables: return "backup_tables";
-    case Stage::run: return "run";
-    case Stage::validate_schema: return "validate_schema";
-    case Stage::validate_integrity: return "validate_integrity";
-    case Stage::validate_foreign_keys: return "validate_foreign_keys";
-    case Stage::validate_rows: return "validate_rows";
-    case Stage::validate_verify_sql: return "validate_verify_sql";
-    case Stage::record_history: return "record_history";
-    case Stage::commit: return "commit";
-    case Stage::retention: return "retention";
+    case Stage::lock:
+      return "lock";
+    case Stage::file_backup:
+      return "file_backup";
+    case Stage::journal:
+      return "journal";
+    case Stage::backup_tables:
+      return "backup_tables";
+    case Stage::run:
+      return "run";
+    case Stage::validate_schema:
+      return "validate_schema";
+    case Stage::validate_integrity:
+      return "validate_integrity";
+    case Stage::validate_foreign_keys:
+      return "validate_foreign_keys";
+    case Stage::validate_rows:
+      return "validate_rows";
+    case Stage::validate_verify_sql:
+      return "validate_verify_sql";
+    case Stage::record_history:
+      return "record_history";
+    case Stage::commit:
+      return "commit";
+    case Stage::retention:
+      return "retention";
   }
   return "unknown";
 }
@@ -70,10 +83,10 @@ Result<Plan> plan_upgrade(const MigrationSet& set, int current, std::optional<in
                                               "'safemig status' to list them");
   }
   if (to < current) {
-    return fail(ErrorCode::invalid_input,
-                "the database is at version " + std::to_string(current) + ", above --to " +
-                    std::to_string(to) + "; use 'safemig downgrade --to " + std::to_string(to) +
-                    "' to go down");
+    return fail(ErrorCode::invalid_input, "the database is at version " + std::to_string(current) +
+                                              ", above --to " + std::to_string(to) +
+                                              "; use 'safemig downgrade --to " +
+                                              std::to_string(to) + "' to go down");
   }
   Plan plan{current, to, Direction::up, {}};
   for (const MigrationStep& step : set.steps()) {
@@ -84,13 +97,13 @@ Result<Plan> plan_upgrade(const MigrationSet& set, int current, std::optional<in
 
 Result<Plan> plan_downgrade(const MigrationSet& set, int current, int target) {
   if (target < 0 || (target != 0 && set.find(target) == nullptr)) {
-    return fail(ErrorCode::invalid_input, "--to " + std::to_string(target) +
-                                              " is not 0 or a version of the migrations");
+    return fail(ErrorCode::invalid_input,
+                "--to " + std::to_string(target) + " is not 0 or a version of the migrations");
   }
   if (target > current) {
-    return fail(ErrorCode::invalid_input, "the database is at version " +
-                                              std::to_string(current) + ", below --to " +
-                                              std::to_string(target) + "; use 'safemig migrate'");
+    return fail(ErrorCode::invalid_input, "the database is at version " + std::to_string(current) +
+                                              ", below --to " + std::to_string(target) +
+                                              "; use 'safemig migrate'");
   }
   Plan plan{current, target, Direction::down, {}};
   for (auto it = set.steps().rbegin(); it != set.steps().rend(); ++it) {
@@ -187,13 +200,16 @@ Result<void> SafeMigrationManager::recover_from_journal() {
     Error cause(ErrorCode::aborted, "interrupted " + report.step);
     SAFEMIG_TRY_VOID(restore_after_failure(journal->backup_path, cause).map_error([&](Error e) {
       return Error(ErrorCode::failed_precondition,
-                   "an interrupted migration (" + report.step + ") left the database in an "
-                   "unknown state and restoring its backup failed: " + e.message +
-                   "; restore a backup by hand with 'safemig restore FILE', then remove '" +
-                   journal_path(options_.db_path) + "'");
+                   "an interrupted migration (" + report.step +
+                       ") left the database in an "
+                       "unknown state and restoring its backup failed: " +
+                       e.message +
+                       "; restore a backup by hand with 'safemig restore FILE', then remove '" +
+                       journal_path(options_.db_path) + "'");
     }));
-    report.action = "the step was interrupted outside a transaction; the database was restored "
-                    "from its file backup";
+    report.action =
+        "the step was interrupted outside a transaction; the database was restored "
+        "from its file backup";
     report.restored_from = journal->backup_path;
   }
   SAFEMIG_TRY_VOID(remove_journal(options_.db_path));
@@ -226,8 +242,9 @@ Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
 Result<RunReport> SafeMigrationManager::downgrade(int target) {
   SAFEMIG_TRY(auto entries, read_history(*conn_));
   if (auto mismatches = find_checksum_mismatches(*set_, entries); !mismatches.empty()) {
-    std::string message = "applied migrations differ from their definitions, so their down "
-                          "steps cannot be trusted:";
+    std::string message =
+        "applied migrations differ from their definitions, so their down "
+        "steps cannot be trusted:";
     for (const auto& m : mismatches) message += "\n  " + m.describe();
     return fail(ErrorCode::checksum_mismatch, message);
   }
@@ -262,8 +279,8 @@ Result<void> SafeMigrationManager::restore_after_failure(const std::string& back
       return fail(restored.error().with_prefix("the failed database was kept as '" + failed_copy +
                                                "'; restoring '" + backup_path + "' failed"));
     }
-    spdlog::warn("restored '{}' from '{}'; the failed database was kept as '{}'",
-                 options_.db_path, backup_path, failed_copy);
+    spdlog::warn("restored '{}' from '{}'; the failed database was kept as '{}'", options_.db_path,
+                 backup_path, failed_copy);
     return {};
   }();
   auto reopened = reopen();
@@ -276,8 +293,9 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   const auto started = std::chrono::steady_clock::now();
   auto at = [&](Stage stage) -> Result<void> {
     if (options_.before_stage) {
-      return options_.before_stage(stage, step).map_error(
-          [&](const Error& e) { return stage_error(step, direction, stage, e); });
+      return options_.before_stage(stage, step).map_error([&](const Error& e) {
+        return stage_error(step, direction, stage, e);
+      });
     }
     return {};
   };
@@ -290,9 +308,9 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
     auto version = read_current_version(*conn_);
     if (!version) return failed(Stage::lock, version.error());
     if (*version != from_version) {
-      return failed(Stage::lock, Error(ErrorCode::aborted,
-                                       "the database moved to version " +
-                                           std::to_string(*version) + " meanwhile; run again"));
+      return failed(Stage::lock, Error(ErrorCode::aborted, "the database moved to version " +
+                                                               std::to_string(*version) +
+                                                               " meanwhile; run again"));
     }
   }
 
@@ -305,9 +323,8 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   if (!backup) return failed(Stage::file_backup, backup.error());
 
   SAFEMIG_TRY_VOID(at(Stage::journal));
-  JournalEntry journal{step.version, step.name,        direction,
-                       from_version, to_version,       step.transactional,
-                       backup->path, ::getpid(),       utc_timestamp_now()};
+  JournalEntry journal{step.version,       step.name,    direction,  from_version,       to_version,
+                       step.transactional, backup->path, ::getpid(), utc_timestamp_now()};
   if (auto written = write_journal(options_.db_path, journal); !written) {
     return failed(Stage::journal, written.error());
   }
@@ -315,8 +332,7 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   auto before = schema_fingerprint(*conn_);
   if (!before) return failed(Stage::journal, before.error());
 
-  StepRun run{*conn_,      *set_,        step,    direction, from_version,
-              to_version,  backup->path, started, at};
+  StepRun run{*conn_, *set_, step, direction, from_version, to_version, backup->path, started, at};
   auto ran = step.transactional ? run_transactional(run) : run_outside_transaction(run);
   if (!ran) {
     const Error& cause = ran.error();
@@ -329,10 +345,10 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
     }
     if (!rolled_back) {
       if (auto restored = restore_after_failure(backup->path, cause); !restored) {
-        return fail(Error(ErrorCode::data_loss,
-                          cause.message + "; then restoring the backup failed: " +
-                              restored.error().message)
-                        .with_step(step.label()));
+        return fail(
+            Error(ErrorCode::data_loss,
+                  cause.message + "; then restoring the backup failed: " + restored.error().message)
+                .with_step(step.label()));
       }
       (void)remove_journal(options_.db_path);
       return fail(cause.with_prefix("restored from the file backup '" + backup->path + "'"));

@@ -23,8 +23,8 @@ Result<std::optional<schema::Schema>> read_schema_snapshot(const std::string& di
   if (!fs::exists(path, ec)) return std::optional<schema::Schema>{};
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return fail(Error(ErrorCode::io, "cannot read the schema snapshot '" + path +
-                                         "': " + std::strerror(errno))
+    return fail(Error(ErrorCode::io,
+                      "cannot read the schema snapshot '" + path + "': " + std::strerror(errno))
                     .with_file(path));
   }
   std::ostringstream text;

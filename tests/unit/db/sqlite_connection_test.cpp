@@ -58,7 +58,8 @@ TEST(SqliteConnection, ReusesCachedStatementsAcrossCalls) {
   ASSERT_THAT(conn, IsOk());
   Connection& c = **conn;
   ASSERT_THAT(c.execute("CREATE TABLE t(v INTEGER)"), IsOk());
-  for (std::int64_t i = 0; i < 100; ++i) ASSERT_THAT(c.execute("INSERT INTO t VALUES (?)", {i}), IsOk());
+  for (std::int64_t i = 0; i < 100; ++i)
+    ASSERT_THAT(c.execute("INSERT INTO t VALUES (?)", {i}), IsOk());
   EXPECT_THAT(c.query_int("SELECT sum(v) FROM t"), IsOkAndHolds(4950));
   // A cached statement holds no lock between calls, so the table can be dropped.
   EXPECT_THAT(c.execute_script("DROP TABLE t"), IsOk());
@@ -134,7 +135,8 @@ TEST(SqliteConnection, FileThatIsNotADatabaseIsRefusedAndUntouched) {
   const std::string path = dir.file("notes.db");
   const std::string contents(4096, 'x');
   ::safemig::testing::write_file(path, contents);
-  EXPECT_THAT(open_sqlite(path), ErrorIs(ErrorCode::not_a_database, HasSubstr("not a SQLite database")));
+  EXPECT_THAT(open_sqlite(path),
+              ErrorIs(ErrorCode::not_a_database, HasSubstr("not a SQLite database")));
   EXPECT_EQ(::safemig::testing::read_file(path), contents);
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }

@@ -88,7 +88,8 @@ TEST(TransactionMock, FailedRollbackIsCountedAndReported) {
 TEST(TransactionMock, FailedCommitRollsBack) {
   StrictMock<MockConnection> conn;
   EXPECT_CALL(conn, begin(TransactionMode::immediate)).WillOnce(Return(Result<void>{}));
-  EXPECT_CALL(conn, commit()).WillOnce(Return(Result<void>(fail(ErrorCode::busy, "database is locked"))));
+  EXPECT_CALL(conn, commit())
+      .WillOnce(Return(Result<void>(fail(ErrorCode::busy, "database is locked"))));
   EXPECT_CALL(conn, in_transaction()).WillRepeatedly(Return(true));
   EXPECT_CALL(conn, rollback()).WillOnce(Return(Result<void>{}));
   auto tx = Transaction::begin(conn);

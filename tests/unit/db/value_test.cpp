@@ -30,7 +30,8 @@ TEST(Value, RowConvertsLikeSqlite) {
 TEST(Value, QuotesIdentifiers) { EXPECT_EQ(quote_identifier("a\"b"), "\"a\"\"b\""); }
 
 TEST(ErrorTest, DescribeCarriesContext) {
-  Error e = Error(ErrorCode::io, "disk full").with_step("V3 x").with_file("/d.db").with_sql("INSERT");
+  Error e =
+      Error(ErrorCode::io, "disk full").with_step("V3 x").with_file("/d.db").with_sql("INSERT");
   EXPECT_EQ(e.describe(), "disk full [step: V3 x] [file: /d.db] [sql: INSERT]");
   EXPECT_EQ(to_string(ErrorCode::schema_mismatch), "schema_mismatch");
   EXPECT_TRUE(is_retryable(ErrorCode::busy));

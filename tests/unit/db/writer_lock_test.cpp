@@ -65,8 +65,9 @@ TEST(WriterLock, HeldByAnotherProcessAcrossFork) {
   char c = 0;
   ASSERT_EQ(::read(ready[0], &c, 1), 1);
   ASSERT_EQ(c, '1');
-  EXPECT_THAT(WriterLock::acquire(db, "parent"),
-              ErrorIs(ErrorCode::locked, HasSubstr("pid " + std::to_string(child) + " (child writer)")));
+  EXPECT_THAT(
+      WriterLock::acquire(db, "parent"),
+      ErrorIs(ErrorCode::locked, HasSubstr("pid " + std::to_string(child) + " (child writer)")));
   (void)!::write(done[1], &c, 1);
   int status = 0;
   ::waitpid(child, &status, 0);

@@ -38,8 +38,11 @@ TEST(History, CurrentVersionFollowsUpsAndDowns) {
   auto conn = db::open_sqlite(dir.file("a.db"));
   ASSERT_THAT(conn, IsOk());
   ASSERT_THAT(ensure_history_table(**conn), IsOk());
-  for (auto [v, d] : {std::pair{1, Direction::up}, {2, Direction::up}, {3, Direction::up},
-                      {3, Direction::down}, {2, Direction::down}}) {
+  for (auto [v, d] : {std::pair{1, Direction::up},
+                      {2, Direction::up},
+                      {3, Direction::up},
+                      {3, Direction::down},
+                      {2, Direction::down}}) {
     ASSERT_THAT(append_history(**conn, entry(v, d)), IsOk());
   }
   EXPECT_THAT(read_current_version(**conn), IsOkAndHolds(1));

@@ -19,7 +19,14 @@ using ::testing::HasSubstr;
 TEST(Journal, RoundTripsEveryField) {
   TempDir dir;
   const std::string db = dir.file("a.db");
-  JournalEntry entry{4, "big_insert", Direction::down, 4, 3, false, "/x/a.db.backup-1-v4", 77,
+  JournalEntry entry{4,
+                     "big_insert",
+                     Direction::down,
+                     4,
+                     3,
+                     false,
+                     "/x/a.db.backup-1-v4",
+                     77,
                      "2026-11-22T07:00:00.000Z"};
   ASSERT_THAT(write_journal(db, entry), IsOk());
   auto read = read_journal(db);

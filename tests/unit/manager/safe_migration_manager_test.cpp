@@ -88,9 +88,11 @@ class SafeMigrationManagerTest : public ::testing::Test {
     EXPECT_THAT(manager, IsOk());
     if (!manager) return nullptr;
     EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
-    EXPECT_THAT((*manager)->connection().query_one("PRAGMA integrity_check").map(
-                    [](const db::Row& r) { return r.text(0); }),
-                IsOkAndHolds(std::string("ok")));
+    EXPECT_THAT(
+        (*manager)->connection().query_one("PRAGMA integrity_check").map([](const db::Row& r) {
+          return r.text(0);
+        }),
+        IsOkAndHolds(std::string("ok")));
     EXPECT_TRUE(database_snapshot(db_) == before) << "the database changed";
     return std::move(*manager);
   }
@@ -155,23 +157,24 @@ TEST_P(StageFailureTest, DatabaseEndsExactlyAsBefore) {
   auto manager = SafeMigrationManager::open(*set, o);
   ASSERT_THAT(manager, IsOk());
   EXPECT_THAT((*manager)->migrate(),
-              ErrorIs(ErrorCode::io,
-                      AllOf(HasSubstr("V3 rebuild_parent failed at stage " +
-                                      std::string(to_string(failing))),
-                            HasSubstr("injected fault"))));
+              ErrorIs(ErrorCode::io, AllOf(HasSubstr("V3 rebuild_parent failed at stage " +
+                                                     std::string(to_string(failing))),
+                                           HasSubstr("injected fault"))));
   EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(2));
   manager->reset();
   EXPECT_EQ(database_snapshot(db_), before);
   EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EveryStage, StageFailureTest,
-    ::testing::Values(Stage::lock, Stage::file_backup, Stage::journal, Stage::backup_tables,
-                      Stage::run, Stage::validate_schema, Stage::validate_integrity,
-                      Stage::validate_foreign_keys, Stage::validate_rows,
-                      Stage::validate_verify_sql, Stage::record_history, Stage::commit),
-    [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+INSTANTIATE_TEST_SUITE_P(EveryStage, StageFailureTest,
+                         ::testing::Values(Stage::lock, Stage::file_backup, Stage::journal,
+                                           Stage::backup_tables, Stage::run, Stage::validate_schema,
+                                           Stage::validate_integrity, Stage::validate_foreign_keys,
+                                           Stage::validate_rows, Stage::validate_verify_sql,
+                                           Stage::record_history, Stage::commit),
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
 
 // A failure at an exact engine call, with everything else real.
 struct EngineFault {
@@ -207,7 +210,8 @@ TEST_P(EngineFaultTest, DatabaseEndsExactlyAsBefore) {
   auto result = (*manager)->migrate();
   EXPECT_TRUE(faulty->fired()) << "the fault at '" << fault.sql_fragment << "' never fired";
   EXPECT_THAT(result, ErrorIs(ErrorCode::io, HasSubstr(std::string("V3 rebuild_parent failed at "
-                                                                   "stage ") + fault.stage)));
+                                                                   "stage ") +
+                                                       fault.stage)));
   manager->reset();
   EXPECT_EQ(database_snapshot(db_), before);
   EXPECT_FALSE(std::filesystem::exists(journal_path(db_)));
@@ -215,16 +219,15 @@ TEST_P(EngineFaultTest, DatabaseEndsExactlyAsBefore) {
 
 INSTANTIATE_TEST_SUITE_P(
     ExactCalls, EngineFaultTest,
-    ::testing::Values(EngineFault{"checkpoint", "wal_checkpoint", 1, "file_backup"},
-                      EngineFault{"begin", "BEGIN", 1, "backup_tables"},
-                      EngineFault{"backup_table_copy", "AS SELECT", 1, "backup_tables"},
-                      EngineFault{"step_sql", "INSERT INTO new_parent", 1, "run"},
-                      EngineFault{"quick_check", "quick_check", 1, "validate_integrity"},
-                      EngineFault{"foreign_key_check", "foreign_key_check", 1,
-                                  "validate_foreign_keys"},
-                      EngineFault{"history_insert", "INSERT INTO _safemig_history", 1,
-                                  "record_history"},
-                      EngineFault{"commit", "COMMIT", 1, "commit"}),
+    ::testing::Values(
+        EngineFault{"checkpoint", "wal_checkpoint", 1, "file_backup"},
+        EngineFault{"begin", "BEGIN", 1, "backup_tables"},
+        EngineFault{"backup_table_copy", "AS SELECT", 1, "backup_tables"},
+        EngineFault{"step_sql", "INSERT INTO new_parent", 1, "run"},
+        EngineFault{"quick_check", "quick_check", 1, "validate_integrity"},
+        EngineFault{"foreign_key_check", "foreign_key_check", 1, "validate_foreign_keys"},
+        EngineFault{"history_insert", "INSERT INTO _safemig_history", 1, "record_history"},
+        EngineFault{"commit", "COMMIT", 1, "commit"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // The disk itself fails while COMMIT writes the step's pages to the WAL: at its first frame, or
@@ -439,9 +442,9 @@ TEST_F(SafeMigrationManagerTest, StairwayUpDownUpKeepsSchemaAndRows) {
   EXPECT_EQ(count_rows(db_, "child"), 297);
   ASSERT_THAT((*manager)->migrate(), IsOk());
   EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(3));
-  EXPECT_EQ(std::to_string(count_rows(db_, "parent")) + "/" +
-                std::to_string(count_rows(db_, "child")),
-            parents_at_latest);
+  EXPECT_EQ(
+      std::to_string(count_rows(db_, "parent")) + "/" + std::to_string(count_rows(db_, "child")),
+      parents_at_latest);
 }
 
 TEST_F(SafeMigrationManagerTest, DowngradeBelowAStepWithoutDownIsRefused) {

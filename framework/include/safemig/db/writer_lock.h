@@ -23,8 +23,8 @@ class WriterLock {
   static Result<WriterLock> acquire(const std::string& db_path, const std::string& command);
 
   // Reads the holder recorded in the lock file ("pid 123 (safemig migrate)") if the lock is
-  // currently held by someone; empty when it is free. The lock file exists only while a writer runs (or
-  // after one was killed, when it is stale and free to take).
+  // currently held by someone; empty when it is free. The lock file exists only while a writer runs
+  // (or after one was killed, when it is stale and free to take).
   static std::string current_holder(const std::string& db_path);
 
   static std::string lock_path(const std::string& db_path) { return db_path + ".writer.lock"; }

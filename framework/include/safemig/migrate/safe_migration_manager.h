@@ -53,11 +53,11 @@ using ConnectionOpener =
 
 struct ManagerOptions {
   std::string db_path;
-  std::string command = "safemig";   // Written into the lock file for other writers to see.
-  int keep_file_backups = 5;         // Retention of <db>.backup-* files.
+  std::string command = "safemig";     // Written into the lock file for other writers to see.
+  int keep_file_backups = 5;           // Retention of <db>.backup-* files.
   int keep_backup_table_versions = 3;  // Retention of _safemig_backup_v<N>_* tables.
   bool gzip_backups = false;
-  backup::Progress progress;         // Progress of file backups and restores.
+  backup::Progress progress;  // Progress of file backups and restores.
   // Opens the writable connection (tests wrap it to inject faults). Default: open_sqlite.
   ConnectionOpener open_connection;
   // Called when each stage begins; an error returned here fails that stage (fault injection
@@ -68,10 +68,10 @@ struct ManagerOptions {
 // What happened to an interrupted step found in the journal at open().
 struct RecoveryReport {
   int version = 0;
-  std::string step;            // "V4 big_insert"
-  std::string action;          // What was done, in words.
-  std::string restored_from;   // Backup used, when the file backup was restored.
-  std::string failed_copy;     // Where the interrupted database was kept, when restored.
+  std::string step;           // "V4 big_insert"
+  std::string action;         // What was done, in words.
+  std::string restored_from;  // Backup used, when the file backup was restored.
+  std::string failed_copy;    // Where the interrupted database was kept, when restored.
   int version_after = 0;
 };
 

@@ -139,8 +139,9 @@ class SchemaBuilder {
   template <typename F>
   SchemaBuilder& alter_table(const std::string& name, F&& edit) {
     auto [it, inserted] = schema_.tables.try_emplace(name);
-    if (inserted) { it->second.name = name;
-}
+    if (inserted) {
+      it->second.name = name;
+    }
     TableBuilder builder(it->second);
     edit(builder);
     return *this;
