@@ -54,7 +54,8 @@ struct NewArgs {
 
 // Version, latest, pending steps, checksum problems, the writer holding the lock, and the
 // recovery done when an interrupted run was found. Takes the writer lock to recover; when
-// another process holds it, reads the database read-only and says a migration is running.
+// another process holds it, reads the database read-only and names the writer (and the step it
+// is applying, when its journal names one).
 CliResult<ExitCode> run_status(Context& ctx, const StatusArgs& args);
 // Applies pending steps up to --to (default: the latest); --dry-run prints the plan and each
 // step's SQL without touching (or creating) the database.

@@ -79,9 +79,13 @@ void print_text(std::ostream& out, const StatusReport& r) {
     }
   }
   if (!r.writer.empty()) {
-    out << "a migration is running: " << r.writer;
-    if (!r.running_step.empty()) out << ", applying " << r.running_step;
-    out << "; what follows may change when it finishes\n";
+    // The holder is a migrator (a journal names its step) or a long-lived writer (the proxy).
+    if (!r.running_step.empty()) {
+      out << "a migration is running: " << r.writer << ", applying " << r.running_step
+          << "; what follows may change when it finishes\n";
+    } else {
+      out << "the database is open for writing by " << r.writer << "\n";
+    }
   }
   out << r.database << ": at version " << r.version << " of " << r.latest << ", ";
   if (r.version > r.latest) {

@@ -135,7 +135,7 @@ CliResult<ExitCode> run_verify(Context& ctx, const VerifyArgs& args) {
   SAFEMIG_TRY(auto conn, open_reader(ctx));
   Findings f(ctx.console.out());
   if (const std::string holder = db::WriterLock::current_holder(ctx.db_path); !holder.empty()) {
-    f.note("a migration is running (" + holder + "); results may change when it finishes");
+    f.note("the database is open for writing by " + holder + "; results may change meanwhile");
   } else if (auto journal = migrate::read_journal(ctx.db_path); journal && *journal) {
     f.problem("an interrupted migration (V" + std::to_string((*journal)->version) + " " +
               (*journal)->name + ") awaits recovery; run '" + ctx.env.program_name +

@@ -52,7 +52,7 @@ TEST_F(InspectTest, StatusWhileAnotherWriterHoldsTheLockReadsAndSaysSo) {
   ASSERT_TRUE(lock.has_value());
   CliRun r = run_sql({"status"});
   ASSERT_EQ(r.code, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("a migration is running: pid " + std::to_string(::getpid())));
+  EXPECT_THAT(r.out, HasSubstr("open for writing by pid " + std::to_string(::getpid())));
   EXPECT_THAT(r.out, HasSubstr("\nversion: 2\n"));
 }
 
