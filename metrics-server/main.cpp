@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "safemig/http/open_file_limit.h"
 #include "safemig/http/server.h"
 #include "safemig/metrics_server/options.h"
 #include "safemig/metrics_server/read_only_database.h"
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
   if (!address) {
     std::cerr << "metrics-server: --listen: " << address.error().message << "\n";
     return 2;
+  }
+  if (auto limit = http::raise_open_file_limit(); !limit) {
+    spdlog::warn("{}", limit.error().describe());
   }
   metrics_server::ReadOnlyDatabase database(options.db_path);
   if (auto probe = database.acquire(); !probe) {

@@ -13,6 +13,7 @@
 #include <exception>
 
 #include "safemig/db/sqlite_connection.h"
+#include "safemig/http/open_file_limit.h"
 #include "safemig/proxy/command_line.h"
 #include "safemig/proxy/proxy_service.h"
 #include "safemig/proxy/recorder.h"
@@ -32,6 +33,11 @@ void configure_logging(const std::string& level) {
 }
 
 int run(const proxy::ProxyOptions& options) {
+  if (auto limit = http::raise_open_file_limit(); limit) {
+    spdlog::debug("open-file limit: {}", *limit);
+  } else {
+    spdlog::warn("{}", limit.error().describe());
+  }
   auto guard = proxy::prepare_database(options.db_path, options.migrate);
   if (!guard) {
     spdlog::error("cannot start on {}: {}", options.db_path, guard.error().describe());

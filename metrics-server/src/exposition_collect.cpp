@@ -24,7 +24,7 @@ Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsage
     }
     SAFEMIG_TRY_VOID(snapshot.commit());
   }
-  SAFEMIG_TRY(const TokenUsageByModel usage, tokens.collect(reader, now));
+  SAFEMIG_TRY(const TokenUsageByModel usage, tokens.collect(connection));
   return fold_exposition(metrics, requests_by_model, usage, top_models);
 }
 

@@ -35,10 +35,7 @@ http::Handler guarded(std::function<http::Response(const http::Request&)> handle
 }  // namespace
 
 MetricsService::MetricsService(ReadOnlyDatabase& database, ServiceConfig config)
-    : database_(&database),
-      config_(std::move(config)),
-      api_(database, config_.now),
-      tokens_(config_.token_settle) {}
+    : database_(&database), config_(std::move(config)), api_(database, config_.now) {}
 
 http::Response MetricsService::prometheus(const http::Request& request) {
   auto lease = database_->acquire();

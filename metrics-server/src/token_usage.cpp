@@ -4,6 +4,10 @@
 #include "safemig/metrics_server/token_usage.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "safemig/db/transaction.h"
 
 namespace safemig::metrics_server {
 
@@ -30,41 +34,33 @@ void ModelTokenUsage::merge(const ModelTokenUsage& other) {
   output.merge(other.output);
 }
 
-Result<void> scan_token_usage(const dao::CompletionRequestsReader& reader,
-                              const dao::TimeRange& range, TokenUsageByModel& out) {
-  TokenUsageByModel found;
-  dao::ListQuery query;
-  query.range = range;
-  query.limit = dao::kMaxListLimit;
-  query.order = dao::ListOrder::oldest_first;
-  while (true) {
-    SAFEMIG_TRY(const dao::ListPage page, reader.list(query));
-    for (const dao::CompletionRequest& r : page.records) {
-      if (!r.prompt_tokens && !r.completion_tokens) continue;
-      ModelTokenUsage& usage = found[r.model];
-      if (r.prompt_tokens) usage.input.add(*r.prompt_tokens);
-      if (r.completion_tokens) usage.output.add(*r.completion_tokens);
-    }
-    if (!page.next_cursor) break;
-    query.cursor = page.next_cursor;
-  }
-  for (const auto& [model, usage] : found) out[model].merge(usage);
-  return {};
-}
-
-Result<TokenUsageByModel> TokenUsageTracker::collect(const dao::CompletionRequestsReader& reader,
-                                                     dao::TimePoint now) {
+Result<TokenUsageByModel> TokenUsageTracker::collect(db::Connection& connection) {
   std::lock_guard lock(mutex_);
-  const dao::TimePoint settle_point = now - settle_;
-  if (settle_point > settled_until_) {
-    SAFEMIG_TRY_VOID(scan_token_usage(reader, {settled_until_, settle_point}, settled_));
-    settled_until_ = settle_point;
+  const dao::CompletionRequestsReader reader(connection);
+  std::optional<db::Transaction> snapshot;
+  if (!connection.in_transaction()) {
+    SAFEMIG_TRY(auto tx, db::Transaction::begin(connection, db::TransactionMode::deferred));
+    snapshot.emplace(std::move(tx));
   }
-  TokenUsageByModel usage = settled_;
-  if (now > settled_until_) {
-    SAFEMIG_TRY_VOID(scan_token_usage(reader, {settled_until_, now}, usage));
+  // Folded apart from folded_ and merged only once every page and the commit succeeded, so a
+  // failed call keeps nothing.
+  TokenUsageByModel found;
+  std::int64_t last = last_id_;
+  while (true) {
+    SAFEMIG_TRY(auto page, reader.token_counts_after(last, page_size_));
+    for (dao::RequestTokenCounts& row : page) {
+      last = row.id;
+      if (!row.prompt_tokens && !row.completion_tokens) continue;
+      ModelTokenUsage& usage = found[std::move(row.model)];
+      if (row.prompt_tokens) usage.input.add(*row.prompt_tokens);
+      if (row.completion_tokens) usage.output.add(*row.completion_tokens);
+    }
+    if (page.size() < page_size_) break;
   }
-  return usage;
+  if (snapshot) SAFEMIG_TRY_VOID(snapshot->commit());
+  for (const auto& [model, usage] : found) folded_[model].merge(usage);
+  last_id_ = last;
+  return folded_;
 }
 
 }  // namespace safemig::metrics_server

@@ -8,6 +8,8 @@
 #include <array>
 #include <boost/asio/this_coro.hpp>
 #include <boost/beast/core/string.hpp>
+#include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -27,7 +29,8 @@ using std::chrono::microseconds;
 
 namespace {
 
-constexpr std::size_t kPieceSize = 64 * 1024;
+// Upstream bytes read at a time: a TLS record's worth. Small, as every open stream holds one.
+constexpr std::size_t kPieceSize = 16 * 1024;
 // A recorded non-streaming response is kept for parsing up to this size; larger bodies are
 // relayed whole but recorded without usage.
 constexpr std::size_t kCaptureLimit = 16 * 1024 * 1024;
@@ -192,7 +195,9 @@ asio::awaitable<void> Forwarder::relay_body(UpstreamConnection& connection, Rela
   const bool capture = relay.recorded && is_identity_encoded(connection.head());
   std::string captured;
   bool overflow = false;
-  std::vector<char> buffer(kPieceSize);
+  // Left uninitialised: read_body() hands back only bytes it wrote.
+  const auto storage = std::make_unique_for_overwrite<char[]>(kPieceSize);
+  const std::span<char> buffer(storage.get(), kPieceSize);
   while (!connection.body_done()) {
     const auto t0 = Clock::now();
     const auto piece = co_await connection.read_body(buffer, options_.upstream_timeout);
@@ -226,7 +231,9 @@ asio::awaitable<void> Forwarder::relay_events(UpstreamConnection& connection, Re
   StreamObserver observer(strip_usage);
   std::vector<SseEvent> events;
   std::string out;
-  std::vector<char> buffer(kPieceSize);
+  // Left uninitialised: read_body() hands back only bytes it wrote.
+  const auto storage = std::make_unique_for_overwrite<char[]>(kPieceSize);
+  const std::span<char> buffer(storage.get(), kPieceSize);
   // Whatever happens, the record gets what the stream showed so far (partial timings).
   const auto keep_summary = [&] {
     x.response = observer.summary().response;

@@ -51,6 +51,39 @@ bool is_closed(const boost::system::error_code& ec) {
          ec == asio::error::connection_aborted;
 }
 
+// The upstream's addresses. An address literal needs no lookup: it skips the resolver, whose
+// getaddrinfo runs on a thread of its own and would cost a thread hop per new connection.
+asio::awaitable<UpstreamResult<tcp::resolver::results_type>> resolve(
+    asio::any_io_executor executor, const UpstreamTarget& target,
+    std::chrono::milliseconds timeout) {
+  boost::system::error_code literal_ec;
+  const auto address = asio::ip::make_address(target.host, literal_ec);
+  if (!literal_ec) {
+    co_return tcp::resolver::results_type::create(tcp::endpoint(address, target.port), target.host,
+                                                  std::to_string(target.port));
+  }
+  tcp::resolver resolver(executor);
+  asio::steady_timer resolve_timer(executor, timeout);
+  bool resolve_timed_out = false;
+  resolve_timer.async_wait([&resolver, &resolve_timed_out](const boost::system::error_code& ec) {
+    if (ec) return;  // Cancelled: the resolution finished first.
+    resolve_timed_out = true;
+    resolver.cancel();
+  });
+  const auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
+      target.host, std::to_string(target.port), tcp::resolver::numeric_service, kUseTuple);
+  resolve_timer.cancel();
+  if (resolve_timed_out) {
+    co_return tl::make_unexpected(UpstreamFailure{
+        Failure::upstream_timeout, "resolving " + target.host + ": timed out", false});
+  }
+  if (resolve_ec) {
+    co_return tl::make_unexpected(
+        classify(resolve_ec, Failure::upstream_unreachable, "resolving " + target.host));
+  }
+  co_return endpoints;
+}
+
 }  // namespace
 
 struct UpstreamConnection::Impl {
@@ -79,25 +112,8 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
     asio::any_io_executor executor, const UpstreamTarget& target, asio::ssl::context* tls,
     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  tcp::resolver resolver(executor);
-  asio::steady_timer resolve_timer(executor, timeout);
-  bool resolve_timed_out = false;
-  resolve_timer.async_wait([&resolver, &resolve_timed_out](const boost::system::error_code& ec) {
-    if (ec) return;  // Cancelled: the resolution finished first.
-    resolve_timed_out = true;
-    resolver.cancel();
-  });
-  const auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
-      target.host, std::to_string(target.port), tcp::resolver::numeric_service, kUseTuple);
-  resolve_timer.cancel();
-  if (resolve_timed_out) {
-    co_return tl::make_unexpected(UpstreamFailure{
-        Failure::upstream_timeout, "resolving " + target.host + ": timed out", false});
-  }
-  if (resolve_ec) {
-    co_return tl::make_unexpected(
-        classify(resolve_ec, Failure::upstream_unreachable, "resolving " + target.host));
-  }
+  auto endpoints = co_await resolve(executor, target, timeout);
+  if (!endpoints) co_return tl::make_unexpected(std::move(endpoints).error());
 
   auto impl = std::make_unique<Impl>();
   if (target.tls) {
@@ -110,7 +126,7 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
     impl->plain = std::make_unique<beast::tcp_stream>(executor);
   }
   impl->lowest().expires_at(deadline);
-  const auto [connect_ec, endpoint] = co_await impl->lowest().async_connect(endpoints, kUseTuple);
+  const auto [connect_ec, endpoint] = co_await impl->lowest().async_connect(*endpoints, kUseTuple);
   if (connect_ec) {
     co_return tl::make_unexpected(
         classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority));

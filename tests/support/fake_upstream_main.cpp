@@ -6,7 +6,6 @@
 // Prints the bound port alone on stdout's first line, then serves until SIGINT or SIGTERM.
 //
 // Thread safety: the main thread waits for the stop signals; the server runs on its own threads.
-#include <sys/resource.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,21 +14,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "safemig/http/open_file_limit.h"
 #include "safemig/http/server.h"
 #include "support/fake_upstream.h"
-
-namespace {
-
-// Benchmarks hold thousands of streams open: allow as many descriptors as the hard limit does.
-void raise_descriptor_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"OpenAI-compatible fake LLM upstream for tests and benchmarks"};
@@ -56,7 +43,10 @@ int main(int argc, char** argv) {
   options.token_delay = std::chrono::milliseconds(token_delay_ms);
   options.threads = threads;
 
-  raise_descriptor_limit();
+  // Benchmarks hold thousands of streams open.
+  if (auto limit = safemig::http::raise_open_file_limit(); !limit) {
+    std::cerr << "fake-upstream: " << limit.error().message << "\n";
+  }
   // The signal_set exists before the server threads start, so the stop signals reach it.
   boost::asio::io_context signals_io;
   boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);

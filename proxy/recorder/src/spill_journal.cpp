@@ -1,7 +1,7 @@
 // SpillJournal (see spill_journal.h): an O_APPEND file written with one write() per append and
 // fdatasync for durability.
 //
-// Thread safety: fd_ is guarded by mutex_; needs_sync_ and pending_ are atomics written under it.
+// Thread safety: fd_ is guarded by mutex_; needs_sync_ and pending_ are atomics.
 #include "spill_journal.h"
 
 #include <fcntl.h>
@@ -50,7 +50,7 @@ Result<void> SpillJournal::append(std::span<const dao::CompletionRequest> record
   } catch (const std::exception& e) {
     return fail(ErrorCode::internal, std::string("cannot encode spill journal lines: ") + e.what());
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   SAFEMIG_TRY_VOID(open_locked());
   const off_t before = ::lseek(fd_, 0, SEEK_END);
   if (before < 0) return fail(os_error("cannot seek spill journal", path_));
@@ -61,14 +61,36 @@ Result<void> SpillJournal::append(std::span<const dao::CompletionRequest> record
     return written;
   }
   pending_.store(true, std::memory_order_relaxed);
-  if (durability == Durability::sync_now) return sync_locked();
   needs_sync_.store(true, std::memory_order_relaxed);
-  return {};
+  if (durability == Durability::deferred) return {};
+  lock.unlock();
+  return sync();
 }
 
+// fdatasync runs on a duplicate of the descriptor, outside mutex_: a request thread's overflow
+// append never waits for the disk, and close_locked() cannot pull the descriptor away mid-sync.
+// needs_sync_ is cleared before the sync starts, so an append racing with it marks the journal
+// unsynced again and the next sync() covers it.
 Result<void> SpillJournal::sync() {
-  std::lock_guard lock(mutex_);
-  return sync_locked();
+  int fd = -1;
+  {
+    std::lock_guard lock(mutex_);
+    if (fd_ < 0 || !needs_sync_.exchange(false, std::memory_order_relaxed)) return {};
+    fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      needs_sync_.store(true, std::memory_order_relaxed);
+      return fail(os_error("cannot sync spill journal", path_));
+    }
+  }
+  const int synced = ::fdatasync(fd);
+  const int sync_errno = errno;
+  ::close(fd);
+  if (synced != 0) {
+    needs_sync_.store(true, std::memory_order_relaxed);
+    errno = sync_errno;
+    return fail(os_error("cannot sync spill journal", path_));
+  }
+  return {};
 }
 
 Result<void> SpillJournal::sync_locked() {

@@ -41,7 +41,9 @@ class SpillJournal {
   // line is left; errors: io naming the file and the OS error.
   Result<void> append(std::span<const dao::CompletionRequest> records, Durability durability);
 
-  // Makes every deferred append durable. Errors: io.
+  // Makes every deferred append durable, without holding up concurrent deferred appends while
+  // the disk syncs. sync() and sync_now appends come from one thread (the writer). Errors: io
+  // (the journal stays marked unsynced).
   Result<void> sync();
   bool needs_sync() const { return needs_sync_.load(std::memory_order_relaxed); }
 
@@ -64,7 +66,7 @@ class SpillJournal {
   const std::string path_;
   std::mutex mutex_;
   int fd_ = -1;                          // Guarded by mutex_; the journal opened for appending.
-  std::atomic<bool> needs_sync_{false};  // Written under mutex_; a deferred append is unsynced.
+  std::atomic<bool> needs_sync_{false};  // Set by appends, cleared by the syncs that cover them.
   std::atomic<bool> pending_{false};     // Written under mutex_.
 };
 

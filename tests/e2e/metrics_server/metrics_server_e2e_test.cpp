@@ -1,11 +1,14 @@
 // End-to-end: the real `metrics-server` binary on port 0 over a database another thread keeps
-// writing into. It keeps serving, its counts only grow and finally equal the rows written, it
-// opens the database file read-only, /healthz reports the schema version, bad flags exit 2.
+// writing into. It keeps serving, its counts only grow and finally equal the rows written, a row
+// committed long after its timestamp is counted by the next /metrics scrape, it opens the
+// database file read-only, /healthz reports the schema version, bad flags exit 2.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/parse.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -21,6 +24,19 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr std::int64_t kT0 = 1795332600000;
+
+// The value of the sample `name` (with its labels) in a Prometheus exposition, or -1.
+double sample_value(const std::string& text, const std::string& name) {
+  const std::string prefix = name + " ";
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    if (text.compare(at, prefix.size(), prefix) == 0) {
+      return std::stod(text.substr(at + prefix.size(), end - at - prefix.size()));
+    }
+    at = end + 1;
+  }
+  return -1;
+}
 
 class MetricsServerE2E : public ::testing::Test {
  protected:
@@ -77,6 +93,41 @@ TEST_F(MetricsServerE2E, KeepsServingWhileTheWriterInserts) {
             100 + kBatches * kBatchSize);
   EXPECT_EQ(testing::sql_int(path_, "SELECT count(*) FROM completion_requests"),
             100 + kBatches * kBatchSize);
+  EXPECT_EQ(server->stop(), 0);
+}
+
+TEST_F(MetricsServerE2E, TokenUsageCountsARowCommittedLongAfterItsTimestamp) {
+  testing::write_records(path_, testing::sample_records(200, kT0, 3'600'000, 7));
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  const std::string input_count =
+      "gen_ai_client_token_usage_count{gen_ai_request_model=\"model-0\","
+      "gen_ai_token_type=\"input\"}";
+  const auto before = testing::http_get(server->port(), "/metrics");
+  ASSERT_EQ(before.status, 200) << before.body;
+  const double counted = sample_value(before.body, input_count);
+  ASSERT_GT(counted, 0) << before.body;
+
+  // Committed after that scrape, timestamped two days before it (a spill-journal replay).
+  dao::CompletionRequest late;
+  late.timestamp = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now() - std::chrono::hours(48));
+  late.request_id = "late-1";
+  late.success = true;
+  late.status_code = 200;
+  late.response_time_ms = 250;
+  late.model = "model-0";
+  late.prompt_tokens = 9;
+  late.completion_tokens = 4;
+  testing::write_records(path_, {late});
+
+  const auto after = testing::http_get(server->port(), "/metrics");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(sample_value(after.body, input_count), counted + 1);
+  EXPECT_EQ(
+      sample_value(after.body, input_count),
+      static_cast<double>(testing::sql_int(
+          path_, "SELECT count(prompt_tokens) FROM completion_requests WHERE model = 'model-0'")));
   EXPECT_EQ(server->stop(), 0);
 }
 

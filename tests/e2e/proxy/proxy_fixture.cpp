@@ -85,12 +85,13 @@ FakeUpstream& ProxyTest::start_upstream(FakeUpstreamOptions options) {
 }
 
 std::unique_ptr<ProxyProcess> ProxyTest::start_proxy(const std::string& upstream_url,
-                                                     const std::vector<std::string>& extra) {
+                                                     const std::vector<std::string>& extra,
+                                                     const std::vector<std::string>& environment) {
   std::vector<std::string> args = {"--db",        db_,          "--listen",
                                    "127.0.0.1:0", "--upstream", upstream_url};
   args.insert(args.end(), extra.begin(), extra.end());
   const std::string log = dir_.file("proxy-" + std::to_string(++started_) + ".log");
-  return std::make_unique<ProxyProcess>(METRICS_PROXY_BINARY, args, log);
+  return std::make_unique<ProxyProcess>(METRICS_PROXY_BINARY, args, log, environment);
 }
 
 void ProxyTest::stop(ProxyProcess& proxy) {

@@ -53,9 +53,11 @@ class ProxyTest : public ::testing::Test {
  protected:
   // A fake upstream with `options`; kept alive for the test.
   FakeUpstream& start_upstream(FakeUpstreamOptions options = {});
-  // The proxy in front of `upstream_url` with `extra` flags, on port 0 of 127.0.0.1.
+  // The proxy in front of `upstream_url` with `extra` flags, on port 0 of 127.0.0.1, with
+  // `environment` ("NAME=value") added to its environment.
   std::unique_ptr<ProxyProcess> start_proxy(const std::string& upstream_url,
-                                            const std::vector<std::string>& extra = {});
+                                            const std::vector<std::string>& extra = {},
+                                            const std::vector<std::string>& environment = {});
   // SIGTERM, then expects a clean exit (0).
   void stop(ProxyProcess& proxy);
 

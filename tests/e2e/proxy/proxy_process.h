@@ -19,9 +19,11 @@ namespace safemig::testing {
 class ProxyProcess {
  public:
   // Runs `binary args...`. When it becomes ready, port() is its port; when it exits first,
-  // exit_code() says how. `stderr_path` receives its stderr.
+  // exit_code() says how. `stderr_path` receives its stderr. The child gets this process's
+  // environment with `environment` ("NAME=value" entries) added, replacing variables of the
+  // same name.
   ProxyProcess(const std::string& binary, const std::vector<std::string>& args,
-               const std::string& stderr_path,
+               const std::string& stderr_path, const std::vector<std::string>& environment = {},
                std::chrono::milliseconds ready_timeout = std::chrono::seconds(30));
   ~ProxyProcess();
   ProxyProcess(const ProxyProcess&) = delete;

@@ -166,7 +166,7 @@ class CollectTest : public ::testing::Test {
   ::safemig::testing::TempDir dir_;
   std::string path_ = dir_.file("proxy.db");
   ReadOnlyDatabase database_{path_};
-  TokenUsageTracker tokens_{std::chrono::minutes(30)};
+  TokenUsageTracker tokens_;
   const dao::TimePoint now_ = dao::from_epoch_ms(kT0 + 4 * 3'600'000);
 };
 
@@ -231,7 +231,7 @@ TEST_F(CollectTest, TopModelsKeepTheirNamesAndTheRestAreOther) {
 
 TEST_F(CollectTest, CountersNeverDecreaseAcrossScrapes) {
   const auto before = samples(scrape(now_, 20));
-  // New rows, some late (timestamps inside the already-settled past), some fresh.
+  // New rows, most with timestamps before the previous scrape.
   testing::write_records(path_, testing::sample_records(200, kT0, 4 * 3'600'000, 11, 5));
   const auto after = samples(scrape(now_ + std::chrono::minutes(45), 20));
   for (const auto& [key, value] : before) {
@@ -241,6 +241,31 @@ TEST_F(CollectTest, CountersNeverDecreaseAcrossScrapes) {
   EXPECT_GT(
       after.at("gen_ai_server_request_duration_seconds_count{gen_ai_request_model=\"model-0\"}"),
       before.at("gen_ai_server_request_duration_seconds_count{gen_ai_request_model=\"model-0\"}"));
+}
+
+TEST_F(CollectTest, TokenUsageCountsRowsCommittedLongAfterTheirTimestamp) {
+  const auto before = samples(scrape(now_, 20));
+  // Committed after the first scrape with timestamps two days before it (a journal replay).
+  testing::write_records(
+      path_, testing::sample_records(120, kT0 + 4 * 3'600'000 - 2 * 86'400'000, 3'600'000, 12, 5));
+  const auto after = samples(scrape(now_ + std::chrono::minutes(1), 20));
+  bool grew = false;
+  for (const db::Row& row : sql_rows(path_,
+                                     "SELECT model, count(prompt_tokens), sum(prompt_tokens), "
+                                     "count(completion_tokens), sum(completion_tokens) "
+                                     "FROM completion_requests GROUP BY 1")) {
+    const std::string in =
+        "{gen_ai_request_model=\"" + row.text(0) + "\",gen_ai_token_type=\"input\"}";
+    const std::string out =
+        "{gen_ai_request_model=\"" + row.text(0) + "\",gen_ai_token_type=\"output\"}";
+    EXPECT_EQ(after.at("gen_ai_client_token_usage_count" + in), row.int64(1)) << row.text(0);
+    EXPECT_EQ(after.at("gen_ai_client_token_usage_sum" + in), row.int64(2)) << row.text(0);
+    EXPECT_EQ(after.at("gen_ai_client_token_usage_count" + out), row.int64(3)) << row.text(0);
+    EXPECT_EQ(after.at("gen_ai_client_token_usage_sum" + out), row.int64(4)) << row.text(0);
+    grew = grew || after.at("gen_ai_client_token_usage_count" + in) >
+                       before.at("gen_ai_client_token_usage_count" + in);
+  }
+  EXPECT_TRUE(grew);
 }
 
 TEST_F(CollectTest, PromtoolAcceptsTheExposition) {

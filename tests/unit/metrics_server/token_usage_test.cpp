@@ -1,18 +1,31 @@
-// Token usage histograms: bucket edges, and the tracker's totals equal to brute force while it
-// reads each settled row once.
+// Token usage histograms: bucket edges; the tracker's totals equal a brute-force fold of every
+// row after any sequence of collects (each row counted once, late rows included), a failed
+// collect keeps nothing, and a collect inside the caller's transaction sees its snapshot.
 #include "safemig/metrics_server/token_usage.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
+#include <thread>
+
 #include "metrics_test_db.h"
-#include "safemig/metrics_server/read_only_database.h"
+#include "safemig/db/sqlite_connection.h"
+#include "support/fault_connection.h"
+#include "support/matchers.h"
 #include "support/temp_dir.h"
 
 namespace safemig::metrics_server {
 namespace {
 
+using ::safemig::testing::ErrorIs;
+using ::safemig::testing::IsOk;
+using ::safemig::testing::IsOkAndHolds;
+using ::testing::HasSubstr;
+
 constexpr std::int64_t kT0 = 1795332600000;
+constexpr std::int64_t kHourMs = 3'600'000;
 
 TEST(TokenHistogram, BucketsAreUpperInclusive) {
   TokenHistogram h;
@@ -30,39 +43,192 @@ TEST(TokenHistogram, BucketsAreUpperInclusive) {
   EXPECT_EQ(h.sum, 100'000'012);
 }
 
-TEST(TokenUsageTracker, TotalsEqualBruteForceAcrossScrapes) {
-  ::safemig::testing::TempDir dir;
-  const std::string path = dir.file("a.db");
-  testing::create_database(path);
-  testing::write_records(path, testing::sample_records(400, kT0, 3'600'000, 5));
-  ReadOnlyDatabase database(path);
-  TokenUsageTracker tracker(std::chrono::minutes(10));
-  auto lease = database.acquire();
-  ASSERT_TRUE(lease.has_value());
-  const dao::CompletionRequestsReader reader(lease->connection());
+// A record with the given token counts (absent when std::nullopt).
+dao::CompletionRequest usage_record(const std::string& request_id, const std::string& model,
+                                    dao::TimePoint timestamp, std::optional<std::int64_t> prompt,
+                                    std::optional<std::int64_t> completion) {
+  dao::CompletionRequest r;
+  r.timestamp = timestamp;
+  r.request_id = request_id;
+  r.success = true;
+  r.status_code = 200;
+  r.response_time_ms = 120;
+  r.model = model;
+  r.prompt_tokens = prompt;
+  r.completion_tokens = completion;
+  return r;
+}
 
-  const auto expect_brute_force = [&](const TokenUsageByModel& usage) {
+class TokenUsageTrackerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::create_database(path_);
+    testing::write_records(path_, testing::sample_records(400, kT0, kHourMs, 5));
+  }
+
+  std::unique_ptr<db::Connection> open_read_only() {
+    db::SqliteOptions options;
+    options.read_only = true;
+    options.create = false;
+    auto connection = db::open_sqlite(path_, options);
+    EXPECT_THAT(connection, IsOk());
+    return connection ? std::move(*connection) : nullptr;
+  }
+
+  // Every row of the database folded from scratch.
+  TokenUsageByModel brute_force() {
+    TokenUsageByModel out;
     for (const db::Row& row : testing::sql_rows(
-             path,
-             "SELECT model, count(prompt_tokens), sum(prompt_tokens), "
-             "count(completion_tokens), sum(completion_tokens) FROM completion_requests "
-             "GROUP BY model")) {
-      ASSERT_TRUE(usage.contains(row.text(0)));
-      const ModelTokenUsage& u = usage.find(row.text(0))->second;
-      EXPECT_EQ(u.input.count(), static_cast<std::uint64_t>(row.int64(1)));
-      EXPECT_EQ(u.input.sum, row.int64(2));
-      EXPECT_EQ(u.output.count(), static_cast<std::uint64_t>(row.int64(3)));
-      EXPECT_EQ(u.output.sum, row.int64(4));
+             path_, "SELECT model, prompt_tokens, completion_tokens FROM completion_requests")) {
+      const auto prompt = row.opt_int64(1);
+      const auto completion = row.opt_int64(2);
+      if (!prompt && !completion) continue;
+      ModelTokenUsage& usage = out[row.text(0)];
+      if (prompt) usage.input.add(*prompt);
+      if (completion) usage.output.add(*completion);
     }
+    return out;
+  }
+
+  ::safemig::testing::TempDir dir_;
+  std::string path_ = dir_.file("a.db");
+};
+
+TEST_F(TokenUsageTrackerTest, TotalsEqualBruteForceAcrossCollects) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  TokenUsageTracker tracker(7);  // Many pages per collect.
+  const auto first = tracker.collect(*connection);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(*first, brute_force());
+  EXPECT_EQ(first->size(), 3u);
+
+  // New rows spread over the whole hour, then a collect without new rows.
+  testing::write_records(path_, testing::sample_records(50, kT0, kHourMs, 6));
+  const auto second = tracker.collect(*connection);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(*second, brute_force());
+  EXPECT_NE(*second, *first);
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(*second));
+}
+
+TEST_F(TokenUsageTrackerTest, CountsARowCommittedLateOnTheNextCollect) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  TokenUsageTracker tracker;
+  const auto before = tracker.collect(*connection);
+  ASSERT_THAT(before, IsOk());
+  ASSERT_TRUE(before->contains("model-0"));
+
+  // Committed now with a timestamp two days in the past, as a journal replay writes it.
+  const auto two_days_ago = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now() - std::chrono::hours(48));
+  testing::write_records(path_, {usage_record("late-1", "model-0", two_days_ago, 7, 3)});
+  const auto after = tracker.collect(*connection);
+  ASSERT_THAT(after, IsOk());
+  const ModelTokenUsage& was = before->at("model-0");
+  const ModelTokenUsage& is = after->at("model-0");
+  EXPECT_EQ(is.input.count(), was.input.count() + 1);
+  EXPECT_EQ(is.input.sum, was.input.sum + 7);
+  EXPECT_EQ(is.output.count(), was.output.count() + 1);
+  EXPECT_EQ(is.output.sum, was.output.sum + 3);
+  EXPECT_EQ(*after, brute_force());
+}
+
+TEST_F(TokenUsageTrackerTest, RowsWithoutUsageAreNotCounted) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  const dao::TimePoint t = dao::from_epoch_ms(kT0 + 2 * kHourMs);
+  testing::write_records(path_, {usage_record("silent-1", "silent", t, std::nullopt, std::nullopt),
+                                 usage_record("silent-2", "silent", t, std::nullopt, std::nullopt),
+                                 usage_record("half-1", "half", t, 11, std::nullopt),
+                                 usage_record("half-2", "half", t, 13, std::nullopt)});
+  TokenUsageTracker tracker(3);
+  const auto usage = tracker.collect(*connection);
+  ASSERT_THAT(usage, IsOk());
+  EXPECT_FALSE(usage->contains("silent"));
+  ASSERT_TRUE(usage->contains("half"));
+  EXPECT_EQ(usage->at("half").input.count(), 2u);
+  EXPECT_EQ(usage->at("half").input.sum, 24);
+  EXPECT_EQ(usage->at("half").output.count(), 0u);
+  EXPECT_EQ(*usage, brute_force());
+}
+
+TEST_F(TokenUsageTrackerTest, AFailedCollectKeepsNothing) {
+  auto inner = open_read_only();
+  ASSERT_NE(inner, nullptr);
+  ::safemig::testing::FaultConnection connection(std::move(inner));
+  TokenUsageTracker tracker(10);
+  ASSERT_THAT(tracker.collect(connection), IsOk());
+
+  struct Fault {
+    const char* fragment;
+    int occurrence;
   };
-  const auto first = tracker.collect(reader, dao::from_epoch_ms(kT0 + 3'600'000));
-  ASSERT_TRUE(first.has_value()) << first.error().describe();
-  expect_brute_force(*first);
-  // Rows arriving within the settle window are still counted.
-  testing::write_records(path, testing::sample_records(50, kT0 + 3'550'000, 50'000, 6));
-  const auto second = tracker.collect(reader, dao::from_epoch_ms(kT0 + 3'600'000));
-  ASSERT_TRUE(second.has_value());
-  expect_brute_force(*second);
+  std::uint32_t seed = 100;
+  for (const Fault fault :
+       {Fault{"BEGIN", 1}, Fault{"WHERE id >", 1}, Fault{"WHERE id >", 3}, Fault{"COMMIT", 1}}) {
+    SCOPED_TRACE(std::string(fault.fragment) + " #" + std::to_string(fault.occurrence));
+    const auto before = tracker.collect(connection);
+    ASSERT_THAT(before, IsOk());
+    testing::write_records(path_, testing::sample_records(45, kT0, kHourMs, ++seed));
+    connection.fail_on(fault.fragment, fault.occurrence, Error(ErrorCode::io, "injected"));
+    EXPECT_THAT(tracker.collect(connection), ErrorIs(ErrorCode::io, HasSubstr("injected")));
+    EXPECT_TRUE(connection.fired());
+    EXPECT_FALSE(connection.inner().in_transaction());
+    // The next collect reads the same rows again and counts each once.
+    const auto after = tracker.collect(connection);
+    ASSERT_THAT(after, IsOk());
+    EXPECT_EQ(*after, brute_force());
+    EXPECT_NE(*after, *before);
+  }
+}
+
+TEST_F(TokenUsageTrackerTest, ReadsTheSnapshotOfTheCallersTransaction) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  ASSERT_THAT(connection->begin(db::TransactionMode::deferred), IsOk());
+  ASSERT_THAT(connection->query_params("SELECT count(*) FROM completion_requests",
+                                       std::vector<db::Value>{}),
+              IsOk());  // The snapshot starts at the first read.
+  const TokenUsageByModel in_snapshot = brute_force();
+  testing::write_records(path_, testing::sample_records(30, kT0, kHourMs, 9));
+
+  TokenUsageTracker tracker(4);
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(in_snapshot));
+  EXPECT_TRUE(connection->in_transaction());
+  ASSERT_THAT(connection->commit(), IsOk());
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, ConcurrentCollectsCountEachRowOnce) {
+  TokenUsageTracker tracker(16);
+  std::vector<std::thread> scrapers;
+  for (int t = 0; t < 3; ++t) {
+    scrapers.emplace_back([&] {
+      const auto connection = open_read_only();
+      if (connection == nullptr) return;
+      for (int i = 0; i < 20; ++i) EXPECT_THAT(tracker.collect(*connection), IsOk());
+    });
+  }
+  for (std::uint32_t seed = 20; seed < 30; ++seed) {
+    testing::write_records(path_, testing::sample_records(20, kT0, kHourMs, seed));
+  }
+  for (std::thread& s : scrapers) s.join();
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, PageSizeOutsideTheReadersLimitIsInvalidInput) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  for (const std::size_t page : {std::size_t{0}, dao::kMaxTokenCountsLimit + 1}) {
+    TokenUsageTracker tracker(page);
+    EXPECT_THAT(tracker.collect(*connection),
+                ErrorIs(ErrorCode::invalid_input, HasSubstr("invalid limit")));
+    EXPECT_FALSE(connection->in_transaction());
+  }
 }
 
 }  // namespace

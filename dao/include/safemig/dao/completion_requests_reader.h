@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,6 +45,18 @@ struct ListPage {
 // Largest number of buckets timeseries() returns.
 inline constexpr std::int64_t kMaxTimeseriesBuckets = 10'000;
 
+// The token columns of one row, as token_counts_after() returns them.
+struct RequestTokenCounts {
+  std::int64_t id = 0;
+  std::string model;
+  std::optional<std::int64_t> prompt_tokens;      // Absent when the request reported none.
+  std::optional<std::int64_t> completion_tokens;  // Absent when the request reported none.
+  friend bool operator==(const RequestTokenCounts&, const RequestTokenCounts&) = default;
+};
+
+// Largest `limit` token_counts_after() accepts.
+inline constexpr std::size_t kMaxTokenCountsLimit = 10'000;
+
 class CompletionRequestsReader {
  public:
   // `connection` (read-only or not) must outlive the reader. The schema must be at v4.
@@ -66,6 +79,18 @@ class CompletionRequestsReader {
   Result<std::vector<TimeseriesBucket>> timeseries(
       const TimeRange& range, std::chrono::milliseconds step,
       const std::optional<std::string>& model = std::nullopt) const;
+
+  // The rows with id > `after_id`, in ascending id order, at most `limit` of them, with only
+  // their id, model and token counts, whatever their timestamp. Rows are only ever appended, by
+  // one writer at a time, so a committed row has a larger id than every row committed before
+  // it: a caller that passes the id of the last row it received as the next `after_id` receives
+  // every row exactly once, including rows committed after its earlier calls. A result shorter
+  // than `limit` means no row with a larger id was committed as of this call's snapshot. Pass 0
+  // to start at the first row (the writer's ids are positive).
+  // Errors: invalid_input for a negative after_id or a limit outside 1..kMaxTokenCountsLimit;
+  // database errors as the connection reports them.
+  Result<std::vector<RequestTokenCounts>> token_counts_after(std::int64_t after_id,
+                                                             std::size_t limit) const;
 
  private:
   db::Connection* connection_;

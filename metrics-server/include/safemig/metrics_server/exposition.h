@@ -1,9 +1,11 @@
 // The Prometheus exposition of the metrics server (GET /metrics), computed from the database.
 //
 // Window: all time — every request with a timestamp before the scrape — read from the rollup
-// tables, so counters only grow between scrapes. Label cardinality is bounded: the `top_models`
-// models with the most requests keep their name, the rest are reported as model "other"; the
-// error_type and finish_reason values are bounded the same way (kTopLabelValues).
+// tables, so counters only grow between scrapes. The token usage histogram is built from the
+// rows instead and covers every row in the database (see token_usage.h). Label cardinality is
+// bounded: the `top_models` models with the most requests keep their name, the rest are
+// reported as model "other"; the error_type and finish_reason values are bounded the same way
+// (kTopLabelValues).
 //
 // Families (see metrics-server/README.md):
 //   gen_ai_server_request_duration_seconds      histogram {gen_ai_request_model}
@@ -62,7 +64,8 @@ struct ExpositionData {
 };
 
 // Reads everything /metrics shows at `now`: the all-time metrics and the per-model streaming
-// split inside ONE read transaction (one snapshot), then the token usage via `tokens`.
+// split inside ONE read transaction (one snapshot), then the token usage via `tokens` (in a
+// read transaction of its own).
 // Errors: as the reader reports them.
 Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsageTracker& tokens,
                                           dao::TimePoint now, std::size_t top_models);

@@ -9,7 +9,6 @@
 // Thread safety: build the router once; its handlers may then run concurrently.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <memory>
 
@@ -24,7 +23,6 @@ namespace safemig::metrics_server {
 struct ServiceConfig {
   std::size_t top_models = kDefaultTopModels;
   Clock now = system_now;
-  std::chrono::milliseconds token_settle = std::chrono::hours(1);
 };
 
 class MetricsService {

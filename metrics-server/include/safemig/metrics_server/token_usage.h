@@ -1,26 +1,28 @@
 // Token usage per request as histograms (gen_ai_client_token_usage), per model and token type.
 //
-// The rollup tables keep token sums only, so the distribution is built from the rows, read
-// through the reader's keyset-paged list(). To keep a scrape cheap, TokenUsageTracker scans each
-// row once: rows whose timestamp is older than `settle` (default 1 hour) before the scrape are
-// folded into a kept total and never read again; the newer rows are re-read on every scrape. The
-// totals are therefore monotonic; a row that reaches the database more than `settle` after its
-// timestamp (replayed from the recorder's spill journal much later) is not counted here (every
-// other metric counts it).
+// The rollup tables keep token sums only, so the distribution is built from the rows. Rows are
+// only ever appended and a committed row has a larger id than every row committed before it,
+// so TokenUsageTracker keeps the totals folded so far and the largest id folded, and each
+// scrape reads only the rows with a larger id (CompletionRequestsReader::token_counts_after).
+// The distribution therefore covers every row in the database exactly once, whatever its
+// timestamp: a row that reaches the database long after its timestamp (replayed from the
+// recorder's spill journal) is counted by the next scrape, and a row timestamped after the
+// scrape is counted as well. The counts and sums are monotonic; a scrape costs O(new rows),
+// the first one after a start O(all rows).
 //
 // Thread safety: TokenHistogram is a value type; TokenUsageTracker::collect may be called from
 // any thread (calls are serialised by an internal mutex).
 #pragma once
 
 #include <array>
-#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
 
 #include "safemig/dao/completion_requests_reader.h"
-#include "safemig/dao/time.h"
+#include "safemig/db/connection.h"
 #include "safemig/error.h"
 
 namespace safemig::metrics_server {
@@ -51,26 +53,28 @@ struct ModelTokenUsage {
 
 using TokenUsageByModel = std::map<std::string, ModelTokenUsage, std::less<>>;
 
-// Adds the token counts of every request in `range` to `out`, paging through list().
-// Errors: as the reader reports them; `out` is unchanged on failure.
-Result<void> scan_token_usage(const dao::CompletionRequestsReader& reader,
-                              const dao::TimeRange& range, TokenUsageByModel& out);
+// Rows TokenUsageTracker reads per query.
+inline constexpr std::size_t kTokenUsagePageSize = 5'000;
 
 class TokenUsageTracker {
  public:
-  explicit TokenUsageTracker(std::chrono::milliseconds settle = std::chrono::hours(1))
-      : settle_(settle) {}
+  // `page_size`: rows per query, 1..dao::kMaxTokenCountsLimit (collect fails with invalid_input
+  // otherwise).
+  explicit TokenUsageTracker(std::size_t page_size = kTokenUsagePageSize) : page_size_(page_size) {}
 
-  // Token usage of every request with a timestamp in [epoch, now). Errors: as the reader reports
-  // them; the kept total is unchanged by a failed call.
-  Result<TokenUsageByModel> collect(const dao::CompletionRequestsReader& reader,
-                                    dao::TimePoint now);
+  // Folds the rows committed since the last successful call (every row, on the first one) into
+  // the kept totals and returns them: the token usage of every row in the database. The rows are
+  // read in pages of page_size inside one deferred read transaction on `connection` (or inside
+  // the caller's transaction, when the connection is in one), so a call sees one snapshot.
+  // `connection` must be at schema v4. Errors: as the reader reports them; a failed call keeps
+  // nothing of what it read, so the next call reads the same rows again.
+  Result<TokenUsageByModel> collect(db::Connection& connection);
 
  private:
-  const std::chrono::milliseconds settle_;
+  const std::size_t page_size_;
   std::mutex mutex_;
-  TokenUsageByModel settled_;       // Rows before settled_until_. Guarded by mutex_.
-  dao::TimePoint settled_until_{};  // Guarded by mutex_.
+  TokenUsageByModel folded_;  // Every row with id <= last_id_. Guarded by mutex_.
+  std::int64_t last_id_ = 0;  // Guarded by mutex_.
 };
 
 }  // namespace safemig::metrics_server

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Many concurrent SSE streams through metrics-proxy: the goal is 5,000 streams open at once on a
+# 2-core machine with a time to first token (TTFT) within 1 ms of going to the upstream
+# directly, and the proxy's memory per open stream.
+#
+#   1. direct: bench_sse_streams opens N streaming chat completions against the fake upstream and
+#      samples the fake upstream's VmRSS (its own share per stream).
+#   2. proxy: the same through metrics-proxy (fresh database), sampling the proxy's VmRSS before
+#      the first connection and when every stream has its first token and none has finished.
+#   Then the proxy is stopped with SIGTERM (it flushes its recorder) and its rows are counted:
+#   one per stream is expected.
+#
+#   bench/sse_streams.sh [--streams N] [--rate CONNECTIONS_PER_S] [--tokens N]
+#                        [--token-delay-ms D]         (defaults 5000, 500, 8, 2000)
+#
+# Connections open at RATE per second; each stream then lasts (tokens - 1) * delay (14 s by
+# default), longer than the ramp (10 s), so all N are open at once; the script refuses settings
+# where they would not be. The defaults keep the token events at N / delay per second (2,500/s):
+# at 20 tokens 500 ms apart (10,000 events/s) and 2,000 connections/s, the driver, the fake
+# upstream and the proxy together need more than the two cores, and TTFT then measures the CPU
+# queue (seconds, directly as well as through the proxy) rather than the proxy's latency.
+# Each run also reports the CPU time (user + system) the measured process used, per stream.
+#
+# Needs sqlite3 and jq. Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release, the targets
+# are built there when missing), SAFEMIG_BENCH_RESULTS (where direct/proxy .json, .csv and
+# summary.md go; default a new /tmp directory), SAFEMIG_BENCH_TMP (database dir, default /tmp).
+# The driver, the fake upstream (2 threads) and the proxy (1 I/O thread) share the machine's
+# cores; TTFT includes their scheduling, so other load on the machine shows in it (the summary
+# gives the load average).
+set -euo pipefail
+
+root=$(realpath "$(dirname "$0")/..")
+streams=5000
+rate=500
+tokens=8
+token_delay_ms=2000
+usage="usage: bench/sse_streams.sh [--streams N] [--rate CONNECTIONS_PER_S] [--tokens N]"
+usage+=" [--token-delay-ms D]"
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --streams) streams=${2:?--streams needs a number}; shift 2 ;;
+    --rate) rate=${2:?--rate needs a number}; shift 2 ;;
+    --tokens) tokens=${2:?--tokens needs a number}; shift 2 ;;
+    --token-delay-ms) token_delay_ms=${2:?--token-delay-ms needs milliseconds}; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
+for tool in sqlite3 jq; do
+  command -v "$tool" >/dev/null || {
+    echo "missing $tool: apt-get install -y sqlite3 jq" >&2
+    exit 1
+  }
+done
+
+build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
+if [[ ! -x $build_dir/proxy/metrics-proxy || ! -x $build_dir/fake-upstream ||
+  ! -x $build_dir/bench/bench_sse_streams ]]; then
+  (cd "$root" && cmake --preset release >/dev/null &&
+    cmake --build --preset release --target metrics-proxy fake-upstream bench_sse_streams)
+  build_dir=$root/build/release
+fi
+build_dir=$(realpath "$build_dir")
+driver=$build_dir/bench/bench_sse_streams
+results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-sse-XXXXXX)}
+mkdir -p "$results"
+scratch=$(mktemp -d "${SAFEMIG_BENCH_TMP:-/tmp}/safemig-bench-sse-db-XXXXXX")
+
+# shellcheck source=bench/services.sh
+source "$root/bench/services.sh"
+trap 'stop_services; rm -rf "$scratch"' EXIT
+
+# Each stream costs one descriptor in the driver and the upstream, two in the proxy; the
+# services and the driver raise their soft limit to the hard one, which must cover that.
+if (($(ulimit -Hn) < 2 * streams + 100)); then
+  echo "ulimit -Hn is $(ulimit -Hn): too low for $streams streams through the proxy" >&2
+  exit 1
+fi
+
+if ((rate > 0 && streams * 1000 / rate >= (tokens - 1) * token_delay_ms)); then
+  echo "streams last $(((tokens - 1) * token_delay_ms)) ms, shorter than the ramp of" \
+    "$((streams * 1000 / rate)) ms: raise --tokens or --token-delay-ms" >&2
+  exit 2
+fi
+
+start_fake_upstream --tokens "$tokens" --token-delay-ms "$token_delay_ms" --threads 2
+fake_pid=${service_pids[-1]}
+upstream="http://127.0.0.1:$fake_port"
+
+# cpu_ms PID: user + system CPU time PID has used so far, in milliseconds.
+cpu_ms() {
+  awk -v tck="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / tck)}' "/proc/$1/stat"
+}
+
+# run_driver NAME PORT RSS_PID: one run, results in $results/NAME.json and NAME.txt, the CPU
+# time RSS_PID used during it in ${NAME}_cpu_ms. A run with failed streams still yields its
+# results; the failures are reported in the table.
+failed_runs=0
+run_driver() {
+  local name=$1 port=$2 pid=$3 status=0 cpu_before
+  echo "== $name: $streams streams at $rate/s to port $port" >&2
+  cpu_before=$(cpu_ms "$pid")
+  "$driver" --port "$port" --streams "$streams" --rate "$rate" --rss-pid "$pid" \
+    --json "$results/$name.json" --csv "$results/$name.csv" | tee "$results/$name.txt" >&2 || status=$?
+  printf -v "${name}_cpu_ms" '%s' $(($(cpu_ms "$pid") - cpu_before))
+  if ((status != 0)); then
+    failed_runs=$((failed_runs + 1))
+    if [[ ! -s $results/$name.json ]]; then
+      echo "$name: the driver failed (status $status) without results" >&2
+      exit 1
+    fi
+  fi
+}
+
+run_driver direct "$fake_port" "$fake_pid"
+sleep 1
+
+db=$scratch/metrics.db
+start_proxy "$db" "$upstream"
+run_driver proxy "$proxy_port" "$proxy_pid"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+kill -TERM "$proxy_pid"
+proxy_status=0
+wait "$proxy_pid" || proxy_status=$?
+rows=$(sqlite3 "$db" 'SELECT count(*) FROM completion_requests')
+proxy_warnings=$(grep -c -E ' (warning|error|critical) ' "$service_logs/metrics-proxy.err" || true)
+
+field() { jq -r ".$2" "$results/$1.json"; }
+minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
+{
+  echo "# $streams concurrent SSE streams ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
+    "$rate connections/s, $tokens tokens ${token_delay_ms} ms apart, load average $load)"
+  echo "metrics-proxy: $build_dir/proxy/metrics-proxy, sha256" \
+    "$(sha256sum "$build_dir/proxy/metrics-proxy" | cut -c1-16), built" \
+    "$(date -u -r "$build_dir/proxy/metrics-proxy" +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "| run | ok / failed | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms | TTFT max ms | open at RSS sample | RSS before / all open / peak KiB | KiB per open stream | CPU ms per stream |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for run in direct proxy; do
+    cpu=${run}_cpu_ms
+    echo "| $run | $(field $run ok) / $(field $run failed) | $(field $run ttft_p50_ms) |" \
+      "$(field $run ttft_p90_ms) | $(field $run ttft_p99_ms) | $(field $run ttft_max_ms) |" \
+      "$(field $run open_at_rss_sample) ($(field $run completed_before_rss_sample) done) |" \
+      "$(field $run rss_before_kib) / $(field $run rss_all_open_kib) / $(field $run rss_peak_kib) |" \
+      "$(field $run per_stream_kib) |" \
+      "$(jq -rn "${!cpu} / $streams | . * 1000 | round / 1000") |"
+  done
+  echo
+  echo "(direct: RSS and CPU of the fake upstream; proxy: of metrics-proxy; CPU over the whole run)"
+  echo
+  echo "TTFT added by the proxy: p50 $(minus "$(field proxy ttft_p50_ms)" "$(field direct ttft_p50_ms)") ms," \
+    "p99 $(minus "$(field proxy ttft_p99_ms)" "$(field direct ttft_p99_ms)") ms (goal <= 1 ms)"
+  echo "proxy memory per open stream: $(field proxy per_stream_kib) KiB"
+  for run in direct proxy; do
+    if [[ $(field $run completed_before_rss_sample) != 0 ]]; then
+      echo "$run: $(field $run completed_before_rss_sample) streams had completed before the last" \
+        "first token, so not all were open at once and KiB per open stream is overstated" \
+        "(the memory of finished streams stays resident)"
+    fi
+  done
+  for run in direct proxy; do
+    if [[ $(field $run failed) != 0 ]]; then
+      echo "$run failures: $(jq -c .failures "$results/$run.json")"
+    fi
+  done
+  echo "rows recorded by the proxy: $rows for $streams streams (exit status $proxy_status after" \
+    "SIGTERM; $proxy_warnings warning/error lines in its log)"
+} | tee "$results/summary.md"
+if ((proxy_warnings > 0)); then
+  echo "first warnings of the proxy:" >&2
+  grep -m 5 -E ' (warning|error|critical) ' "$service_logs/metrics-proxy.err" >&2 || true
+fi
+echo "results: $results"
+if ((failed_runs > 0 || rows != streams || proxy_status != 0)); then exit 1; fi
