@@ -8,7 +8,9 @@
 #      excluded) is reported next to it.
 #   2. throughput: requests/s through metrics-proxy vs through Debian's nginx (proxy_pass with
 #      upstream keep-alive, one worker as the proxy has one I/O thread; two workers for
-#      reference) to the same upstream, same load.
+#      reference) to the same upstream, same load; three rounds alternating direct, nginx and
+#      proxy (medians reported), each with the CPU time the serving process spent per request
+#      (the proxy's includes its recorder thread writing the rows).
 #
 #   bench/proxy_overhead.sh [--duration SECONDS]     (default 10 s per run)
 #
@@ -102,61 +104,93 @@ print("%.3f <=%.3g <=%.3g" % (total / max(count, 1) * 1e3, quantile(0.5), quanti
 }
 
 start_fake_upstream --threads 1
+fake_pid=${service_pids[-1]}
 upstream="http://127.0.0.1:$fake_port"
 curl -sf -o /dev/null -H 'Content-Type: application/json' \
   -d '{"model":"m","messages":[{"role":"user","content":"x"}]}' "$upstream/v1/chat/completions"
 
-echo "direct to the fake upstream ..."
-run_wrk direct_c64 "$fake_port" 64
-run_wrk direct_c1 "$fake_port" 1
+# cpu_seconds PID...: user + system CPU time the processes (and their threads) have used.
+cpu_seconds() {
+  local pid ticks=0
+  for pid in "$@"; do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  python3 -c "print($ticks / $(getconf CLK_TCK))"
+}
 
-echo "through metrics-proxy ..."
+# measure NAME PORT CONNECTIONS PID...: run_wrk, then the CPU microseconds the PIDs spent per
+# completed request, kept as $results/NAME.cpu.
+measure() {
+  local name=$1 port=$2 connections=$3
+  shift 3
+  local before after
+  before=$(cpu_seconds "$@")
+  run_wrk "$name" "$port" "$connections"
+  after=$(cpu_seconds "$@")
+  python3 -c "print('%.1f' % (($after - $before) * 1e6 / $(wrk_field "$name" requests)))" \
+    >"$results/$name.cpu"
+}
+
+# median NAME...: the median of the NAMEs' requests/s.
+median_rps() {
+  local name
+  for name in "$@"; do wrk_field "$name" rps; done | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+
 db=$scratch/metrics.db
 start_proxy "$db" "$upstream"
-run_wrk proxy_c64 "$proxy_port" 64
-overhead_c64=$(proxy_overhead_summary)
-kill -TERM "$proxy_pid"
-wait "$proxy_pid" || true
-rows_c64=$(sqlite3 "$db" 'SELECT count(*) FROM completion_requests')
-rm -f "$db" "$db"-*
-start_proxy "$db" "$upstream"
-run_wrk proxy_c1 "$proxy_port" 1
-overhead_c1=$(proxy_overhead_summary)
-kill -TERM "$proxy_pid"
-wait "$proxy_pid" || true
-rows_c1=$(sqlite3 "$db" 'SELECT count(*) FROM completion_requests')
-
-echo "through nginx ..."
 start_nginx_proxy "$fake_port" 1
-run_wrk nginx1_c64 "$nginx_port" 64
+nginx_workers=$(pgrep -P "${service_pids[-1]}" | tr '\n' ' ')
+
+# Rounds alternate between the sides, so that drift in the machine's speed hits both alike.
+for round in 1 2 3; do
+  echo "round $round of 3 ..."
+  measure direct_c64_$round "$fake_port" 64 "$fake_pid"
+  # shellcheck disable=SC2086 # nginx_workers is a list of PIDs.
+  measure nginx1_c64_$round "$nginx_port" 64 $nginx_workers
+  measure proxy_c64_$round "$proxy_port" 64 "$proxy_pid"
+done
+run_wrk direct_c1 "$fake_port" 1
+run_wrk proxy_c1 "$proxy_port" 1
+overhead=$(proxy_overhead_summary)
 start_nginx_proxy "$fake_port" 2
 run_wrk nginx2_c64 "$nginx_port" 64
+kill -TERM "$proxy_pid"
+wait "$proxy_pid" || true
+rows=$(sqlite3 "$db" 'SELECT count(*) FROM completion_requests')
+proxy_requests=0
+for name in proxy_c64_1 proxy_c64_2 proxy_c64_3 proxy_c1; do
+  proxy_requests=$((proxy_requests + $(wrk_field $name requests)))
+done
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
 {
   echo "# metrics-proxy overhead ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, ${duration} s per run)"
   echo
-  echo "| load | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | proxy's own overhead mean / p50 / p99 ms | goal |"
-  echo "|---|---|---|---|---|---|"
+  echo "| load | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | goal |"
+  echo "|---|---|---|---|---|"
   for c in 64 1; do
-    d50=$(wrk_field direct_c$c 50) d99=$(wrk_field direct_c$c 99)
-    p50=$(wrk_field proxy_c$c 50) p99=$(wrk_field proxy_c$c 99)
-    overhead=overhead_c$c
-    read -r mean o50 o99 <<<"${!overhead}"
-    echo "| $c connections | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | $mean / $o50 / $o99 | p50 <= 0.3, p99 <= 1 |"
+    if [[ $c == 64 ]]; then d=direct_c64_2 p=proxy_c64_2; else d=direct_c1 p=proxy_c1; fi
+    d50=$(wrk_field $d 50) d99=$(wrk_field $d 99) p50=$(wrk_field $p 50) p99=$(wrk_field $p 99)
+    echo "| $c connections | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | p50 <= 0.3, p99 <= 1 |"
   done
+  read -r mean o50 o99 <<<"$overhead"
   echo
-  echo "| 64 connections | requests/s | vs nginx, 1 worker |"
-  echo "|---|---|---|"
-  nginx1=$(wrk_field nginx1_c64 rps)
-  for name in direct_c64 proxy_c64 nginx1_c64 nginx2_c64; do
-    rps=$(wrk_field $name rps)
-    echo "| $name | $rps | $(ratio "$rps" "$nginx1")x |"
+  echo "The proxy's own llm_proxy_overhead_seconds over all its requests: mean $mean ms, p50 $o50 ms, p99 $o99 ms."
+  echo
+  echo "| 64 connections | requests/s, median of 3 (runs) | server CPU us per request (runs) | vs nginx, 1 worker |"
+  echo "|---|---|---|---|"
+  nginx1=$(median_rps nginx1_c64_1 nginx1_c64_2 nginx1_c64_3)
+  for side in direct nginx1 proxy; do
+    rps=$(median_rps ${side}_c64_1 ${side}_c64_2 ${side}_c64_3)
+    runs=$(for r in 1 2 3; do printf '%s ' "$(wrk_field ${side}_c64_$r rps)"; done)
+    cpu=$(for r in 1 2 3; do printf '%s ' "$(cat "$results/${side}_c64_$r.cpu")"; done)
+    echo "| $side | $rps ($runs) | $cpu | $(ratio "$rps" "$nginx1")x |"
   done
+  echo "| nginx, 2 workers | $(wrk_field nginx2_c64 rps) | | $(ratio "$(wrk_field nginx2_c64 rps)" "$nginx1")x |"
   echo
-  echo "rows recorded: $rows_c64 of $(wrk_field proxy_c64 requests)+ requests (64 connections)," \
-    "$rows_c1 of $(wrk_field proxy_c1 requests)+ (1 connection); wrk counts only the responses" \
-    "completed within its run, the proxy also records the ones cut off at the end."
+  echo "rows recorded: $rows for $proxy_requests requests wrk saw completed through the proxy;" \
+    "the proxy also records the requests cut off when wrk stops (up to 64 per run)."
 } | tee "$results/summary.md"
 echo "results: $results"

@@ -4,9 +4,11 @@
 // Thread safety: one handler on the session's strand.
 #include "session_channel.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -34,6 +36,23 @@ std::optional<std::uint64_t> content_length_of(const Message& message) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+// The status line and fields of `message` as Beast writes them.
+std::string serialize_head(const bhttp::response<bhttp::empty_body>& message) {
+  bhttp::response_serializer<bhttp::empty_body> serializer{message};
+  serializer.split(true);
+  std::string out;
+  boost::system::error_code ec;
+  while (!ec && !serializer.is_header_done()) {
+    serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  return out;
 }
 
 }  // namespace
@@ -91,6 +110,11 @@ asio::awaitable<Result<void>> SessionChannel::write_head(bhttp::response_header<
   }
   keep_alive_ = keep && mode_ != BodyMode::until_close;
   message.keep_alive(keep_alive_);
+  if (mode_ == BodyMode::length && remaining_ > 0) {
+    pending_head_ = serialize_head(message);
+    phase_ = Phase::head_sent;
+    co_return Result<void>{};
+  }
   bhttp::response_serializer<bhttp::empty_body> serializer{message};
   stream_.expires_after(write_timeout_);
   const auto [ec, written] = co_await bhttp::async_write_header(stream_, serializer, kUseTuple);
@@ -119,7 +143,13 @@ asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) 
       }
       remaining_ -= data.size();
     }
-    std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffer, kUseTuple);
+    if (pending_head_.empty()) {
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffer, kUseTuple);
+    } else {
+      const std::array<asio::const_buffer, 2> head_and_body{asio::buffer(pending_head_), buffer};
+      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, head_and_body, kUseTuple);
+      pending_head_.clear();
+    }
   }
   if (ec) co_return fail(broken("writing the response body", ec));
   co_return Result<void>{};

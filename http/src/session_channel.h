@@ -8,6 +8,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include "safemig/http/router.h"
 
@@ -52,6 +53,11 @@ class SessionChannel final : public ResponseChannel {
   BodyMode mode_ = BodyMode::none;
   bool keep_alive_ = false;
   std::uint64_t remaining_ = 0;  // Body bytes still owed when mode_ is length.
+  // A head with a Content-Length body waits here for the first body piece, so that a small
+  // response leaves in one write (one segment, one wakeup of the client). Heads of streamed
+  // (chunked or close-delimited) bodies are sent at once: a client sees the status before the
+  // first event.
+  std::string pending_head_;
 };
 
 // Sets `response`'s version to the request's and its keep-alive to what both sides allow (and

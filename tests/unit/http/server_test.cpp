@@ -67,6 +67,11 @@ class ServerTest : public ::testing::Test {
           return stream(std::move(request), channel);
         });
     router_->add_prefix(
+        "/sized/",
+        [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
+          return sized(std::move(request), channel);
+        });
+    router_->add_prefix(
         "/slow/",
         [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
           return slow(std::move(request), channel);
@@ -93,6 +98,19 @@ class ServerTest : public ::testing::Test {
     if (!co_await channel.write_head(std::move(head))) co_return;
     if (!co_await channel.write_body("first")) co_return;
     co_await gate_.wait();
+    if (!co_await channel.write_body("second")) co_return;
+    co_await channel.finish();
+  }
+
+  // Sends a head with Content-Length 11, waits for the gate, then writes "first" and "second".
+  asio::awaitable<void> sized(Request, ResponseChannel& channel) {
+    bhttp::response_header<> head;
+    head.result(bhttp::status::ok);
+    head.set(bhttp::field::content_type, "text/plain");
+    head.set(bhttp::field::content_length, "11");
+    if (!co_await channel.write_head(std::move(head))) co_return;
+    co_await gate_.wait();
+    if (!co_await channel.write_body("first")) co_return;
     if (!co_await channel.write_body("second")) co_return;
     co_await channel.finish();
   }
@@ -268,6 +286,22 @@ TEST_F(ServerTest, StreamingHandlerChunksArriveIncrementally) {
   bhttp::read(client.socket(), client.buffer(), parser);
   EXPECT_EQ(parser.get().body(), "firstsecond");
   // The chunked response ended cleanly: the connection serves another request.
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+}
+
+TEST_F(ServerTest, SizedStreamingHeadLeavesWithTheFirstBodyPiece) {
+  start();
+  Client client(server_->port());
+  bhttp::write(client.socket(), get("/sized/x"));
+  // The handler wrote its head and waits at the gate: the head is held for the body.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(client.socket().available(), 0U);
+  gate_.open();
+  const Response response = client.read_response();
+  EXPECT_EQ(response.result(), bhttp::status::ok);
+  EXPECT_EQ(response[bhttp::field::content_length], "11");
+  EXPECT_FALSE(response.chunked());
+  EXPECT_EQ(response.body(), "firstsecond");
   EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
 }
 

@@ -29,7 +29,8 @@ class ResponseChannel {
   virtual ~ResponseChannel() = default;
   // Sends a whole response.
   virtual boost::asio::awaitable<Result<void>> write_response(Response response) = 0;
-  // Sends status and headers. Without Content-Length the body is sent chunked.
+  // Sends status and headers. Without Content-Length the body is sent chunked. With a
+  // Content-Length and a body, the head may wait for the first write_body() to leave with it.
   virtual boost::asio::awaitable<Result<void>> write_head(bhttp::response_header<> head) = 0;
   // Sends part of the body (REQUIRES: write_head sent). Flushed to the socket before returning.
   virtual boost::asio::awaitable<Result<void>> write_body(std::string_view data) = 0;
