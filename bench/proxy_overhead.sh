@@ -27,27 +27,10 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: bench/proxy_overhead.sh [--duration SECONDS]" >&2; exit 2 ;;
   esac
 done
-for tool in wrk nginx curl sqlite3 python3; do
-  command -v "$tool" >/dev/null || {
-    echo "missing $tool: apt-get install -y wrk nginx-light curl sqlite3 python3" >&2
-    exit 1
-  }
-done
-
-build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
-if [[ ! -x $build_dir/proxy/metrics-proxy || ! -x $build_dir/fake-upstream ]]; then
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target metrics-proxy fake-upstream)
-  build_dir=$root/build/release
-fi
-build_dir=$(realpath "$build_dir")
-results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-proxy-XXXXXX)}
-mkdir -p "$results"
-scratch=$(mktemp -d "${SAFEMIG_BENCH_TMP:-/tmp}/safemig-bench-proxy-db-XXXXXX")
-
 # shellcheck source=bench/services.sh
 source "$root/bench/services.sh"
-trap 'stop_services; rm -rf "$scratch"' EXIT
+require_tools wrk nginx curl sqlite3 python3
+prepare_bench proxy proxy/metrics-proxy fake-upstream
 
 cat >"$scratch/post.lua" <<'LUA'
 wrk.method = "POST"

@@ -36,32 +36,15 @@ duration=${SAFEMIG_BENCH_STALL_DURATION:-10}
 stall_delay=${SAFEMIG_BENCH_STALL_DELAY:-2}
 stall_seconds=${SAFEMIG_BENCH_STALL_SECONDS:-5}
 connections=64
-for tool in wrk curl sqlite3 python3; do
-  command -v "$tool" >/dev/null || {
-    echo "missing $tool: apt-get install -y wrk curl sqlite3 python3" >&2
-    exit 1
-  }
-done
-
-build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
-if [[ ! -x $build_dir/proxy/metrics-proxy || ! -x $build_dir/fake-upstream ]]; then
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target metrics-proxy fake-upstream)
-  build_dir=$root/build/release
-fi
-build_dir=$(realpath "$build_dir")
-results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-stall-XXXXXX)}
-mkdir -p "$results"
-scratch=$(mktemp -d "${SAFEMIG_BENCH_TMP:-/tmp}/safemig-bench-stall-db-XXXXXX")
-
 # shellcheck source=bench/services.sh
 source "$root/bench/services.sh"
+require_tools wrk curl sqlite3 python3
+prepare_bench stall proxy/metrics-proxy fake-upstream
 sampler_pid=
 # shellcheck disable=SC2317  # Invoked by the EXIT trap.
 cleanup() {
   if [[ -n $sampler_pid ]]; then kill "$sampler_pid" 2>/dev/null || true; fi
   stop_services
-  rm -rf "$scratch"
 }
 trap cleanup EXIT
 

@@ -1,7 +1,11 @@
-# Sourced by the service benchmarks: starts the fake upstream, metrics-proxy and nginx in the
-# background on free ports and stops them all when the sourcing script exits.
+# shellcheck shell=bash disable=SC2034  # Sourced; the variables it sets are for the sourcing script.
+# Sourced by the service benchmarks: prepares the build, results and scratch directories, starts
+# the fake upstream, metrics-proxy and nginx in the background on free ports and stops them all
+# (and removes the scratch directory) when the sourcing script exits.
 #
-#   source bench/services.sh            (needs $build_dir: a release build of safemig)
+#   source bench/services.sh
+#   require_tools TOOL...                exits naming the Debian packages when one is missing
+#   prepare_bench NAME BINARY...         sets build_dir, results and scratch (see below)
 #   start_fake_upstream [ARGS...]        sets fake_port
 #   start_proxy DB UPSTREAM_URL [ARGS..] sets proxy_port, proxy_pid
 #   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port
@@ -13,7 +17,10 @@
 service_logs=$(mktemp -d /tmp/safemig-bench-services-XXXXXX)
 service_pids=()
 
+scratch=
+
 stop_services() {
+  if [[ -n $scratch ]]; then rm -rf "$scratch"; fi
   local pid
   for pid in "${service_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${service_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -21,6 +28,41 @@ stop_services() {
   if [[ ${KEEP_LOGS:-0} != 1 ]]; then rm -rf "$service_logs"; fi
 }
 trap stop_services EXIT
+
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || {
+      echo "missing $tool: apt-get install -y wrk nginx-light jq curl sqlite3 python3" >&2
+      exit 1
+    }
+  done
+}
+
+# prepare_bench NAME BINARY...: build_dir is SAFEMIG_BENCH_BUILD_DIR or build/release, where the
+# BINARYs (paths relative to the build directory) are built when one is missing; results is
+# SAFEMIG_BENCH_RESULTS or a new /tmp/safemig-bench-NAME-* directory (kept); scratch is a new
+# directory under SAFEMIG_BENCH_TMP (default /tmp), removed on exit.
+prepare_bench() {
+  local name=$1 binary missing=0 targets=()
+  shift
+  local root
+  root=$(realpath "$(dirname "${BASH_SOURCE[0]}")/..")
+  build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
+  for binary in "$@"; do
+    targets+=("$(basename "$binary")")
+    [[ -x $build_dir/$binary ]] || missing=1
+  done
+  if [[ $missing == 1 ]]; then
+    (cd "$root" && cmake --preset release >/dev/null &&
+      cmake --build --preset release --target "${targets[@]}")
+    build_dir=$root/build/release
+  fi
+  build_dir=$(realpath "$build_dir")
+  results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d "/tmp/safemig-bench-$name-XXXXXX")}
+  mkdir -p "$results"
+  scratch=$(mktemp -d "${SAFEMIG_BENCH_TMP:-/tmp}/safemig-bench-$name-db-XXXXXX")
+}
 
 # start_service NAME PATTERN CMD...: runs CMD in the background (stdout/stderr in
 # $service_logs/NAME.out/.err) and waits until its stdout has a line matching PATTERN.

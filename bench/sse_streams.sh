@@ -45,29 +45,11 @@ while [[ $# -gt 0 ]]; do
     *) echo "$usage" >&2; exit 2 ;;
   esac
 done
-for tool in sqlite3 jq; do
-  command -v "$tool" >/dev/null || {
-    echo "missing $tool: apt-get install -y sqlite3 jq" >&2
-    exit 1
-  }
-done
-
-build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
-if [[ ! -x $build_dir/proxy/metrics-proxy || ! -x $build_dir/fake-upstream ||
-  ! -x $build_dir/bench/bench_sse_streams ]]; then
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target metrics-proxy fake-upstream bench_sse_streams)
-  build_dir=$root/build/release
-fi
-build_dir=$(realpath "$build_dir")
-driver=$build_dir/bench/bench_sse_streams
-results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-sse-XXXXXX)}
-mkdir -p "$results"
-scratch=$(mktemp -d "${SAFEMIG_BENCH_TMP:-/tmp}/safemig-bench-sse-db-XXXXXX")
-
 # shellcheck source=bench/services.sh
 source "$root/bench/services.sh"
-trap 'stop_services; rm -rf "$scratch"' EXIT
+require_tools sqlite3 jq
+prepare_bench sse proxy/metrics-proxy fake-upstream bench/bench_sse_streams
+driver=$build_dir/bench/bench_sse_streams
 
 # Each stream costs one descriptor in the driver and the upstream, two in the proxy; the
 # services and the driver raise their soft limit to the hard one, which must cover that.

@@ -26,20 +26,13 @@
 #include <vector>
 
 #include "bench_support.h"
+#include "raw_insert.h"
 #include "safemig/dao/completion_requests_writer.h"
 #include "safemig/db/sqlite_connection.h"
 #include "safemig/db/transaction.h"
 
 namespace safemig::bench {
 namespace {
-
-// The writer's INSERT, column for column (dao/src/record_codec.cpp).
-constexpr const char* kInsertSql =
-    "INSERT INTO completion_requests(timestamp_ms,request_id,success,status_code,"
-    "response_time_ms,model,origin,upstream,is_streaming,max_tokens,temperature,top_p,"
-    "message_count,prompt_tokens,completion_tokens,total_tokens,finish_reason,error_type,"
-    "error_message,time_to_first_token_ms,time_to_last_token_ms,tokens_per_second)VALUES(?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 // Requests arrive 20 ms apart (50 per second), so a batch spans as many rollup minutes as the
 // proxy's group commit would.
@@ -90,56 +83,6 @@ void check(sqlite3* db, int rc, const char* what) {
   if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
     die(what, Error(ErrorCode::internal, sqlite3_errmsg(db)));
   }
-}
-
-void bind_text(sqlite3_stmt* stmt, int index, const std::string& v) {
-  sqlite3_bind_text(stmt, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-}
-void bind_text(sqlite3_stmt* stmt, int index, const std::optional<std::string>& v) {
-  if (v) {
-    bind_text(stmt, index, *v);
-  } else {
-    sqlite3_bind_null(stmt, index);
-  }
-}
-void bind_int(sqlite3_stmt* stmt, int index, const std::optional<std::int64_t>& v) {
-  if (v) {
-    sqlite3_bind_int64(stmt, index, *v);
-  } else {
-    sqlite3_bind_null(stmt, index);
-  }
-}
-void bind_real(sqlite3_stmt* stmt, int index, const std::optional<double>& v) {
-  if (v) {
-    sqlite3_bind_double(stmt, index, *v);
-  } else {
-    sqlite3_bind_null(stmt, index);
-  }
-}
-
-void bind_record(sqlite3_stmt* stmt, const dao::CompletionRequest& r) {
-  sqlite3_bind_int64(stmt, 1, dao::to_epoch_ms(r.timestamp));
-  bind_text(stmt, 2, r.request_id);
-  sqlite3_bind_int64(stmt, 3, r.success ? 1 : 0);
-  bind_int(stmt, 4, r.status_code);
-  sqlite3_bind_int64(stmt, 5, r.response_time_ms);
-  bind_text(stmt, 6, r.model);
-  bind_text(stmt, 7, r.origin);
-  bind_text(stmt, 8, r.upstream);
-  sqlite3_bind_int64(stmt, 9, r.is_streaming ? 1 : 0);
-  bind_int(stmt, 10, r.max_tokens);
-  bind_real(stmt, 11, r.temperature);
-  bind_real(stmt, 12, r.top_p);
-  bind_int(stmt, 13, r.message_count);
-  bind_int(stmt, 14, r.prompt_tokens);
-  bind_int(stmt, 15, r.completion_tokens);
-  bind_int(stmt, 16, r.total_tokens);
-  bind_text(stmt, 17, r.finish_reason);
-  bind_text(stmt, 18, r.error_type);
-  bind_text(stmt, 19, r.error_message);
-  bind_int(stmt, 20, r.time_to_first_token_ms);
-  bind_int(stmt, 21, r.time_to_last_token_ms);
-  bind_real(stmt, 22, r.tokens_per_second);
 }
 
 void BM_Raw(benchmark::State& state) {
