@@ -46,10 +46,18 @@ Result<TokenUsageByModel> TokenUsageTracker::collect(db::Connection& connection)
   // failed call keeps nothing.
   TokenUsageByModel found;
   std::int64_t last = last_id_;
+  bool restart = false;
+  if (last_id_ > 0) {
+    SAFEMIG_TRY(const auto kept, reader.token_counts_after(last_id_ - 1, 1));
+    restart = kept.empty() || !(kept.front() == last_row_);
+    if (restart) last = 0;
+  }
+  dao::RequestTokenCounts last_row = last_row_;
   while (true) {
     SAFEMIG_TRY(auto page, reader.token_counts_after(last, page_size_));
     for (dao::RequestTokenCounts& row : page) {
       last = row.id;
+      last_row = row;
       if (!row.prompt_tokens && !row.completion_tokens) continue;
       ModelTokenUsage& usage = found[std::move(row.model)];
       if (row.prompt_tokens) usage.input.add(*row.prompt_tokens);
@@ -58,8 +66,13 @@ Result<TokenUsageByModel> TokenUsageTracker::collect(db::Connection& connection)
     if (page.size() < page_size_) break;
   }
   if (snapshot) SAFEMIG_TRY_VOID(snapshot->commit());
+  if (restart) {
+    folded_.clear();
+    last_row = last == 0 ? dao::RequestTokenCounts{} : last_row;
+  }
   for (const auto& [model, usage] : found) folded_[model].merge(usage);
   last_id_ = last;
+  last_row_ = std::move(last_row);
   return folded_;
 }
 

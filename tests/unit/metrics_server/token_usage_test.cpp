@@ -135,6 +135,55 @@ TEST_F(TokenUsageTrackerTest, CountsARowCommittedLateOnTheNextCollect) {
   EXPECT_EQ(*after, brute_force());
 }
 
+// Stands for restoring an older backup: the rows after `keep_up_to_id` are gone.
+void truncate_rows(const std::string& path, std::int64_t keep_up_to_id) {
+  auto writer = db::open_sqlite(path, {});
+  ASSERT_THAT(writer, IsOk());
+  const std::vector<db::Value> params{db::Value(keep_up_to_id)};
+  ASSERT_THAT((*writer)->execute_params("DELETE FROM completion_requests WHERE id > ?1", params),
+              IsOk());
+}
+
+TEST_F(TokenUsageTrackerTest, StartsAgainWhenTheRowsFoldedAreGone) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  TokenUsageTracker tracker(50);
+  ASSERT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+
+  truncate_rows(path_, 100);
+  const auto after_restore = tracker.collect(*connection);
+  ASSERT_THAT(after_restore, IsOk());
+  EXPECT_EQ(*after_restore, brute_force());
+  std::uint64_t requests = 0;
+  for (const auto& [model, usage] : *after_restore) requests += usage.input.count();
+  EXPECT_LE(requests, 100u);
+
+  // New rows after the restore reuse ids past 100: each is counted once.
+  testing::write_records(path_, testing::sample_records(30, kT0, kHourMs, 8));
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, StartsAgainWhenAnotherRowHoldsTheLastIdFolded) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  TokenUsageTracker tracker;
+  ASSERT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+
+  // Restored to 100 rows, then more rows written than were lost, before the next scrape: the
+  // ids the tracker folded now hold other requests.
+  truncate_rows(path_, 100);
+  std::vector<dao::CompletionRequest> replacement;
+  for (int i = 0; i < 500; ++i) {
+    replacement.push_back(usage_record("after-restore-" + std::to_string(i), "restored-model",
+                                       dao::from_epoch_ms(kT0 + i), 11, 22));
+  }
+  testing::write_records(path_, replacement);
+  const auto totals = tracker.collect(*connection);
+  ASSERT_THAT(totals, IsOk());
+  EXPECT_EQ(*totals, brute_force());
+  EXPECT_EQ(totals->at("restored-model").input.count(), 500u);
+}
+
 TEST_F(TokenUsageTrackerTest, RowsWithoutUsageAreNotCounted) {
   const auto connection = open_read_only();
   ASSERT_NE(connection, nullptr);

@@ -8,7 +8,9 @@
 // timestamp: a row that reaches the database long after its timestamp (replayed from the
 // recorder's spill journal) is counted by the next scrape, and a row timestamped after the
 // scrape is counted as well. The counts and sums are monotonic; a scrape costs O(new rows),
-// the first one after a start O(all rows).
+// the first one after a start O(all rows). When the last row folded is gone or is another row
+// (the database was restored from a backup or replaced), the totals start again from the rows
+// there are now: a counter reset, which Prometheus' rate() and increase() expect.
 //
 // Thread safety: TokenHistogram is a value type; TokenUsageTracker::collect may be called from
 // any thread (calls are serialised by an internal mutex).
@@ -75,6 +77,8 @@ class TokenUsageTracker {
   std::mutex mutex_;
   TokenUsageByModel folded_;  // Every row with id <= last_id_. Guarded by mutex_.
   std::int64_t last_id_ = 0;  // Guarded by mutex_.
+  // The row last_id_ names, as folded: a different row there now means the table was replaced.
+  dao::RequestTokenCounts last_row_;  // Guarded by mutex_.
 };
 
 }  // namespace safemig::metrics_server
