@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
   metrics_server::MetricsService service(database, config);
 
   boost::asio::io_context io;
-  auto server = http::Server::listen(io, *address, service.router());
+  http::ServerOptions server_options;
+  server_options.single_threaded = true;  // io.run() below is the only thread.
+  auto server = http::Server::listen(io, *address, service.router(), server_options);
   if (!server) {
     std::cerr << "metrics-server: " << server.error().describe() << "\n";
     return 1;

@@ -2,7 +2,7 @@
 // connection, and stops them cleanly.
 //
 // Thread safety: see server.h. The acceptor lives on its strand; stop() posts to it and to each
-// session's strand.
+// session's executor (a strand, unless ServerOptions::single_threaded).
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -60,7 +60,8 @@ void start_session(const std::shared_ptr<detail::ServerState>& state, tcp::socke
 // are logged and retried after a short pause.
 asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state) {
   for (;;) {
-    tcp::socket socket(asio::make_strand(state->io));
+    tcp::socket socket = state->options.single_threaded ? tcp::socket(state->io)
+                                                        : tcp::socket(asio::make_strand(state->io));
     const auto [ec] = co_await state->acceptor.async_accept(socket, kUseTuple);
     if (state->stopping.load() || !state->acceptor.is_open()) co_return;
     if (ec) {

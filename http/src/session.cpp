@@ -1,8 +1,8 @@
 // The session loop: read a request (timeouts, body limit, 100-continue), route it, write the
 // response, keep alive — one coroutine per connection, no exceptions (as_tuple everywhere).
 //
-// Thread safety: a session runs on its own strand; it shares only the atomics and the router
-// (const) of ServerState.
+// Thread safety: a session runs on its own strand (or the io_context's only thread); it shares only
+// the atomics and the router (const) of ServerState.
 #include <spdlog/spdlog.h>
 #include <array>
 #include <boost/asio/as_tuple.hpp>

@@ -83,6 +83,7 @@ Result<void> serve(asio::io_context& io, const ProxyOptions& options,
   // may send SIGTERM at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   http::ServerOptions server_options;
+  server_options.single_threaded = true;  // run_service runs `io` on this thread alone.
   SAFEMIG_TRY(std::unique_ptr<http::Server> server,
               http::Server::listen(io, options.listen, std::move(router), server_options));
   const bool v6 = options.listen.host.find(':') != std::string::npos;

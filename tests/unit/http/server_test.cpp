@@ -289,6 +289,20 @@ TEST_F(ServerTest, StreamingHandlerChunksArriveIncrementally) {
   EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
 }
 
+TEST_F(ServerTest, SingleThreadedServerServesWithoutStrands) {
+  ServerOptions options;
+  options.single_threaded = true;
+  start(options);
+  Client client(server_->port());
+  EXPECT_EQ(client.round_trip(get("/hello")).body(), "hello 127.0.0.1");
+  bhttp::write(client.socket(), get("/sized/x"));
+  gate_.open();
+  EXPECT_EQ(client.read_response().body(), "firstsecond");
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+  server_->stop();
+  EXPECT_TRUE(client.closed_by_server());
+}
+
 TEST_F(ServerTest, SizedStreamingHeadLeavesWithTheFirstBodyPiece) {
   start();
   Client client(server_->port());

@@ -27,6 +27,10 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};      // For a request head and body.
   std::chrono::seconds idle_timeout{75};      // Between keep-alive requests.
   std::chrono::seconds write_timeout{30};     // For each write to the client.
+  // Whether one thread runs the io_context. Sessions then run on the io_context's executor
+  // directly; otherwise each session gets a strand, which costs a lock and an executor copy
+  // per operation.
+  bool single_threaded = false;
 };
 
 // "127.0.0.1:8080", "[::1]:0", "localhost:9090" → host and port; invalid_input otherwise.
