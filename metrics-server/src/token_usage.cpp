@@ -45,19 +45,20 @@ Result<TokenUsageByModel> TokenUsageTracker::collect(db::Connection& connection)
   // Folded apart from folded_ and merged only once every page and the commit succeeded, so a
   // failed call keeps nothing.
   TokenUsageByModel found;
-  std::int64_t last = last_id_;
+  // A different row (or none) under the last id folded: the table was replaced; fold it all.
   bool restart = false;
-  if (last_id_ > 0) {
-    SAFEMIG_TRY(const auto kept, reader.token_counts_after(last_id_ - 1, 1));
+  if (last_row_.id > 0) {
+    SAFEMIG_TRY(const auto kept, reader.token_counts_after(last_row_.id - 1, 1));
     restart = kept.empty() || !(kept.front() == last_row_);
-    if (restart) last = 0;
   }
-  dao::RequestTokenCounts last_row = last_row_;
+  std::optional<dao::RequestTokenCounts> newest;
+  std::int64_t after = restart ? 0 : last_row_.id;
   while (true) {
-    SAFEMIG_TRY(auto page, reader.token_counts_after(last, page_size_));
+    SAFEMIG_TRY(auto page, reader.token_counts_after(after, page_size_));
+    if (page.empty()) break;
+    newest = page.back();
+    after = newest->id;
     for (dao::RequestTokenCounts& row : page) {
-      last = row.id;
-      last_row = row;
       if (!row.prompt_tokens && !row.completion_tokens) continue;
       ModelTokenUsage& usage = found[std::move(row.model)];
       if (row.prompt_tokens) usage.input.add(*row.prompt_tokens);
@@ -68,11 +69,10 @@ Result<TokenUsageByModel> TokenUsageTracker::collect(db::Connection& connection)
   if (snapshot) SAFEMIG_TRY_VOID(snapshot->commit());
   if (restart) {
     folded_.clear();
-    last_row = last == 0 ? dao::RequestTokenCounts{} : last_row;
+    last_row_ = {};
   }
   for (const auto& [model, usage] : found) folded_[model].merge(usage);
-  last_id_ = last;
-  last_row_ = std::move(last_row);
+  if (newest) last_row_ = std::move(*newest);
   return folded_;
 }
 

@@ -75,10 +75,10 @@ class TokenUsageTracker {
  private:
   const std::size_t page_size_;
   std::mutex mutex_;
-  TokenUsageByModel folded_;  // Every row with id <= last_id_. Guarded by mutex_.
-  std::int64_t last_id_ = 0;  // Guarded by mutex_.
-  // The row last_id_ names, as folded: a different row there now means the table was replaced.
-  dao::RequestTokenCounts last_row_;  // Guarded by mutex_.
+  TokenUsageByModel folded_;  // Every row with id <= last_row_.id. Guarded by mutex_.
+  // The newest row folded (id 0: none yet). A different row under its id later means the table
+  // was replaced. Guarded by mutex_.
+  dao::RequestTokenCounts last_row_;
 };
 
 }  // namespace safemig::metrics_server
