@@ -8,13 +8,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
 #include <charconv>
 #include <string>
+
+#include "safemig/http/head_text.h"
 
 namespace safemig::http::detail {
 
@@ -36,23 +35,6 @@ std::optional<std::uint64_t> content_length_of(const Message& message) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-// The status line and fields of `message` as Beast writes them.
-std::string serialize_head(const bhttp::response<bhttp::empty_body>& message) {
-  bhttp::response_serializer<bhttp::empty_body> serializer{message};
-  serializer.split(true);
-  std::string out;
-  boost::system::error_code ec;
-  while (!ec && !serializer.is_header_done()) {
-    serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-      for (const auto buffer : beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(buffer.data()), buffer.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
-  }
-  return out;
 }
 
 }  // namespace
@@ -78,11 +60,12 @@ asio::awaitable<Result<void>> SessionChannel::write_response(Response response) 
     co_return fail(ErrorCode::failed_precondition, "write_response after the response started");
   }
   keep_alive_ = finalize_response(response, request_, stopping_.load());
-  bhttp::response_serializer<bhttp::string_body> serializer{response};
+  const std::string head = head_text(response.base());
+  const std::string& body = response.body();
+  const std::array<asio::const_buffer, 2> message{
+      asio::buffer(head), asio::buffer(body.data(), request_.head_only ? 0 : body.size())};
   stream_.expires_after(write_timeout_);
-  const auto [ec, written] =
-      request_.head_only ? co_await bhttp::async_write_header(stream_, serializer, kUseTuple)
-                         : co_await bhttp::async_write(stream_, serializer, kUseTuple);
+  const auto [ec, written] = co_await asio::async_write(stream_, message, kUseTuple);
   if (ec) co_return fail(broken("writing the response", ec));
   phase_ = Phase::finished;
   co_return Result<void>{};
@@ -110,14 +93,14 @@ asio::awaitable<Result<void>> SessionChannel::write_head(bhttp::response_header<
   }
   keep_alive_ = keep && mode_ != BodyMode::until_close;
   message.keep_alive(keep_alive_);
+  std::string text = head_text(message.base());
   if (mode_ == BodyMode::length && remaining_ > 0) {
-    pending_head_ = serialize_head(message);
+    pending_head_ = std::move(text);
     phase_ = Phase::head_sent;
     co_return Result<void>{};
   }
-  bhttp::response_serializer<bhttp::empty_body> serializer{message};
   stream_.expires_after(write_timeout_);
-  const auto [ec, written] = co_await bhttp::async_write_header(stream_, serializer, kUseTuple);
+  const auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(text), kUseTuple);
   if (ec) co_return fail(broken("writing the response head", ec));
   phase_ = Phase::head_sent;
   co_return Result<void>{};

@@ -3,7 +3,6 @@
 // Thread safety: pure functions.
 #include "safemig/proxy/completion_json.h"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -19,14 +18,6 @@ using json_fields::int_at;
 using json_fields::number_at;
 using json_fields::object_at;
 using json_fields::string_at;
-
-// Parses `body` as JSON; nullopt when it is not valid JSON.
-std::optional<json::value> parse_json(std::string_view body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return std::nullopt;
-  return value;
-}
 
 UpstreamError read_error(const json::object& object) {
   UpstreamError error;
@@ -78,9 +69,10 @@ ResponseSummary summarize_response_object(const json::object& object) {
 
 RequestSummary summarize_request(std::string_view body) {
   RequestSummary summary;
-  const auto value = parse_json(body);
-  if (!value || !value->is_object()) return summary;
-  const json::object& o = value->get_object();
+  json_fields::ScratchJson scratch;
+  const json::object* parsed = scratch.parse_object(body);
+  if (parsed == nullptr) return summary;
+  const json::object& o = *parsed;
   summary.model = string_at(o, "model");
   summary.max_tokens = int_at(o, "max_tokens");
   if (!summary.max_tokens) summary.max_tokens = int_at(o, "max_completion_tokens");
@@ -99,15 +91,16 @@ RequestSummary summarize_request(std::string_view body) {
 }
 
 std::optional<std::string> with_include_usage(std::string_view body) {
-  auto value = parse_json(body);
-  if (!value || !value->is_object()) return std::nullopt;
-  json::object& o = value->get_object();
+  json_fields::ScratchJson scratch;
+  json::object* parsed = scratch.parse_object(body);
+  if (parsed == nullptr) return std::nullopt;
+  json::object& o = *parsed;
   json::value& options = o["stream_options"];
   if (options.is_null()) options = json::object();
   json::object* options_object = options.if_object();
   if (options_object == nullptr) return std::nullopt;
   (*options_object)["include_usage"] = true;
-  return json::serialize(*value);
+  return json::serialize(o);
 }
 
 namespace {
@@ -182,9 +175,10 @@ std::optional<std::string> without_null_usage(std::string_view text) {
 }
 
 ResponseSummary summarize_response(std::string_view body) {
-  const auto value = parse_json(body);
-  if (!value || !value->is_object()) return {};
-  return summarize_response_object(value->get_object());
+  json_fields::ScratchJson scratch;
+  const json::object* parsed = scratch.parse_object(body);
+  if (parsed == nullptr) return {};
+  return summarize_response_object(*parsed);
 }
 
 }  // namespace safemig::proxy

@@ -126,6 +126,8 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
       strip_usage = body.has_value();
     }
   }
+  // The client's body is not read again: it moves into the upstream request.
+  if (!body) body = std::move(request.body());
   const http::Request upstream_request =
       build_upstream_request(request, pool_.target(), std::move(body), recorded);
 

@@ -1,9 +1,13 @@
-// Small readers of optional members of Boost.JSON objects, shared by the proxy's body parsers.
+// Parsing of the bodies the proxy reads, and small readers of optional members of Boost.JSON
+// objects, shared by the proxy's body parsers.
 //
-// Thread safety: pure functions.
+// Thread safety: pure functions; a ScratchJson belongs to one thread.
 #pragma once
 
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -11,6 +15,33 @@
 #include <string_view>
 
 namespace safemig::proxy::json_fields {
+
+// Parses one JSON text into memory it owns: the first kInlineBytes come from the object itself
+// (a stack variable, in practice), and only bodies past that touch the heap. Every request and
+// response the proxy records is parsed once, so this keeps allocation off the per-request path;
+// values are released together when the ScratchJson goes, without walking them.
+class ScratchJson {
+ public:
+  static constexpr std::size_t kInlineBytes = 8 * 1024;
+
+  ScratchJson() : value_(boost::json::storage_ptr(&memory_)) {}
+  ScratchJson(const ScratchJson&) = delete;
+  ScratchJson& operator=(const ScratchJson&) = delete;
+
+  // The parsed text when it is a JSON object; nullptr otherwise (not JSON, or another type).
+  // Valid until the next parse() or the end of this ScratchJson.
+  boost::json::object* parse_object(std::string_view text) {
+    boost::system::error_code ec;
+    value_ = boost::json::parse(text, ec, &memory_);
+    if (ec) return nullptr;
+    return value_.if_object();
+  }
+
+ private:
+  alignas(std::max_align_t) std::array<unsigned char, kInlineBytes> inline_{};
+  boost::json::monotonic_resource memory_{inline_.data(), inline_.size()};
+  boost::json::value value_;
+};
 
 // The member `key` of `object` when it is an object; nullptr otherwise.
 inline const boost::json::object* object_at(const boost::json::object& object,

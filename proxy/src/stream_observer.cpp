@@ -3,7 +3,6 @@
 // Thread safety: one thread per instance.
 #include "safemig/proxy/stream_observer.h"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include "json_fields.h"
@@ -60,10 +59,10 @@ bool StreamObserver::observe(SseEvent& event, std::chrono::microseconds elapsed)
     summary_.done = true;
     return true;
   }
-  boost::system::error_code ec;
-  const json::value value = json::parse(event.data, ec);
-  if (ec || !value.is_object()) return true;
-  const json::object& chunk = value.get_object();
+  json_fields::ScratchJson scratch;
+  const json::object* parsed = scratch.parse_object(event.data);
+  if (parsed == nullptr) return true;
+  const json::object& chunk = *parsed;
   const ResponseSummary facts = summarize_response_object(chunk);
 
   ResponseSummary& r = summary_.response;

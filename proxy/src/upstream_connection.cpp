@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -21,10 +23,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cerrno>
 #include <optional>
+
+#include "safemig/http/head_text.h"
 
 namespace safemig::proxy {
 
@@ -162,9 +165,11 @@ asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(const http::Reque
                                                                std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
   s.parser.reset();
+  const std::string head = http::head_text(request.base());
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body())};
   s.lowest().expires_after(timeout);
   const auto [ec, n] = co_await s.with_stream(
-      [&](auto& stream) { return bhttp::async_write(stream, request, kUseTuple); });
+      [&](auto& stream) { return asio::async_write(stream, message, kUseTuple); });
   if (ec) {
     s.broken = true;
     UpstreamFailure error = classify(ec, Failure::upstream_unreachable, "sending the request");

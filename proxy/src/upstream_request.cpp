@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
@@ -15,12 +16,8 @@ namespace {
 
 namespace bhttp = http::bhttp;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+// ASCII case-insensitive comparison, as header names are compared.
+bool iequals(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -57,7 +54,8 @@ void copy_end_to_end(const bhttp::fields& from, bhttp::fields& to, Skip skip) {
   const std::set<std::string> named = connection_tokens(from);
   for (const auto& field : from) {
     const std::string_view name(field.name_string().data(), field.name_string().size());
-    if (is_hop_by_hop(name) || named.count(lower(name)) != 0 || skip(name)) continue;
+    if (is_hop_by_hop(name) || skip(name)) continue;
+    if (!named.empty() && named.count(lower(name)) != 0) continue;
     to.insert(field.name_string(), field.value());
   }
 }
