@@ -3,95 +3,49 @@
 // Thread safety: pure functions.
 #include "safemig/proxy/completion_json.h"
 
+#include <array>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "json_fields.h"
-#include "response_fields.h"
+#include "response_reader.h"
 
 namespace safemig::proxy {
 namespace {
 
 namespace json = boost::json;
-using json_fields::bool_at;
-using json_fields::int_at;
-using json_fields::number_at;
-using json_fields::object_at;
-using json_fields::string_at;
 
-UpstreamError read_error(const json::object& object) {
-  UpstreamError error;
-  const json::value* e = object.if_contains("error");
-  if (e == nullptr || e->is_null()) return error;
-  if (const auto* text = e->if_string()) {
-    error.message = std::string(text->data(), text->size());
-    return error;
+// Parses one JSON text into memory it owns: the first kInlineBytes come from the object itself
+// (a stack variable, in practice), and only bodies past that touch the heap; the values are
+// released together, without walking them.
+class ScratchJson {
+ public:
+  static constexpr std::size_t kInlineBytes = 8 * 1024;
+
+  ScratchJson() : value_(json::storage_ptr(&memory_)) {}
+  ScratchJson(const ScratchJson&) = delete;
+  ScratchJson& operator=(const ScratchJson&) = delete;
+
+  // The parsed text when it is a JSON object; nullptr otherwise (not JSON, or another type).
+  // Valid until the next parse_object() or the end of this ScratchJson.
+  json::object* parse_object(std::string_view text) {
+    boost::system::error_code ec;
+    value_ = json::parse(text, ec, &memory_);
+    if (ec) return nullptr;
+    return value_.if_object();
   }
-  const json::object* eo = e->if_object();
-  if (eo == nullptr) return error;
-  error.type = string_at(*eo, "type");
-  if (!error.type) {
-    error.type = string_at(*eo, "code");
-    if (!error.type) {
-      if (const auto code = int_at(*eo, "code")) error.type = std::to_string(*code);
-    }
-  }
-  error.message = string_at(*eo, "message");
-  if (!error.present()) error.type = "upstream_error";
-  return error;
-}
+
+ private:
+  alignas(std::max_align_t) std::array<unsigned char, kInlineBytes> inline_{};
+  json::monotonic_resource memory_{inline_.data(), inline_.size()};
+  json::value value_;
+};
 
 }  // namespace
 
-ResponseSummary summarize_response_object(const json::object& object) {
-  ResponseSummary summary;
-  summary.id = string_at(object, "id");
-  if (const json::object* usage = object_at(object, "usage")) {
-    summary.prompt_tokens = int_at(*usage, "prompt_tokens");
-    summary.completion_tokens = int_at(*usage, "completion_tokens");
-    summary.total_tokens = int_at(*usage, "total_tokens");
-  }
-  if (const json::value* choices = object.if_contains("choices")) {
-    if (const json::array* list = choices->if_array()) {
-      for (const json::value& choice : *list) {
-        const json::object* c = choice.if_object();
-        if (c == nullptr) continue;
-        if (auto reason = string_at(*c, "finish_reason")) {
-          summary.finish_reason = std::move(reason);
-          break;
-        }
-      }
-    }
-  }
-  summary.error = read_error(object);
-  return summary;
-}
-
-RequestSummary summarize_request(std::string_view body) {
-  RequestSummary summary;
-  json_fields::ScratchJson scratch;
-  const json::object* parsed = scratch.parse_object(body);
-  if (parsed == nullptr) return summary;
-  const json::object& o = *parsed;
-  summary.model = string_at(o, "model");
-  summary.max_tokens = int_at(o, "max_tokens");
-  if (!summary.max_tokens) summary.max_tokens = int_at(o, "max_completion_tokens");
-  summary.temperature = number_at(o, "temperature");
-  summary.top_p = number_at(o, "top_p");
-  if (const json::value* messages = o.if_contains("messages")) {
-    if (const json::array* list = messages->if_array()) {
-      summary.message_count = static_cast<std::int64_t>(list->size());
-    }
-  }
-  summary.stream = bool_at(o, "stream").value_or(false);
-  if (const json::object* options = object_at(o, "stream_options")) {
-    summary.include_usage = bool_at(*options, "include_usage").value_or(false);
-  }
-  return summary;
-}
-
 std::optional<std::string> with_include_usage(std::string_view body) {
-  json_fields::ScratchJson scratch;
+  ScratchJson scratch;
   json::object* parsed = scratch.parse_object(body);
   if (parsed == nullptr) return std::nullopt;
   json::object& o = *parsed;
@@ -175,10 +129,9 @@ std::optional<std::string> without_null_usage(std::string_view text) {
 }
 
 ResponseSummary summarize_response(std::string_view body) {
-  json_fields::ScratchJson scratch;
-  const json::object* parsed = scratch.parse_object(body);
-  if (parsed == nullptr) return {};
-  return summarize_response_object(*parsed);
+  auto facts = read_completion(body);
+  if (!facts) return {};
+  return std::move(facts->summary);
 }
 
 }  // namespace safemig::proxy

@@ -132,7 +132,9 @@ Result<void> run_service(const ProxyOptions& options, Recorder& recorder,
         *pool, [&recorder](dao::CompletionRequest record) { recorder.submit(std::move(record)); },
         metrics, forwarder_options);
     auto router = make_router(forwarder, metrics, recorder, schema_version);
-    asio::io_context io(1);
+    // One thread runs the loop and owns every socket; other threads (the resolver's) only post
+    // completions. So sockets need no locks, while the scheduler keeps its own.
+    asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
     return serve(io, options, std::move(router), *pool);
   } catch (const std::exception& e) {
     return fail(ErrorCode::internal, std::string("the proxy's event loop failed: ") + e.what());

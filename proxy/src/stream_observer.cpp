@@ -3,43 +3,10 @@
 // Thread safety: one thread per instance.
 #include "safemig/proxy/stream_observer.h"
 
-#include <boost/json/value.hpp>
-
-#include "json_fields.h"
-#include "response_fields.h"
+#include "response_reader.h"
 
 namespace safemig::proxy {
 namespace {
-
-namespace json = boost::json;
-
-bool non_empty_string(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() && !v->get_string().empty();
-}
-
-bool non_empty_array(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_array() && !v->get_array().empty();
-}
-
-// True when a choice of the chunk carries generated output: chat deltas (content, reasoning,
-// refusal, tool calls, a function call) or the text of a text completion.
-bool carries_token(const json::array& choices) {
-  for (const json::value& choice : choices) {
-    const json::object* c = choice.if_object();
-    if (c == nullptr) continue;
-    if (non_empty_string(*c, "text")) return true;
-    const json::object* delta = json_fields::object_at(*c, "delta");
-    if (delta == nullptr) continue;
-    if (non_empty_string(*delta, "content") || non_empty_string(*delta, "reasoning_content") ||
-        non_empty_string(*delta, "refusal") || non_empty_array(*delta, "tool_calls") ||
-        json_fields::object_at(*delta, "function_call") != nullptr) {
-      return true;
-    }
-  }
-  return false;
-}
 
 // Cuts `"usage": null` out of a single-line data event (multi-line data is left as it is).
 void drop_null_usage(SseEvent& event) {
@@ -59,34 +26,25 @@ bool StreamObserver::observe(SseEvent& event, std::chrono::microseconds elapsed)
     summary_.done = true;
     return true;
   }
-  json_fields::ScratchJson scratch;
-  const json::object* parsed = scratch.parse_object(event.data);
-  if (parsed == nullptr) return true;
-  const json::object& chunk = *parsed;
-  const ResponseSummary facts = summarize_response_object(chunk);
+  const auto read = read_completion(event.data);
+  if (!read) return true;
+  const CompletionFacts& facts = *read;
 
   ResponseSummary& r = summary_.response;
-  if (!r.id && facts.id) r.id = facts.id;
-  if (facts.finish_reason) r.finish_reason = facts.finish_reason;
-  if (facts.error.present() && !r.error.present()) r.error = facts.error;
-  const bool has_usage = json_fields::object_at(chunk, "usage") != nullptr;
-  const json::value* usage_member = chunk.if_contains("usage");
-  if (strip_usage_only_ && usage_member != nullptr && usage_member->is_null()) {
-    drop_null_usage(event);
+  if (!r.id && facts.summary.id) r.id = facts.summary.id;
+  if (facts.summary.finish_reason) r.finish_reason = facts.summary.finish_reason;
+  if (facts.summary.error.present() && !r.error.present()) r.error = facts.summary.error;
+  if (strip_usage_only_ && facts.usage_is_null) drop_null_usage(event);
+  if (facts.usage_is_object) {
+    r.prompt_tokens = facts.summary.prompt_tokens;
+    r.completion_tokens = facts.summary.completion_tokens;
+    r.total_tokens = facts.summary.total_tokens;
   }
-  if (has_usage) {
-    r.prompt_tokens = facts.prompt_tokens;
-    r.completion_tokens = facts.completion_tokens;
-    r.total_tokens = facts.total_tokens;
-  }
-
-  const json::value* choices = chunk.if_contains("choices");
-  const json::array* list = choices != nullptr ? choices->if_array() : nullptr;
-  if (list != nullptr && carries_token(*list)) {
+  if (facts.carries_token) {
     if (!summary_.first_token) summary_.first_token = elapsed;
     summary_.last_token = elapsed;
   }
-  const bool usage_only = has_usage && list != nullptr && list->empty();
+  const bool usage_only = facts.usage_is_object && facts.choice_count == 0u;
   return !(strip_usage_only_ && usage_only);
 }
 

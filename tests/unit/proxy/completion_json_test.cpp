@@ -38,6 +38,53 @@ TEST(SummarizeRequestTest, MalformedBodyGivesEmptySummary) {
   EXPECT_FALSE(summarize_request(R"({"model":5})").model.has_value());
 }
 
+// Only top-level members count: the same names inside messages or other objects are ignored.
+TEST(SummarizeRequestTest, IgnoresNestedMembersWithRecordedNames) {
+  const RequestSummary s = summarize_request(
+      R"({"messages":[{"model":"inner","max_tokens":1,"stream":true,"messages":[1,2,3]},
+                      "text",[1,2],null,7],
+          "tools":[{"stream_options":{"include_usage":true}}],
+          "metadata":{"temperature":2,"top_p":3},
+          "model":"outer"})");
+  EXPECT_EQ(s.model, "outer");
+  EXPECT_EQ(s.message_count, 5);
+  EXPECT_FALSE(s.max_tokens.has_value());
+  EXPECT_FALSE(s.temperature.has_value());
+  EXPECT_FALSE(s.top_p.has_value());
+  EXPECT_FALSE(s.stream);
+  EXPECT_FALSE(s.include_usage);
+}
+
+TEST(SummarizeRequestTest, ReadsEscapedModelAndNumbersInEveryForm) {
+  const RequestSummary s = summarize_request(
+      R"({"model":"gpt-\u00e9\"x\"","max_tokens":1e2,"temperature":1,"top_p":18446744073709551615,
+          "messages":[]})");
+  EXPECT_EQ(s.model, "gpt-\xc3\xa9\"x\"");
+  EXPECT_EQ(s.max_tokens, 100);
+  EXPECT_EQ(s.temperature, 1.0);
+  EXPECT_EQ(s.top_p, 18446744073709551615.0);
+  EXPECT_EQ(s.message_count, 0);
+}
+
+TEST(SummarizeRequestTest, MembersOfTheWrongTypeAreAbsent) {
+  const RequestSummary s = summarize_request(
+      R"({"model":["m"],"max_tokens":"64","max_completion_tokens":2.5,"temperature":"hot",
+          "messages":{"role":"user"},"stream":"yes","stream_options":{"include_usage":1}})");
+  EXPECT_FALSE(s.model.has_value());
+  EXPECT_FALSE(s.max_tokens.has_value());
+  EXPECT_FALSE(s.temperature.has_value());
+  EXPECT_FALSE(s.message_count.has_value());
+  EXPECT_FALSE(s.stream);
+  EXPECT_FALSE(s.include_usage);
+}
+
+TEST(SummarizeRequestTest, TruncatedOrTrailingBytesGiveEmptySummary) {
+  EXPECT_FALSE(summarize_request(R"({"model":"m","messages":[)").model.has_value());
+  EXPECT_FALSE(summarize_request(R"({"model":"m"} {"model":"n"})").model.has_value());
+  EXPECT_FALSE(summarize_request("").model.has_value());
+  EXPECT_EQ(summarize_request(" {\"model\":\"m\"}\r\n").model, "m");
+}
+
 TEST(WithIncludeUsageTest, AddsStreamOptions) {
   const auto body = with_include_usage(R"({"model":"m","stream":true})");
   ASSERT_TRUE(body.has_value());
