@@ -16,7 +16,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <exception>
+#include <tuple>
 
+#include "safemig/http/buffered_parse.h"
 #include "server_state.h"
 #include "session_channel.h"
 
@@ -190,13 +192,19 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
     bhttp::request_parser<bhttp::string_body> parser;
     parser.body_limit(state->options.body_limit);
     parser.header_limit(kHeaderLimit);
+    // One deadline for the whole request, head and body.
     stream.expires_after(state->options.read_timeout);
-    {
-      const auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
-      if (ec) {
-        co_await answer_read_error(*state, *session, ec, parser.get());
-        break;
-      }
+    // A request that arrived whole is parsed here; the socket is read only for what is missing.
+    parser.eager(true);
+    boost::system::error_code parsed = parse_buffered(parser, buffer);
+    if (parsed == bhttp::error::need_more) parsed = {};
+    if (!parsed && !parser.is_header_done()) {
+      std::tie(parsed, std::ignore) =
+          co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+    }
+    if (parsed) {
+      co_await answer_read_error(*state, *session, parsed, parser.get());
+      break;
     }
     InFlight in_flight(state->in_flight);
     RequestContext context = base_context;

@@ -27,6 +27,7 @@
 #include <cerrno>
 #include <optional>
 
+#include "safemig/http/buffered_parse.h"
 #include "safemig/http/head_text.h"
 
 namespace safemig::proxy {
@@ -209,6 +210,18 @@ asio::awaitable<UpstreamResult<std::size_t>> UpstreamConnection::read_body(
   auto& body = s.parser->get().body();
   body.data = buffer.data();
   body.size = buffer.size();
+  if (s.buffer.size() > 0) {
+    // Body bytes that came with the head (or an earlier piece) need no read.
+    boost::system::error_code ec = http::parse_buffered(*s.parser, s.buffer);
+    const std::size_t written = buffer.size() - body.size;
+    if (ec == bhttp::error::need_buffer || (ec == bhttp::error::need_more && written > 0)) ec = {};
+    if (ec && ec != bhttp::error::need_more) {
+      s.broken = true;
+      co_return tl::make_unexpected(
+          classify(ec, Failure::upstream_protocol, "reading the response body"));
+    }
+    if (!ec) co_return written;
+  }
   s.lowest().expires_after(timeout);
   auto [ec, n] = co_await s.with_stream(
       [&](auto& stream) { return bhttp::async_read_some(stream, s.buffer, *s.parser, kUseTuple); });

@@ -221,6 +221,43 @@ TEST_F(ServerTest, ExpectContinueOverTheLimitIs413WithoutReadingTheBody) {
   EXPECT_EQ(client.read_response().result(), bhttp::status::payload_too_large);
 }
 
+TEST_F(ServerTest, PipelinedRequestsInOneWriteAreAnsweredInOrder) {
+  start();
+  Client client(server_->port());
+  client.write_raw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo"
+      "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(client.read_response().body(), "one");
+  EXPECT_EQ(client.read_response().body(), "two");
+  EXPECT_EQ(client.read_response().body(), "hello 127.0.0.1");
+}
+
+TEST_F(ServerTest, RequestSplitAcrossSegmentsIsReassembled) {
+  start();
+  Client client(server_->port());
+  for (const std::string_view piece :
+       {"POST /echo HTTP/1.1\r\nHo", "st: x\r\nContent-Length: 5\r\n\r\nhe", "llo"}) {
+    client.write_raw(piece);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto response = client.read_response();
+  EXPECT_EQ(response.result(), bhttp::status::ok);
+  EXPECT_EQ(response.body(), "hello");
+}
+
+// The read timeout bounds the whole request, so a body trickling in cannot hold the connection.
+TEST_F(ServerTest, BodyStillMissingAtTheReadTimeoutClosesTheConnection) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::seconds(1);
+  start(options);
+  Client client(server_->port());
+  client.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  client.write_raw("def");
+  EXPECT_TRUE(client.closed_by_server());
+}
+
 TEST_F(ServerTest, SilentClientIsClosedAfterTheReadTimeout) {
   ServerOptions options;
   options.read_timeout = std::chrono::seconds(1);
