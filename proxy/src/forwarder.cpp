@@ -31,6 +31,8 @@ namespace {
 
 // Upstream bytes read at a time: a TLS record's worth. Small, as every open stream holds one.
 constexpr std::size_t kPieceSize = 16 * 1024;
+// Read buffers kept for reuse at most: enough for a burst of concurrent requests, 4 MiB.
+constexpr std::size_t kMaxSparePieces = 256;
 // A recorded non-streaming response is kept for parsing up to this size; larger bodies are
 // relayed whole but recorded without usage.
 constexpr std::size_t kCaptureLimit = 16 * 1024 * 1024;
@@ -102,9 +104,39 @@ struct Forwarder::Relay {
   bool finished = false;
 };
 
+// The buffer one request reads its upstream body into, taken from the forwarder's spares and
+// given back when the request ends. A fresh 16 KiB block per request would take malloc's slow
+// path for large blocks, which also merges its cache of small free blocks every time.
+class Forwarder::Piece {
+ public:
+  explicit Piece(std::vector<std::unique_ptr<char[]>>& spares) : spares_(spares) {
+    if (spares_.empty()) {
+      // Left uninitialised: read_body() hands back only bytes it wrote.
+      storage_ = std::make_unique_for_overwrite<char[]>(kPieceSize);
+    } else {
+      storage_ = std::move(spares_.back());
+      spares_.pop_back();
+    }
+  }
+  ~Piece() {
+    // The capacity is reserved up front, so giving back never allocates.
+    if (spares_.size() < kMaxSparePieces) spares_.push_back(std::move(storage_));
+  }
+  Piece(const Piece&) = delete;
+  Piece& operator=(const Piece&) = delete;
+
+  std::span<char> span() const { return {storage_.get(), kPieceSize}; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>>& spares_;
+  std::unique_ptr<char[]> storage_;
+};
+
 Forwarder::Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics,
                      ForwarderOptions options)
-    : pool_(pool), sink_(std::move(sink)), metrics_(metrics), options_(options) {}
+    : pool_(pool), sink_(std::move(sink)), metrics_(metrics), options_(options) {
+  spare_pieces_.reserve(kMaxSparePieces);
+}
 
 asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestContext context,
                                         http::ResponseChannel& channel) {
@@ -197,9 +229,8 @@ asio::awaitable<void> Forwarder::relay_body(UpstreamConnection& connection, Rela
   const bool capture = relay.recorded && is_identity_encoded(connection.head());
   std::string captured;
   bool overflow = false;
-  // Left uninitialised: read_body() hands back only bytes it wrote.
-  const auto storage = std::make_unique_for_overwrite<char[]>(kPieceSize);
-  const std::span<char> buffer(storage.get(), kPieceSize);
+  const Piece storage(spare_pieces_);
+  const std::span<char> buffer = storage.span();
   while (!connection.body_done()) {
     const auto t0 = Clock::now();
     const auto piece = co_await connection.read_body(buffer, options_.upstream_timeout);
@@ -233,9 +264,8 @@ asio::awaitable<void> Forwarder::relay_events(UpstreamConnection& connection, Re
   StreamObserver observer(strip_usage);
   std::vector<SseEvent> events;
   std::string out;
-  // Left uninitialised: read_body() hands back only bytes it wrote.
-  const auto storage = std::make_unique_for_overwrite<char[]>(kPieceSize);
-  const std::span<char> buffer(storage.get(), kPieceSize);
+  const Piece storage(spare_pieces_);
+  const std::span<char> buffer = storage.span();
   // Whatever happens, the record gets what the stream showed so far (partial timings).
   const auto keep_summary = [&] {
     x.response = observer.summary().response;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "safemig/dao/completion_request.h"
 #include "safemig/http/router.h"
@@ -45,6 +46,7 @@ class Forwarder {
 
  private:
   struct Relay;
+  class Piece;
   // Sends `request` on a parked connection (again on another one, or a new one, when the
   // upstream had closed it while idle) and reads the response head.
   boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> start_exchange(
@@ -59,6 +61,8 @@ class Forwarder {
   ProxyMetrics& metrics_;
   ForwarderOptions options_;
   RequestIdGenerator ids_;
+  // Upstream read buffers of finished requests, taken by the next ones (see Piece).
+  std::vector<std::unique_ptr<char[]>> spare_pieces_;
 };
 
 }  // namespace safemig::proxy
