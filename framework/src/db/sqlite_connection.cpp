@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <unordered_map>
 
@@ -88,7 +90,7 @@ class SqliteConnection final : public Connection {
 
  private:
   Result<sqlite3_stmt*> cached(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second.get();
     std::string_view tail;
     SAFEMIG_TRY(StatementPtr stmt, prepare_statement(db_.get(), sql, &tail));
@@ -111,7 +113,14 @@ class SqliteConnection final : public Connection {
   DatabasePtr db_;
   std::string path_;
   bool read_only_;
-  std::unordered_map<std::string, StatementPtr> cache_;
+  // Looked up by string_view: a statement run per row costs no key copy.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
+  std::unordered_map<std::string, StatementPtr, SqlHash, std::equal_to<>> cache_;
 };
 
 std::string_view synchronous_pragma(Synchronous s) {
