@@ -1,4 +1,4 @@
-// Wire text of HTTP/1.x heads (see head_text.h).
+// Wire text of HTTP/1.x response heads (see head_text.h).
 #include "safemig/http/head_text.h"
 
 #include <string_view>
@@ -36,21 +36,6 @@ void append_fields(std::string& out, const bhttp::fields& fields) {
 }
 
 }  // namespace
-
-std::string head_text(const bhttp::request_header<>& head) {
-  const std::string_view method = view(head.method_string());
-  const std::string_view target = view(head.target());
-  std::string out;
-  out.reserve(method.size() + target.size() + 12 + fields_size(head));
-  out += method;
-  out += ' ';
-  out += target;
-  out += ' ';
-  append_version(out, head.version());
-  out += "\r\n";
-  append_fields(out, head);
-  return out;
-}
 
 std::string head_text(const bhttp::response_header<>& head) {
   const std::string_view reason = view(head.reason());

@@ -158,13 +158,13 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
       strip_usage = body.has_value();
     }
   }
-  // The client's body is not read again: it moves into the upstream request.
-  if (!body) body = std::move(request.body());
-  const http::Request upstream_request =
-      build_upstream_request(request, pool_.target(), std::move(body), recorded);
+  // The client's body is not read again: it moves to the upstream request.
+  const std::string upstream_body = body ? std::move(*body) : std::move(request.body());
+  const std::string upstream_head =
+      upstream_request_head(request, pool_.target(), upstream_body.size(), recorded);
 
-  auto started =
-      co_await start_exchange(upstream_request, request.method() == bhttp::verb::head, relay);
+  auto started = co_await start_exchange(upstream_head, upstream_body,
+                                         request.method() == bhttp::verb::head, relay);
   if (!started) {
     relay.fail(started.error());
     const Failure f = started.error().failure;
@@ -199,7 +199,7 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
 }
 
 asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::start_exchange(
-    const http::Request& request, bool head_request, Relay& relay) {
+    std::string_view head, std::string_view body, bool head_request, Relay& relay) {
   const auto executor = co_await asio::this_coro::executor;
   for (;;) {
     std::unique_ptr<UpstreamConnection> connection = pool_.take_idle();
@@ -213,7 +213,7 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
       }
       connection = std::move(*opened);
     }
-    auto result = co_await connection->send(request, options_.upstream_timeout);
+    auto result = co_await connection->send(head, body, options_.upstream_timeout);
     if (result) result = co_await connection->read_head(head_request, options_.upstream_timeout);
     relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
     if (result) co_return connection;

@@ -28,7 +28,6 @@
 #include <optional>
 
 #include "safemig/http/buffered_parse.h"
-#include "safemig/http/head_text.h"
 
 namespace safemig::proxy {
 
@@ -162,12 +161,13 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
   co_return std::unique_ptr<UpstreamConnection>(new UpstreamConnection(std::move(impl)));
 }
 
-asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(const http::Request& request,
+asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(std::string_view head,
+                                                               std::string_view body,
                                                                std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
   s.parser.reset();
-  const std::string head = http::head_text(request.base());
-  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body())};
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head.data(), head.size()),
+                                                  asio::buffer(body.data(), body.size())};
   s.lowest().expires_after(timeout);
   const auto [ec, n] = co_await s.with_stream(
       [&](auto& stream) { return asio::async_write(stream, message, kUseTuple); });

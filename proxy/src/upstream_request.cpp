@@ -48,15 +48,15 @@ std::set<std::string> connection_tokens(const bhttp::fields& fields) {
   return tokens;
 }
 
-// Copies the end-to-end fields of `from` into `to`, except those `skip` names.
-template <typename Skip>
-void copy_end_to_end(const bhttp::fields& from, bhttp::fields& to, Skip skip) {
+// Calls `use` with each end-to-end field of `from`, in order, except those `skip` names.
+template <typename Skip, typename Use>
+void for_each_end_to_end(const bhttp::fields& from, Skip skip, Use use) {
   const std::set<std::string> named = connection_tokens(from);
   for (const auto& field : from) {
     const std::string_view name(field.name_string().data(), field.name_string().size());
     if (is_hop_by_hop(name) || skip(name)) continue;
     if (!named.empty() && named.count(lower(name)) != 0) continue;
-    to.insert(field.name_string(), field.value());
+    use(field);
   }
 }
 
@@ -148,22 +148,37 @@ Result<UpstreamTarget> parse_upstream_url(std::string_view url) {
   return t;
 }
 
-http::Request build_upstream_request(const http::Request& client, const UpstreamTarget& target,
-                                     std::optional<std::string> body, bool drop_accept_encoding) {
-  http::Request out;
-  out.version(11);
-  out.method(client.method());
-  if (client.method() == bhttp::verb::unknown) out.method_string(client.method_string());
-  const std::string_view client_target(client.target().data(), client.target().size());
-  out.target(target_path(target, client_target));
-  copy_end_to_end(client.base(), out.base(), [&](std::string_view name) {
-    return iequals(name, "host") || iequals(name, "content-length") ||
-           (drop_accept_encoding && iequals(name, "accept-encoding"));
-  });
-  out.set(bhttp::field::host, target.authority);
-  out.body() = body ? std::move(*body) : client.body();
-  out.keep_alive(true);
-  out.prepare_payload();
+std::string upstream_request_head(const http::Request& client, const UpstreamTarget& target,
+                                  std::size_t body_size, bool drop_accept_encoding) {
+  const auto view = [](boost::core::string_view v) { return std::string_view(v.data(), v.size()); };
+  std::string out;
+  out.reserve(512);
+  out += view(client.method_string());
+  out += ' ';
+  out += target_path(target, view(client.target()));
+  out += " HTTP/1.1\r\nHost: ";
+  out += target.authority;
+  out += "\r\n";
+  for_each_end_to_end(
+      client.base(),
+      [&](std::string_view name) {
+        return iequals(name, "host") || iequals(name, "content-length") ||
+               (drop_accept_encoding && iequals(name, "accept-encoding"));
+      },
+      [&](const auto& field) {
+        out += view(field.name_string());
+        out += ": ";
+        out += view(field.value());
+        out += "\r\n";
+      });
+  const bhttp::verb method = client.method();
+  if (body_size > 0 || method == bhttp::verb::post || method == bhttp::verb::put ||
+      method == bhttp::verb::options) {
+    out += "Content-Length: ";
+    out += std::to_string(body_size);
+    out += "\r\n";
+  }
+  out += "\r\n";
   return out;
 }
 
@@ -173,9 +188,10 @@ bhttp::response_header<> build_client_head(const bhttp::response_header<>& upstr
   head.version(11);
   head.result(upstream.result_int());
   head.reason(upstream.reason());
-  copy_end_to_end(upstream, head, [&](std::string_view name) {
-    return !keep_length && iequals(name, "content-length");
-  });
+  for_each_end_to_end(
+      upstream,
+      [&](std::string_view name) { return !keep_length && iequals(name, "content-length"); },
+      [&](const auto& field) { head.insert(field.name_string(), field.value()); });
   return head;
 }
 

@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+
 #include "safemig/proxy/request_id.h"
 #include "support/matchers.h"
 
@@ -65,9 +68,26 @@ http::Request client_request() {
   return r;
 }
 
-TEST(BuildUpstreamRequestTest, DropsHopByHopAndRewritesHost) {
+// What the upstream receives for `client`: the head built for it followed by the body (the
+// replacement when given), parsed back as a request.
+http::Request sent(const http::Request& client, const UpstreamTarget& to,
+                   std::optional<std::string> body, bool drop_accept_encoding) {
+  const std::string payload = body ? *body : client.body();
+  const std::string wire =
+      upstream_request_head(client, to, payload.size(), drop_accept_encoding) + payload;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.eager(true);
+  boost::system::error_code ec;
+  const std::size_t used = parser.put(boost::asio::buffer(wire), ec);
+  EXPECT_FALSE(ec) << ec.message() << " in " << wire;
+  EXPECT_TRUE(parser.is_done()) << wire;
+  EXPECT_EQ(used, wire.size()) << wire;
+  return parser.release();
+}
+
+TEST(UpstreamRequestHeadTest, DropsHopByHopAndRewritesHost) {
   const http::Request up =
-      build_upstream_request(client_request(), target("http://10.0.0.1:9000"), std::nullopt, false);
+      sent(client_request(), target("http://10.0.0.1:9000"), std::nullopt, false);
   EXPECT_EQ(up.method(), bhttp::verb::post);
   EXPECT_EQ(up.target(), "/v1/chat/completions?x=1");
   EXPECT_EQ(up[bhttp::field::host], "10.0.0.1:9000");
@@ -85,32 +105,44 @@ TEST(BuildUpstreamRequestTest, DropsHopByHopAndRewritesHost) {
   EXPECT_EQ(up[bhttp::field::content_length], "13");
 }
 
-TEST(BuildUpstreamRequestTest, ReplacedBodyGetsItsLengthAndEncodingCanBeDropped) {
-  const http::Request up = build_upstream_request(client_request(), target("http://h"),
-                                                  std::string("{\"a\":true}"), true);
+TEST(UpstreamRequestHeadTest, ReplacedBodyGetsItsLengthAndEncodingCanBeDropped) {
+  const http::Request up =
+      sent(client_request(), target("http://h"), std::string("{\"a\":true}"), true);
   EXPECT_EQ(up.body(), "{\"a\":true}");
   EXPECT_EQ(up[bhttp::field::content_length], "10");
   EXPECT_EQ(up.count(bhttp::field::accept_encoding), 0u);
   EXPECT_EQ(up[bhttp::field::host], "h");
 }
 
-TEST(BuildUpstreamRequestTest, BasePathIsPrefixedWithoutDoublingV1) {
+TEST(UpstreamRequestHeadTest, BasePathIsPrefixedWithoutDoublingV1) {
   http::Request r = client_request();
-  EXPECT_EQ(build_upstream_request(r, target("https://api.x.com/v1"), std::nullopt, false).target(),
+  EXPECT_EQ(sent(r, target("https://api.x.com/v1"), std::nullopt, false).target(),
             "/v1/chat/completions?x=1");
-  EXPECT_EQ(
-      build_upstream_request(r, target("https://gw.x.com/openai/v1"), std::nullopt, false).target(),
-      "/openai/v1/chat/completions?x=1");
-  EXPECT_EQ(
-      build_upstream_request(r, target("https://gw.x.com/base"), std::nullopt, false).target(),
-      "/base/v1/chat/completions?x=1");
+  EXPECT_EQ(sent(r, target("https://gw.x.com/openai/v1"), std::nullopt, false).target(),
+            "/openai/v1/chat/completions?x=1");
+  EXPECT_EQ(sent(r, target("https://gw.x.com/base"), std::nullopt, false).target(),
+            "/base/v1/chat/completions?x=1");
 }
 
-TEST(BuildUpstreamRequestTest, GetWithoutBodyHasNoLength) {
+TEST(UpstreamRequestHeadTest, GetWithoutBodyHasNoLength) {
   http::Request r{bhttp::verb::get, "/v1/models", 11};
-  const http::Request up = build_upstream_request(r, target("http://h:1"), std::nullopt, false);
+  const http::Request up = sent(r, target("http://h:1"), std::nullopt, false);
   EXPECT_EQ(up.count(bhttp::field::content_length), 0u);
   EXPECT_EQ(up.method(), bhttp::verb::get);
+  EXPECT_EQ(up.version(), 11u);
+}
+
+TEST(UpstreamRequestHeadTest, EmptyPostSaysSoAndUnknownMethodsPassThrough) {
+  http::Request post{bhttp::verb::post, "/v1/completions", 10};
+  EXPECT_EQ(sent(post, target("http://h"), std::nullopt, false)[bhttp::field::content_length], "0");
+  http::Request custom;
+  custom.method_string("PURGE");
+  custom.target("/v1/cache");
+  custom.version(11);
+  const http::Request up = sent(custom, target("http://h"), std::nullopt, false);
+  EXPECT_EQ(up.method_string(), "PURGE");
+  EXPECT_EQ(up.target(), "/v1/cache");
+  EXPECT_EQ(up.count(bhttp::field::content_length), 0u);
 }
 
 TEST(BuildClientHeadTest, KeepsEndToEndHeadersOnly) {

@@ -1,8 +1,9 @@
-// The head of an HTTP/1.x message (start line, header fields, blank line) as it goes on the wire.
+// The head of an HTTP/1.x response (status line, header fields, blank line) as it goes on the
+// wire.
 //
 // Beast's serializer produces the same bytes through a chain of buffer views built per message;
-// the proxy sends one head per request in each direction, so the text is built directly into one
-// string and leaves with the body in one gathered write.
+// a session sends one head per response, so the text is built directly into one string and
+// leaves with the body in one gathered write.
 //
 // Thread safety: pure functions.
 #pragma once
@@ -12,9 +13,8 @@
 
 namespace safemig::http {
 
-// "METHOD target HTTP/1.1\r\n" + "Name: value\r\n" per field, in order + "\r\n".
-std::string head_text(const boost::beast::http::request_header<>& head);
-// "HTTP/1.1 200 OK\r\n" (the reason given, or the standard one) + fields + "\r\n".
+// "HTTP/1.1 200 OK\r\n" (the reason given, or the standard one) + "Name: value\r\n" per field,
+// in order + "\r\n".
 std::string head_text(const boost::beast::http::response_header<>& head);
 
 }  // namespace safemig::http

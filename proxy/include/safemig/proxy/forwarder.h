@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "safemig/dao/completion_request.h"
@@ -47,10 +48,10 @@ class Forwarder {
  private:
   struct Relay;
   class Piece;
-  // Sends `request` on a parked connection (again on another one, or a new one, when the
-  // upstream had closed it while idle) and reads the response head.
+  // Sends the request (`head` text and `body`) on a parked connection (again on another one, or
+  // a new one, when the upstream had closed it while idle) and reads the response head.
   boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> start_exchange(
-      const http::Request& request, bool head_request, Relay& relay);
+      std::string_view head, std::string_view body, bool head_request, Relay& relay);
   boost::asio::awaitable<void> relay_body(UpstreamConnection& connection, Relay& relay,
                                           http::ResponseChannel& channel);
   boost::asio::awaitable<void> relay_events(UpstreamConnection& connection, Relay& relay,

@@ -51,8 +51,9 @@ class UpstreamConnection {
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  // Sends `request` whole. REQUIRES: no response pending.
-  boost::asio::awaitable<UpstreamResult<void>> send(const http::Request& request,
+  // Sends a request: `head` (wire text, see upstream_request_head) and `body`, in one write.
+  // REQUIRES: no response pending.
+  boost::asio::awaitable<UpstreamResult<void>> send(std::string_view head, std::string_view body,
                                                     std::chrono::milliseconds timeout);
 
   // Reads the response head. `head_request`: the request was HEAD (the response has no body).

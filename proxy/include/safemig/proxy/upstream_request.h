@@ -46,11 +46,13 @@ std::optional<std::string> request_origin(const http::Request& request,
 // True for a header that applies to one connection only and is never forwarded.
 bool is_hop_by_hop(std::string_view name);
 
-// The request to send upstream for `client`. `body` replaces the client's body when given
-// (include_usage injection); `drop_accept_encoding` asks the upstream for an identity-encoded
-// response (the proxy reads recorded responses).
-http::Request build_upstream_request(const http::Request& client, const UpstreamTarget& target,
-                                     std::optional<std::string> body, bool drop_accept_encoding);
+// The head of the request to send upstream for `client`, as wire text, for a body of
+// `body_size` bytes (the client's, or the one that replaced it for include_usage injection);
+// the body follows it on the connection. `drop_accept_encoding` asks the upstream for an
+// identity-encoded response (the proxy reads recorded responses). Content-Length is sent for a
+// body, and for an empty one of POST, PUT and OPTIONS.
+std::string upstream_request_head(const http::Request& client, const UpstreamTarget& target,
+                                  std::size_t body_size, bool drop_accept_encoding);
 
 // The response head sent to the client for an upstream head: status, reason and end-to-end
 // headers. Content-Length is kept only when `keep_length` (the body is relayed unchanged);
