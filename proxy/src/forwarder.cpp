@@ -29,8 +29,6 @@ using std::chrono::microseconds;
 
 namespace {
 
-// Upstream bytes read at a time: a TLS record's worth. Small, as every open stream holds one.
-constexpr std::size_t kPieceSize = 16 * 1024;
 // Read buffers kept for reuse at most: enough for a burst of concurrent requests, 4 MiB.
 constexpr std::size_t kMaxSparePieces = 256;
 // A recorded non-streaming response is kept for parsing up to this size; larger bodies are
@@ -109,10 +107,10 @@ struct Forwarder::Relay {
 // path for large blocks, which also merges its cache of small free blocks every time.
 class Forwarder::Piece {
  public:
-  explicit Piece(std::vector<std::unique_ptr<char[]>>& spares) : spares_(spares) {
+  explicit Piece(std::vector<std::unique_ptr<PieceBuffer>>& spares) : spares_(spares) {
     if (spares_.empty()) {
       // Left uninitialised: read_body() hands back only bytes it wrote.
-      storage_ = std::make_unique_for_overwrite<char[]>(kPieceSize);
+      storage_ = std::make_unique_for_overwrite<PieceBuffer>();
     } else {
       storage_ = std::move(spares_.back());
       spares_.pop_back();
@@ -125,11 +123,11 @@ class Forwarder::Piece {
   Piece(const Piece&) = delete;
   Piece& operator=(const Piece&) = delete;
 
-  std::span<char> span() const { return {storage_.get(), kPieceSize}; }
+  std::span<char> span() const { return *storage_; }
 
  private:
-  std::vector<std::unique_ptr<char[]>>& spares_;
-  std::unique_ptr<char[]> storage_;
+  std::vector<std::unique_ptr<PieceBuffer>>& spares_;
+  std::unique_ptr<PieceBuffer> storage_;
 };
 
 Forwarder::Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics,

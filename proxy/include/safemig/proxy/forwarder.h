@@ -11,6 +11,7 @@
 // Thread safety: handle() runs on the io_context's single thread (the pool is not locked).
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <functional>
@@ -62,8 +63,10 @@ class Forwarder {
   ProxyMetrics& metrics_;
   ForwarderOptions options_;
   RequestIdGenerator ids_;
+  // Upstream bytes read at a time: a TLS record's worth. Small, as every open stream holds one.
+  using PieceBuffer = std::array<char, 16 * 1024>;
   // Upstream read buffers of finished requests, taken by the next ones (see Piece).
-  std::vector<std::unique_ptr<char[]>> spare_pieces_;
+  std::vector<std::unique_ptr<PieceBuffer>> spare_pieces_;
 };
 
 }  // namespace safemig::proxy
