@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace safemig::proxy::json_events {
 
@@ -69,6 +70,31 @@ class Text {
  private:
   std::string text_;
   bool complete_ = true;
+};
+
+// A handler that follows where it is: the roles of the open containers (innermost last) and the
+// key of the member whose value comes next. A derived handler pushes a Role in on_object_begin
+// and on_array_begin (popped here for objects; arrays pop in its own on_array_end, which sees
+// the role), and may define on_key to act on the key once whole.
+template <class Role>
+class NestingHandler : public HandlerBase {
+ public:
+  bool on_object_end(std::size_t, boost::system::error_code&) {
+    stack_.pop_back();
+    return true;
+  }
+  bool on_key_part(boost::json::string_view part, std::size_t, boost::system::error_code&) {
+    key_.part(part);
+    return true;
+  }
+  bool on_key(boost::json::string_view part, std::size_t, boost::system::error_code&) {
+    key_.last(part);
+    return true;
+  }
+
+ protected:
+  std::vector<Role> stack_;
+  Text key_;
 };
 
 }  // namespace safemig::proxy::json_events

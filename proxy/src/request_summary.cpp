@@ -21,7 +21,10 @@ namespace {
 using boost::system::error_code;
 using string_view = boost::json::string_view;
 
-class RequestSummaryHandler : public json_events::HandlerBase {
+// What an open container is.
+enum class RequestRole { top, stream_options, messages, other };
+
+class RequestSummaryHandler : public json_events::NestingHandler<RequestRole> {
  public:
   // The summary, once the whole body parsed.
   RequestSummary take() {
@@ -43,10 +46,6 @@ class RequestSummaryHandler : public json_events::HandlerBase {
     stack_.push_back(role);
     return true;
   }
-  bool on_object_end(std::size_t, error_code&) {
-    stack_.pop_back();
-    return true;
-  }
   bool on_array_begin(error_code&) {
     value_started();
     Role role = Role::other;
@@ -60,15 +59,6 @@ class RequestSummaryHandler : public json_events::HandlerBase {
   bool on_array_end(std::size_t, error_code&) {
     if (stack_.back() == Role::messages) summary_.message_count = messages_;
     stack_.pop_back();
-    return true;
-  }
-
-  bool on_key_part(string_view part, std::size_t, error_code&) {
-    key_.part(part);
-    return true;
-  }
-  bool on_key(string_view part, std::size_t, error_code&) {
-    key_.last(part);
     return true;
   }
 
@@ -115,8 +105,7 @@ class RequestSummaryHandler : public json_events::HandlerBase {
   }
 
  private:
-  // What an open container is.
-  enum class Role { top, stream_options, messages, other };
+  using Role = RequestRole;
 
   bool at_top() const { return stack_.size() == 1 && stack_.back() == Role::top; }
   bool key_is(std::string_view name) const { return key_.value() == name; }
@@ -145,8 +134,6 @@ class RequestSummaryHandler : public json_events::HandlerBase {
   std::optional<std::int64_t> max_tokens_;
   std::optional<std::int64_t> max_completion_tokens_;
   bool top_is_object_ = false;
-  std::vector<Role> stack_;
-  json_events::Text key_;   // The key of the member whose value comes next.
   json_events::Text text_;  // The `model` string.
   std::int64_t messages_ = 0;
 };

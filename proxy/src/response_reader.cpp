@@ -16,7 +16,10 @@ namespace {
 using boost::system::error_code;
 using string_view = boost::json::string_view;
 
-class CompletionHandler : public json_events::HandlerBase {
+// What an open container is.
+enum class ResponseRole { top, usage, error, choices, choice, delta, tool_calls, other };
+
+class CompletionHandler : public json_events::NestingHandler<ResponseRole> {
  public:
   // The facts, once the whole text parsed; nullopt when it was not an object.
   std::optional<CompletionFacts> take() {
@@ -47,10 +50,6 @@ class CompletionHandler : public json_events::HandlerBase {
     stack_.push_back(role);
     return true;
   }
-  bool on_object_end(std::size_t, error_code&) {
-    stack_.pop_back();
-    return true;
-  }
   bool on_array_begin(error_code&) {
     const Slot slot = value_slot();
     Role role = Role::other;
@@ -66,10 +65,6 @@ class CompletionHandler : public json_events::HandlerBase {
     return true;
   }
 
-  bool on_key_part(string_view part, std::size_t, error_code&) {
-    key_.part(part);
-    return true;
-  }
   bool on_key(string_view part, std::size_t, error_code&) {
     key_slot_ = slot_of(key_.last(part));
     return true;
@@ -131,8 +126,7 @@ class CompletionHandler : public json_events::HandlerBase {
   }
 
  private:
-  // What an open container is.
-  enum class Role { top, usage, error, choices, choice, delta, tool_calls, other };
+  using Role = ResponseRole;
   // What the value about to be read is.
   enum class Slot {
     id,
@@ -253,8 +247,6 @@ class CompletionHandler : public json_events::HandlerBase {
   std::optional<std::string> error_type_;
   std::optional<std::string> error_code_;
   std::optional<std::int64_t> error_number_;
-  std::vector<Role> stack_;
-  json_events::Text key_;
   Slot key_slot_ = Slot::other;
   json_events::Text text_;
 };
