@@ -297,5 +297,10 @@ open(f"{results}/summary.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 sys.exit(0 if ok else 1)
 PY
+if [[ $status -ne 0 ]]; then
+  # Kept for diagnosis: the databases (and any journal left) of the runs that were checked.
+  cp "$scratch"/*.db "$scratch"/*.db-wal "$scratch"/*.recorder-spill* "$results"/ 2>/dev/null || true
+  echo "the runs' databases are kept in $results" >&2
+fi
 echo "results: $results"
 exit "$status"
