@@ -96,6 +96,12 @@ struct UpstreamConnection::Impl {
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
   bool broken = false;
 
+  // Marks the connection unusable after a failed body read and says why.
+  UpstreamFailure body_failure(const boost::system::error_code& ec) {
+    broken = true;
+    return classify(ec, Failure::upstream_protocol, "reading the response body");
+  }
+
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
   const beast::tcp_stream& lowest() const {
     return secure ? beast::get_lowest_layer(*secure) : *plain;
@@ -215,22 +221,14 @@ asio::awaitable<UpstreamResult<std::size_t>> UpstreamConnection::read_body(
     boost::system::error_code ec = http::parse_buffered(*s.parser, s.buffer);
     const std::size_t written = buffer.size() - body.size;
     if (ec == bhttp::error::need_buffer || (ec == bhttp::error::need_more && written > 0)) ec = {};
-    if (ec && ec != bhttp::error::need_more) {
-      s.broken = true;
-      co_return tl::make_unexpected(
-          classify(ec, Failure::upstream_protocol, "reading the response body"));
-    }
+    if (ec && ec != bhttp::error::need_more) co_return tl::make_unexpected(s.body_failure(ec));
     if (!ec) co_return written;
   }
   s.lowest().expires_after(timeout);
   auto [ec, n] = co_await s.with_stream(
       [&](auto& stream) { return bhttp::async_read_some(stream, s.buffer, *s.parser, kUseTuple); });
   if (ec == bhttp::error::need_buffer) ec = {};
-  if (ec) {
-    s.broken = true;
-    co_return tl::make_unexpected(
-        classify(ec, Failure::upstream_protocol, "reading the response body"));
-  }
+  if (ec) co_return tl::make_unexpected(s.body_failure(ec));
   co_return buffer.size() - body.size;
 }
 

@@ -16,8 +16,8 @@ namespace {
 
 namespace bhttp = http::bhttp;
 
-// ASCII case-insensitive comparison, as header names are compared.
-bool iequals(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
+// Header names compare ASCII case-insensitively.
+using boost::beast::iequals;
 
 std::string lower(std::string_view s) {
   std::string out(s);
