@@ -48,6 +48,11 @@ Result<void> CompletionRequestsWriter::insert_batch(std::span<const CompletionRe
   return write_all(records);
 }
 
+void CompletionRequestsWriter::set_pause(std::size_t every_rows, std::function<void()> pause) {
+  pause_every_rows_ = pause ? every_rows : 0;
+  pause_ = std::move(pause);
+}
+
 Result<void> CompletionRequestsWriter::write_all(std::span<const CompletionRequest> records) {
   for (const CompletionRequest& r : records) SAFEMIG_TRY_VOID(internal::validate_record(r));
   if (connection_->in_transaction()) {
@@ -66,7 +71,9 @@ Result<void> CompletionRequestsWriter::write_rows(std::span<const CompletionRequ
   internal::BatchRollup& rollup = scratch_->rollup;
   rollup.clear();
   const std::string_view sql = internal::insert_sql();
-  for (const CompletionRequest& r : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const CompletionRequest& r = records[i];
+    if (pause_every_rows_ != 0 && i != 0 && i % pause_every_rows_ == 0) pause_();
     internal::bind_record(r, params_);
     SAFEMIG_TRY_VOID(connection_->execute_params(sql, params_));
     last_id_ = connection_->last_insert_id();

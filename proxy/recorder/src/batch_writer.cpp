@@ -4,12 +4,15 @@
 #include "batch_writer.h"
 
 #include <cstdio>
+#include <thread>
 
 namespace safemig::proxy::internal {
 
 Result<std::unique_ptr<BatchWriter>> BatchWriter::create(std::unique_ptr<db::Connection> connection,
-                                                         InvalidRecordSink on_invalid) {
+                                                         InvalidRecordSink on_invalid,
+                                                         std::size_t yield_every_rows) {
   SAFEMIG_TRY(auto writer, dao::CompletionRequestsWriter::create(*connection));
+  writer.set_pause(yield_every_rows, [] { std::this_thread::yield(); });
   return std::unique_ptr<BatchWriter>(
       new BatchWriter(std::move(connection), std::move(writer), std::move(on_invalid)));
 }

@@ -50,10 +50,12 @@ using InvalidRecordSink = std::function<void(const dao::CompletionRequest&, cons
 
 class BatchWriter {
  public:
-  // Adopts `connection` (writable, schema at the latest version). Errors: as
+  // Adopts `connection` (writable, schema at the latest version). Inside each transaction the
+  // thread yields the CPU after every `yield_every_rows` rows (0: never). Errors: as
   // CompletionRequestsWriter::create (read_only).
   static Result<std::unique_ptr<BatchWriter>> create(std::unique_ptr<db::Connection> connection,
-                                                     InvalidRecordSink on_invalid);
+                                                     InvalidRecordSink on_invalid,
+                                                     std::size_t yield_every_rows = 0);
 
   // Writes `records` as described above. Never returns a record error; see BatchOutcome.
   // Records renamed under DuplicatePolicy::rename are changed in `records`.

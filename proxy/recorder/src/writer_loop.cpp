@@ -140,7 +140,8 @@ void WriterLoop::connect_if_due() {
   }
   if (!connection) return mark_unavailable(connection.error(), "opening");
   auto writer = BatchWriter::create(
-      std::move(*connection), [this](const dao::CompletionRequest& record, const Error& why) {
+      std::move(*connection),
+      [this](const dao::CompletionRequest& record, const Error& why) {
         std::uint64_t suppressed = 0;
         if (invalid_log_.allow(suppressed)) {
           spdlog::warn(
@@ -148,7 +149,8 @@ void WriterLoop::connect_if_due() {
               " ({} similar messages suppressed)",
               record.request_id, why.message, suppressed);
         }
-      });
+      },
+      options_.yield_every_rows);
   if (!writer) return mark_unavailable(writer.error(), "opening");
   db_ = std::move(*writer);
   counters_.database_available.store(true, std::memory_order_relaxed);

@@ -140,6 +140,47 @@ TEST_F(WriterTest, JoinsTheCallersTransaction) {
   EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
 }
 
+TEST_F(WriterTest, PausesEveryNRowsInsideTheBatchTransaction) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  // Each pause sees the rows written so far through the writer's own connection, inside the
+  // batch's still-open transaction.
+  std::vector<std::int64_t> rows_at_pause;
+  writer->set_pause(4, [&] {
+    EXPECT_TRUE(connection_->in_transaction());
+    rows_at_pause.push_back(count("SELECT count(*) FROM completion_requests"));
+  });
+  ASSERT_THAT(writer->insert_batch(testing::sample_records(10, from_epoch_ms(kT0), 60000, 4)),
+              IsOk());
+  EXPECT_EQ(rows_at_pause, (std::vector<std::int64_t>{4, 8}));
+  EXPECT_FALSE(connection_->in_transaction());
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_day"), 10);
+
+  rows_at_pause.clear();  // A batch of exactly N rows ends without a pause.
+  ASSERT_THAT(writer->insert_batch(testing::sample_records(4, from_epoch_ms(kT0), 60000, 5)),
+              IsOk());
+  EXPECT_TRUE(rows_at_pause.empty());
+
+  writer->set_pause(0, [&] { rows_at_pause.push_back(-1); });  // 0 turns pausing off.
+  ASSERT_THAT(writer->insert_batch(testing::sample_records(9, from_epoch_ms(kT0), 60000, 6)),
+              IsOk());
+  EXPECT_TRUE(rows_at_pause.empty());
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 23);
+}
+
+TEST_F(WriterTest, AFailedBatchAfterAPauseWritesNothing) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  int pauses = 0;
+  writer->set_pause(2, [&] { ++pauses; });
+  auto records = testing::sample_records(8, from_epoch_ms(kT0), 60000, 7);
+  records[6].request_id = records[1].request_id;
+  EXPECT_THAT(writer->insert_batch(records), ErrorIs(ErrorCode::constraint, HasSubstr("UNIQUE")));
+  EXPECT_EQ(pauses, 3);
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
+}
+
 TEST_F(WriterTest, RefusesAReadOnlyConnection) {
   auto read_only = db::open_sqlite(dir_.file("metrics.db"), read_only_options());
   ASSERT_THAT(read_only, IsOk());

@@ -8,7 +8,9 @@
 // database's single-writer lock (db/writer_lock.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -43,6 +45,13 @@ class CompletionRequestsWriter {
   // records is written. An empty batch writes nothing.
   Result<void> insert_batch(std::span<const CompletionRequest> records);
 
+  // Calls `pause` after every `every_rows` rows of a batch (not after its last row), inside the
+  // batch's transaction; `every_rows` 0 or an empty `pause` turns it off (the default). The
+  // recorder passes std::this_thread::yield: a batch of a few hundred rows is one run of several
+  // milliseconds, and on a machine with few cores a request thread woken on the same core would
+  // otherwise wait for the whole run. The batch stays one transaction.
+  void set_pause(std::size_t every_rows, std::function<void()> pause);
+
  private:
   explicit CompletionRequestsWriter(db::Connection& connection);
   // Validates, then writes inside a transaction (or a savepoint of the caller's).
@@ -51,7 +60,9 @@ class CompletionRequestsWriter {
   Result<void> write_rows(std::span<const CompletionRequest> records);
 
   db::Connection* connection_;
-  std::int64_t last_id_ = 0;       // Row id of the most recent insert.
+  std::int64_t last_id_ = 0;  // Row id of the most recent insert.
+  std::size_t pause_every_rows_ = 0;
+  std::function<void()> pause_;
   std::vector<db::Value> params_;  // Reused across rows to avoid per-row allocations.
   // The batch's rollup aggregate and upsert parameters, reused across batches.
   std::unique_ptr<internal::WriterScratch> scratch_;

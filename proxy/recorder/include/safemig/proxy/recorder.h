@@ -45,6 +45,10 @@ struct RecorderOptions {
   std::chrono::milliseconds max_batch_delay{50};       // Longest wait to fill a batch, >= 0.
   std::chrono::milliseconds retry_backoff_min{100};    // First retry after a failure, > 0.
   std::chrono::milliseconds retry_backoff_max{10000};  // Backoff doubles up to this.
+  // Inside a batch's transaction the writer thread yields the CPU after every this many rows
+  // (0: never), so that a batch, one run of milliseconds, does not hold a core that a request
+  // thread was woken on (dao::CompletionRequestsWriter::set_pause).
+  std::size_t yield_every_rows = 32;
 };
 
 class Recorder {
