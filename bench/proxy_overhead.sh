@@ -2,34 +2,44 @@
 # The cost of putting metrics-proxy in front of an upstream, for small non-streaming chat
 # completions (the fake upstream answers at once with 5 tokens):
 #
-#   1. added latency: wrk against the fake upstream directly, then through metrics-proxy, with
-#      the same load (64 keep-alive connections; also 1 connection, where nothing queues). The
-#      proxy's own histogram llm_proxy_overhead_seconds (time spent in the proxy, upstream wait
-#      excluded) is reported next to it.
+#   1. added latency: the fake upstream called directly, then through metrics-proxy (and, for
+#      reference, through nginx), with the same load: 64 keep-alive connections sending at a
+#      fixed rate (h2load --rps; RATE requests/s per connection), so that latency measures what
+#      the proxy adds to a request, not the queue a saturating closed loop builds; also one
+#      connection sending back to back (wrk -c1). The proxy's own histogram
+#      llm_proxy_overhead_seconds (time spent in the proxy, upstream wait excluded) is reported
+#      next to it.
 #   2. throughput: requests/s through metrics-proxy vs through Debian's nginx (proxy_pass with
 #      upstream keep-alive, one worker as the proxy has one I/O thread; two workers for
 #      reference) to the same upstream, same load; three rounds alternating direct, nginx and
 #      proxy (medians reported), each with the CPU time the serving process spent per request
 #      (the proxy's includes its recorder thread writing the rows).
 #
-#   bench/proxy_overhead.sh [--duration SECONDS]     (default 10 s per run)
+#   bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE]
+#                                 (default 10 s per run, 50 requests/s per connection)
 #
-# Needs wrk, nginx (nginx-light), curl, sqlite3 and python3. Environment: SAFEMIG_BENCH_BUILD_DIR
+# Needs wrk, h2load (nghttp2-client), nginx (nginx-light), curl, sqlite3 and python3. Environment: SAFEMIG_BENCH_BUILD_DIR
 # (default build/release, built by this script when missing), SAFEMIG_BENCH_RESULTS (where wrk's
 # outputs and summary.md go; default a new /tmp directory), SAFEMIG_BENCH_TMP (database dir).
 set -euo pipefail
 
 root=$(realpath "$(dirname "$0")/..")
 duration=10
+rate=50
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=${2:?--duration needs seconds}; shift 2 ;;
-    *) echo "usage: bench/proxy_overhead.sh [--duration SECONDS]" >&2; exit 2 ;;
+    --rate) rate=${2:?--rate needs requests per second per connection}; shift 2 ;;
+    *) echo "usage: bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE]" >&2; exit 2 ;;
   esac
 done
+if ! [[ $duration =~ ^[1-9][0-9]*$ && $rate =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench/proxy_overhead.sh: --duration and --rate take whole numbers above 0" >&2
+  exit 2
+fi
 # shellcheck source=bench/services.sh
 source "$root/bench/services.sh"
-require_tools wrk nginx curl sqlite3 python3
+require_tools wrk h2load nginx curl sqlite3 python3
 prepare_bench proxy proxy/metrics-proxy fake-upstream
 
 cat >"$scratch/post.lua" <<'LUA'
@@ -37,6 +47,8 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"bench-model","temperature":0.2,"messages":[{"role":"user","content":"Say hi"}]}'
 LUA
+printf '%s' '{"model":"bench-model","temperature":0.2,"messages":[{"role":"user","content":"Say hi"}]}' \
+  >"$scratch/body.json"
 
 # run_wrk NAME PORT CONNECTIONS: one wrk run (one thread, so every side faces the same client),
 # output kept as $results/NAME.txt.
@@ -49,6 +61,52 @@ run_wrk() {
     cat "$results/$name.txt" >&2
     exit 1
   fi
+}
+
+# run_fixed_rate NAME PORT: h2load over 64 keep-alive HTTP/1.1 connections, each sending $rate
+# requests/s, $duration s worth of requests in all. The connections start one per millisecond:
+# h2load's --rps timers run from each connection's start, and 64 connections started together
+# would send in bursts of 64 at once (64 requests queued at the same instant, not a steady
+# rate). h2load's per-request log (start, status, microseconds to the end of the response) is
+# kept as $results/NAME.log, its report as NAME.txt.
+run_fixed_rate() {
+  local name=$1 port=$2
+  rm -f "$results/$name.log"
+  local before
+  before=$(cpu_ticks)
+  h2load --h1 -c 64 --rps "$rate" -r 1 --rate-period 1ms -n $((64 * rate * duration)) \
+    -d "$scratch/body.json" -H 'Content-Type: application/json' --log-file "$results/$name.log" \
+    "http://127.0.0.1:$port/v1/chat/completions" >"$results/$name.txt"
+  python3 -c "
+b, a = map(int, '$before'.split()), map(int, '$(cpu_ticks)'.split())
+(bt, bs), (at, as_) = b, a
+print('%.1f' % (100.0 * (as_ - bs) / max(at - bt, 1)))" >"$results/$name.steal"
+}
+
+# cpu_ticks: "TOTAL STEAL", the machine's CPU time in ticks from /proc/stat; steal is time the
+# hypervisor ran something else while a virtual CPU had work.
+cpu_ticks() {
+  awk '$1 == "cpu" { total = 0; for (i = 2; i <= NF; ++i) total += $i; print total, $9 }' /proc/stat
+}
+
+# fixed_rate_field NAME FIELD: from NAME's h2load log, a latency percentile in ms ("50", "99"),
+# the requests started per second ("rps") or the responses that were not 200 ("failed").
+# Percentiles are nearest-rank over every logged request.
+fixed_rate_field() {
+  python3 - "$results/$1.log" "$2" <<'PY'
+import math, sys
+path, field = sys.argv[1], sys.argv[2]
+rows = [line.split("\t") for line in open(path) if line.strip()]
+micros = sorted(int(r[2]) for r in rows)
+if field == "rps":
+    starts = [int(r[0]) for r in rows]
+    print("%.0f" % (len(rows) / max((max(starts) - min(starts)) / 1e6, 1e-3)))
+elif field == "failed":
+    print(sum(1 for r in rows if r[1] != "200"))
+else:
+    rank = max(1, math.ceil(float(field) / 100 * len(micros)))
+    print("%.3f" % (micros[rank - 1] / 1e3))
+PY
 }
 
 # wrk_field NAME FIELD: requests/s ("rps"), a latency percentile in ms ("50", "99"), or the
@@ -133,6 +191,17 @@ for round in 1 2 3; do
   measure nginx1_c64_$round "$nginx_port" 64 $nginx_workers
   measure proxy_c64_$round "$proxy_port" 64 "$proxy_pid"
 done
+echo "fixed rate: 64 connections x $rate requests/s ..."
+run_fixed_rate direct_rate "$fake_port"
+run_fixed_rate nginx1_rate "$nginx_port"
+run_fixed_rate proxy_rate "$proxy_port"
+for name in direct_rate nginx1_rate proxy_rate; do
+  if [[ $(fixed_rate_field $name failed) != 0 ]]; then
+    echo "$name: some responses were not 200:" >&2
+    cat "$results/$name.txt" >&2
+    exit 1
+  fi
+done
 run_wrk direct_c1 "$fake_port" 1
 run_wrk proxy_c1 "$proxy_port" 1
 overhead=$(proxy_overhead_summary)
@@ -145,6 +214,7 @@ proxy_requests=0
 for name in proxy_c64_1 proxy_c64_2 proxy_c64_3 proxy_c1; do
   proxy_requests=$((proxy_requests + $(wrk_field $name requests)))
 done
+proxy_requests=$((proxy_requests + $(grep -c . "$results/proxy_rate.log")))
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
@@ -153,11 +223,22 @@ minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
   echo
   echo "| load | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | goal |"
   echo "|---|---|---|---|---|"
-  for c in 64 1; do
-    if [[ $c == 64 ]]; then d=direct_c64_2 p=proxy_c64_2; else d=direct_c1 p=proxy_c1; fi
-    d50=$(wrk_field $d 50) d99=$(wrk_field $d 99) p50=$(wrk_field $p 50) p99=$(wrk_field $p 99)
-    echo "| $c connections | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | p50 <= 0.3, p99 <= 1 |"
-  done
+  d50=$(fixed_rate_field direct_rate 50) d99=$(fixed_rate_field direct_rate 99)
+  p50=$(fixed_rate_field proxy_rate 50) p99=$(fixed_rate_field proxy_rate 99)
+  echo "| 64 connections x $rate/s ($(fixed_rate_field proxy_rate rps) requests/s) | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | p50 <= 0.3, p99 <= 1 |"
+  n50=$(fixed_rate_field nginx1_rate 50) n99=$(fixed_rate_field nginx1_rate 99)
+  echo "| same, through nginx (reference) | $d50 / $d99 | $n50 / $n99 | $(minus "$n50" "$d50") / $(minus "$n99" "$d99") | |"
+  steal_direct=$(cat "$results/direct_rate.steal") steal_proxy=$(cat "$results/proxy_rate.steal")
+  steal_nginx=$(cat "$results/nginx1_rate.steal")
+  d50=$(wrk_field direct_c1 50) d99=$(wrk_field direct_c1 99)
+  p50=$(wrk_field proxy_c1 50) p99=$(wrk_field proxy_c1 99)
+  echo "| 1 connection, back to back | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | p50 <= 0.3, p99 <= 1 |"
+  d50=$(wrk_field direct_c64_2 50) d99=$(wrk_field direct_c64_2 99)
+  p50=$(wrk_field proxy_c64_2 50) p99=$(wrk_field proxy_c64_2 99)
+  echo "| 64 connections, closed loop at saturation (queueing) | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | |"
+  echo
+  echo "CPU time stolen by the hypervisor during the fixed-rate runs (/proc/stat): direct" \
+    "$steal_direct%, nginx $steal_nginx%, proxy $steal_proxy% (0 on bare metal)."
   read -r mean o50 o99 <<<"$overhead"
   echo
   echo "The proxy's own llm_proxy_overhead_seconds over all its requests: mean $mean ms, p50 $o50 ms, p99 $o99 ms."
