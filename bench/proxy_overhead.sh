@@ -77,16 +77,7 @@ run_fixed_rate() {
   h2load --h1 -c 64 --rps "$rate" -r 1 --rate-period 1ms -n $((64 * rate * duration)) \
     -d "$scratch/body.json" -H 'Content-Type: application/json' --log-file "$results/$name.log" \
     "http://127.0.0.1:$port/v1/chat/completions" >"$results/$name.txt"
-  python3 -c "
-b, a = map(int, '$before'.split()), map(int, '$(cpu_ticks)'.split())
-(bt, bs), (at, as_) = b, a
-print('%.1f' % (100.0 * (as_ - bs) / max(at - bt, 1)))" >"$results/$name.steal"
-}
-
-# cpu_ticks: "TOTAL STEAL", the machine's CPU time in ticks from /proc/stat; steal is time the
-# hypervisor ran something else while a virtual CPU had work.
-cpu_ticks() {
-  awk '$1 == "cpu" { total = 0; for (i = 2; i <= NF; ++i) total += $i; print total, $9 }' /proc/stat
+  steal_percent "$before" "$(cpu_ticks)" >"$results/$name.steal"
 }
 
 # fixed_rate_field NAME FIELD: from NAME's h2load log, a latency percentile in ms ("50", "99"),

@@ -11,6 +11,8 @@
 #   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port
 #   rss_kib PID                          resident set size of PID, KiB
 #   proxy_metric NAME                    a sample of the proxy's /metrics ('name{labels}' or name)
+#   cpu_ticks                            "TOTAL STEAL": the machine's CPU ticks so far
+#   steal_percent BEFORE AFTER           % of the CPU time between two cpu_ticks samples stolen
 #
 # Logs go to $service_logs (a new temporary directory, removed on exit unless KEEP_LOGS=1).
 
@@ -151,4 +153,19 @@ rss_kib() {
 
 proxy_metric() {
   curl -s "http://127.0.0.1:$proxy_port/metrics" | awk -v name="$1" '$1 == name {print $2}'
+}
+
+# cpu_ticks: "TOTAL STEAL", the machine's CPU time so far in ticks (/proc/stat, all CPUs) and the
+# part of it stolen: time the hypervisor ran something else while a virtual CPU had work. Steal
+# delays every thread of the benchmark at once (0 on bare metal).
+cpu_ticks() {
+  awk '$1 == "cpu" { total = 0; for (i = 2; i <= NF; ++i) total += $i; print total, $9; exit }' /proc/stat
+}
+
+# steal_percent BEFORE AFTER: the share of the CPU time between two cpu_ticks samples that was
+# stolen, in percent with one decimal.
+steal_percent() {
+  awk -v b="$1" -v a="$2" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); total = y[1] - x[1]
+    printf "%.1f\n", (total > 0 ? 100 * (y[2] - x[2]) / total : 0) }'
 }

@@ -74,16 +74,19 @@ cpu_ms() {
 }
 
 # run_driver NAME PORT RSS_PID: one run, results in $results/NAME.json and NAME.txt, the CPU
-# time RSS_PID used during it in ${NAME}_cpu_ms. A run with failed streams still yields its
+# time RSS_PID used during it in ${NAME}_cpu_ms and the share of the machine's CPU time stolen by
+# the hypervisor in ${NAME}_steal. A run with failed streams still yields its
 # results; the failures are reported in the table.
 failed_runs=0
 run_driver() {
-  local name=$1 port=$2 pid=$3 status=0 cpu_before
+  local name=$1 port=$2 pid=$3 status=0 cpu_before ticks_before
   echo "== $name: $streams streams at $rate/s to port $port" >&2
   cpu_before=$(cpu_ms "$pid")
+  ticks_before=$(cpu_ticks)
   "$driver" --port "$port" --streams "$streams" --rate "$rate" --rss-pid "$pid" \
     --json "$results/$name.json" --csv "$results/$name.csv" | tee "$results/$name.txt" >&2 || status=$?
   printf -v "${name}_cpu_ms" '%s' $(($(cpu_ms "$pid") - cpu_before))
+  printf -v "${name}_steal" '%s' "$(steal_percent "$ticks_before" "$(cpu_ticks)")"
   if ((status != 0)); then
     failed_runs=$((failed_runs + 1))
     if [[ ! -s $results/$name.json ]]; then
@@ -129,7 +132,12 @@ minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
   echo
   echo "(direct: RSS and CPU of the fake upstream; proxy: of metrics-proxy; CPU over the whole run)"
   echo
+  steal_direct=direct_steal steal_proxy=proxy_steal
+  echo "CPU time stolen by the hypervisor during the runs (/proc/stat): direct ${!steal_direct}%," \
+    "proxy ${!steal_proxy}%"
+  echo
   echo "TTFT added by the proxy: p50 $(minus "$(field proxy ttft_p50_ms)" "$(field direct ttft_p50_ms)") ms," \
+    "p90 $(minus "$(field proxy ttft_p90_ms)" "$(field direct ttft_p90_ms)") ms," \
     "p99 $(minus "$(field proxy ttft_p99_ms)" "$(field direct ttft_p99_ms)") ms (goal <= 1 ms)"
   echo "proxy memory per open stream: $(field proxy per_stream_kib) KiB"
   for run in direct proxy; do
