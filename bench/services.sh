@@ -35,7 +35,7 @@ require_tools() {
   local tool
   for tool in "$@"; do
     command -v "$tool" >/dev/null || {
-      echo "missing $tool: apt-get install -y wrk nginx-light jq curl sqlite3 python3" >&2
+      echo "missing $tool: apt-get install -y wrk nghttp2-client nginx-light jq curl sqlite3 python3" >&2
       exit 1
     }
   done
