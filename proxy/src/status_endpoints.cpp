@@ -14,9 +14,11 @@ namespace json = boost::json;
 
 json::value health_body(int schema_version, int expected_schema_version,
                         const RecorderStats& recorder) {
-  const bool degraded = !recorder.database_available || recorder.rows_dropped > 0;
+  const bool degraded = !recorder.database_available || recorder.rows_dropped > 0 ||
+                        recorder.write_in_progress >= kStalledWrite;
   json::object r;
   r["database_available"] = recorder.database_available;
+  r["write_in_progress_ms"] = recorder.write_in_progress.count();
   r["queue_depth"] = recorder.queue_depth;
   r["queue_capacity"] = recorder.queue_capacity;
   r["rows_written"] = recorder.rows_written + recorder.rows_replayed;
@@ -46,6 +48,9 @@ void recorder_metrics(http::PrometheusText& out, const RecorderStats& r) {
   out.gauge("llm_proxy_recorder_database_available",
             "1 when the recorder's last database operation succeeded.", none,
             r.database_available ? 1 : 0);
+  out.gauge("llm_proxy_recorder_write_in_progress_seconds",
+            "How long the recorder's database write under way has run; 0 when none is.", none,
+            static_cast<double>(r.write_in_progress.count()) / 1e3);
   struct Count {
     const char* name;
     const char* help;

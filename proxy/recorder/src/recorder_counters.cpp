@@ -3,6 +3,8 @@
 // Thread safety: relaxed atomics only.
 #include "recorder_counters.h"
 
+#include <algorithm>
+
 namespace safemig::proxy::internal {
 
 void RecorderCounters::record_batch(std::chrono::steady_clock::duration duration) {
@@ -19,6 +21,15 @@ void RecorderCounters::record_batch(std::chrono::steady_clock::duration duration
   batches_.fetch_add(1, std::memory_order_relaxed);
 }
 
+void RecorderCounters::write_started(std::chrono::steady_clock::time_point now) {
+  // Never 0 for a real instant: steady_clock's epoch lies in the past.
+  write_started_ns_.store(
+      std::max<std::int64_t>(1, now.time_since_epoch() / std::chrono::nanoseconds(1)),
+      std::memory_order_relaxed);
+}
+
+void RecorderCounters::write_ended() { write_started_ns_.store(0, std::memory_order_relaxed); }
+
 RecorderStats RecorderCounters::snapshot(std::size_t queue_depth,
                                          std::size_t queue_capacity) const {
   constexpr auto relaxed = std::memory_order_relaxed;
@@ -26,6 +37,11 @@ RecorderStats RecorderCounters::snapshot(std::size_t queue_depth,
   s.queue_depth = queue_depth;
   s.queue_capacity = queue_capacity;
   s.database_available = database_available.load(relaxed);
+  if (const std::int64_t started = write_started_ns_.load(relaxed); started != 0) {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch();
+    s.write_in_progress = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::max(now - std::chrono::nanoseconds(started), std::chrono::nanoseconds(0)));
+  }
   s.rows_submitted = rows_submitted.load(relaxed);
   s.rows_written = rows_written.load(relaxed);
   s.rows_replayed = rows_replayed.load(relaxed);

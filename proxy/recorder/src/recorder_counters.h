@@ -24,6 +24,10 @@ class RecorderCounters {
   // Records one committed transaction that took `duration`.
   void record_batch(std::chrono::steady_clock::duration duration);
 
+  // Bracket a database write of the writer thread (see RecorderStats::write_in_progress).
+  void write_started(std::chrono::steady_clock::time_point now);
+  void write_ended();
+
   // A snapshot; queue_depth and queue_capacity come from the queue.
   RecorderStats snapshot(std::size_t queue_depth, std::size_t queue_capacity) const;
 
@@ -39,6 +43,8 @@ class RecorderCounters {
 
  private:
   std::atomic<std::uint64_t> batches_{0};
+  // steady_clock nanoseconds when the write under way started; 0 when none is.
+  std::atomic<std::int64_t> write_started_ns_{0};
   std::atomic<std::int64_t> last_batch_us_{0};
   std::atomic<std::uint64_t> batch_sum_us_{0};
   // Non-cumulative: buckets_[i] counts batches in (bound[i-1], bound[i]]; the last is +Inf.

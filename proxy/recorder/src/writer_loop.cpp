@@ -114,8 +114,10 @@ void WriterLoop::keep(std::span<dao::CompletionRequest> batch) {
 std::span<dao::CompletionRequest> WriterLoop::write_to_database(
     std::span<dao::CompletionRequest> records, bool replay) {
   const SteadyTime start = Clock::now();
+  counters_.write_started(start);
   const BatchOutcome outcome =
       db_->write(records, replay ? DuplicatePolicy::skip : DuplicatePolicy::rename);
+  counters_.write_ended();
   if (outcome.transactions > 0) counters_.record_batch(Clock::now() - start);
   RecorderCounters::add(replay ? counters_.rows_replayed : counters_.rows_written, outcome.written);
   RecorderCounters::add(counters_.rows_skipped_duplicate, outcome.duplicates);

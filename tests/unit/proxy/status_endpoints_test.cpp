@@ -36,6 +36,17 @@ TEST(HealthBodyTest, DegradedWhenSpillingOrDropping) {
   EXPECT_TRUE(health_body(-1, 4, stats).at("schema_version").is_null());
 }
 
+TEST(HealthBodyTest, DegradedWhileAWriteWaitsForTheDatabase) {
+  RecorderStats stats;
+  stats.database_available = true;
+  stats.write_in_progress = std::chrono::milliseconds(999);
+  EXPECT_EQ(health_body(4, 4, stats).at("status"), "ok");
+  stats.write_in_progress = kStalledWrite;
+  const auto body = health_body(4, 4, stats);
+  EXPECT_EQ(body.at("status"), "degraded");
+  EXPECT_EQ(body.at("recorder").at("write_in_progress_ms"), 1000);
+}
+
 TEST(RenderMetricsTest, HasEveryFamily) {
   ProxyMetrics metrics;
   metrics.request_started();
@@ -43,6 +54,7 @@ TEST(RenderMetricsTest, HasEveryFamily) {
   metrics.request_finished(Outcome::success, std::chrono::microseconds(300));
   RecorderStats stats;
   stats.queue_depth = 3;
+  stats.write_in_progress = std::chrono::milliseconds(2500);
   stats.rows_written = 10;
   stats.rows_spilled = 1;
   stats.batches = 2;
@@ -55,6 +67,7 @@ TEST(RenderMetricsTest, HasEveryFamily) {
   EXPECT_THAT(text, HasSubstr("llm_proxy_overhead_seconds_bucket{le=\"0.001\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("llm_proxy_overhead_seconds_count 1\n"));
   EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_queue_depth 3\n"));
+  EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_write_in_progress_seconds 2.5\n"));
   EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_rows_written_total 10\n"));
   EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_rows_spilled_total 1\n"));
   EXPECT_THAT(text, HasSubstr("llm_proxy_recorder_rows_dropped_total 0\n"));

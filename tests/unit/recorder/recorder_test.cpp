@@ -115,7 +115,12 @@ TEST_F(RecorderTest, SubmitNeverWaitsForAStalledDatabase) {
   ASSERT_TRUE(recorder->submit(testing::make_record("s", 0)));
   ASSERT_TRUE(testing::eventually([&] { return gate->has_waiter(); }));
 
-  // The writer thread is stuck inside the database; every submit must still return.
+  // The writer thread is stuck inside the database, and its stats say for how long.
+  const auto stuck = recorder->stats().write_in_progress;
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_GE(recorder->stats().write_in_progress - stuck, milliseconds(20));
+  EXPECT_TRUE(recorder->stats().database_available);
+  // Every submit must still return.
   int kept = 0;
   for (int i = 1; i <= 1000; ++i) kept += recorder->submit(testing::make_record("s", i)) ? 1 : 0;
   EXPECT_EQ(kept, 1000);
@@ -127,6 +132,7 @@ TEST_F(RecorderTest, SubmitNeverWaitsForAStalledDatabase) {
   EXPECT_EQ(testing::read_all(db_).size(), 1001u);
   const RecorderStats s = recorder->stats();
   EXPECT_EQ(s.rows_written, 1001u);
+  EXPECT_EQ(s.write_in_progress, milliseconds(0));
   // 1 stalled row, then the 1000 queued ones in batches of at most 512.
   EXPECT_LE(s.batches, 4u);
   EXPECT_GT(s.rows_written / s.batches, 1u);

@@ -24,6 +24,10 @@ struct RecorderStats {
   std::size_t queue_depth = 0;      // Records waiting in the in-memory queue now.
   std::size_t queue_capacity = 0;   // The queue's bound.
   bool database_available = false;  // The writer has an open connection that last succeeded.
+  // How long the database write under way has been running; 0 when none is. A write waits out
+  // the connection's busy timeout when another connection holds the database's write lock, and
+  // database_available stays true until it gives up, so this is what shows such a stall.
+  std::chrono::milliseconds write_in_progress{0};
 
   std::uint64_t rows_submitted = 0;  // submit() calls that kept their record (queue or journal).
   std::uint64_t rows_written = 0;    // Committed to the database from the queue.
