@@ -15,6 +15,7 @@ int failure_status(Failure failure) {
     case Failure::client_disconnect:
       return 499;
     case Failure::shutdown:
+    case Failure::proxy_overloaded:
       return 503;
     case Failure::none:
       break;
@@ -34,6 +35,8 @@ std::string_view failure_type(Failure failure) {
       return "client_disconnect";
     case Failure::shutdown:
       return "proxy_shutdown";
+    case Failure::proxy_overloaded:
+      return "proxy_overloaded";
     case Failure::none:
       break;
   }
@@ -57,6 +60,12 @@ std::string failure_message(Failure failure, std::string_view upstream, std::str
       break;
     case Failure::shutdown:
       message = "the proxy is shutting down; retry the request";
+      break;
+    case Failure::proxy_overloaded:
+      message = "the proxy has no file descriptor left to connect to the upstream " +
+                std::string(upstream) +
+                "; retry the request, and raise the proxy's open-file limit (ulimit -n) if this "
+                "persists";
       break;
     case Failure::none:
       message = "no failure";

@@ -21,6 +21,8 @@ std::string_view to_string(Outcome outcome) {
       return "client_disconnect";
     case Outcome::shutdown:
       return "proxy_shutdown";
+    case Outcome::proxy_overloaded:
+      return "proxy_overloaded";
   }
   return "unknown";
 }
@@ -39,6 +41,8 @@ Outcome outcome_of(Failure failure, int status) {
       return Outcome::client_disconnect;
     case Failure::shutdown:
       return Outcome::shutdown;
+    case Failure::proxy_overloaded:
+      return Outcome::proxy_overloaded;
   }
   return Outcome::upstream_error;
 }

@@ -48,6 +48,15 @@ UpstreamFailure classify(const boost::system::error_code& ec, Failure otherwise,
   return {otherwise, std::string(what) + ": " + ec.message(), false};
 }
 
+// Opening a socket fails with EMFILE / ENFILE when the process or the system has no descriptor
+// left: the proxy's own shortage, not the upstream's.
+UpstreamFailure socket_failure(const boost::system::error_code& ec) {
+  const bool out_of_descriptors = ec == boost::system::errc::too_many_files_open ||
+                                  ec == boost::system::errc::too_many_files_open_in_system;
+  return {out_of_descriptors ? Failure::proxy_overloaded : Failure::upstream_unreachable,
+          "opening a socket: " + ec.message(), false};
+}
+
 bool is_closed(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -134,12 +143,30 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
   } else {
     impl->plain = std::make_unique<beast::tcp_stream>(executor);
   }
-  impl->lowest().expires_at(deadline);
-  const auto [connect_ec, endpoint] = co_await impl->lowest().async_connect(*endpoints, kUseTuple);
-  if (connect_ec) {
-    co_return tl::make_unexpected(
-        classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority));
+  // Each address in turn, on a socket opened here: a range connect opens its own sockets and
+  // reports a failed open as "operation aborted", indistinguishable from a timeout.
+  std::optional<UpstreamFailure> failure = UpstreamFailure{
+      Failure::upstream_unreachable, "resolving " + target.host + ": no address", false};
+  for (const auto& entry : *endpoints) {
+    tcp::socket& socket = impl->lowest().socket();
+    boost::system::error_code open_ec;
+    if (socket.is_open()) socket.close(open_ec);
+    socket.open(entry.endpoint().protocol(), open_ec);
+    if (open_ec) {
+      failure = socket_failure(open_ec);
+      break;
+    }
+    impl->lowest().expires_at(deadline);
+    const auto [connect_ec] = co_await impl->lowest().async_connect(entry.endpoint(), kUseTuple);
+    if (!connect_ec) {
+      failure.reset();
+      break;
+    }
+    failure =
+        classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority);
+    if (failure->failure == Failure::upstream_timeout) break;
   }
+  if (failure) co_return tl::make_unexpected(std::move(*failure));
   boost::system::error_code ignored;
   impl->lowest().socket().set_option(tcp::no_delay(true), ignored);
 

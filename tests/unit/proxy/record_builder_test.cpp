@@ -167,6 +167,10 @@ TEST(FailureTest, StatusesAndTypes) {
   EXPECT_EQ(failure_status(Failure::upstream_timeout), 504);
   EXPECT_EQ(failure_status(Failure::upstream_protocol), 502);
   EXPECT_EQ(failure_status(Failure::client_disconnect), 499);
+  EXPECT_EQ(failure_status(Failure::proxy_overloaded), 503);
+  EXPECT_EQ(failure_type(Failure::proxy_overloaded), "proxy_overloaded");
+  EXPECT_NE(failure_message(Failure::proxy_overloaded, "http://u", "").find("ulimit -n"),
+            std::string::npos);
   EXPECT_EQ(failure_type(Failure::upstream_protocol), "upstream_bad_response");
   EXPECT_EQ(status_class_error_type(200), "");
   EXPECT_EQ(status_class_error_type(302), "http_3xx");

@@ -84,6 +84,8 @@ TEST(OutcomeTest, FromFailureAndStatus) {
   EXPECT_EQ(outcome_of(Failure::none, 429), Outcome::upstream_error);
   EXPECT_EQ(outcome_of(Failure::upstream_timeout, 0), Outcome::upstream_timeout);
   EXPECT_EQ(outcome_of(Failure::client_disconnect, 200), Outcome::client_disconnect);
+  EXPECT_EQ(outcome_of(Failure::proxy_overloaded, 0), Outcome::proxy_overloaded);
+  EXPECT_EQ(to_string(Outcome::proxy_overloaded), "proxy_overloaded");
 }
 
 CommandLine parse(std::vector<const char*> args) {

@@ -7,6 +7,7 @@
 //   upstream_protocol       502     upstream_bad_response   the upstream's reply was not HTTP
 //   client_disconnect       499     client_disconnect       the client left mid-response
 //   shutdown                503     proxy_shutdown          the proxy stopped before the end
+//   proxy_overloaded        503     proxy_overloaded        no file descriptor left for a socket
 //
 // Thread safety: pure functions.
 #pragma once
@@ -23,6 +24,7 @@ enum class Failure {
   upstream_protocol,
   client_disconnect,
   shutdown,
+  proxy_overloaded,
 };
 
 // The status recorded (and answered, when the client is still there) for a failure.

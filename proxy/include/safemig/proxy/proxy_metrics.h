@@ -28,8 +28,9 @@ enum class Outcome {
   upstream_protocol,
   client_disconnect,
   shutdown,
+  proxy_overloaded,
 };
-inline constexpr std::size_t kOutcomeCount = 7;
+inline constexpr std::size_t kOutcomeCount = 8;
 std::string_view to_string(Outcome outcome);
 // The outcome of a request that ended with `failure` (none: by the upstream `status`).
 Outcome outcome_of(Failure failure, int status);
