@@ -3,6 +3,7 @@
 // Thread safety: handlers share only the database pool and the token tracker, both synchronised.
 #include "safemig/metrics_server/service.h"
 
+#include <chrono>
 #include <exception>
 #include <string>
 
@@ -47,6 +48,25 @@ http::Response MetricsService::prometheus(const http::Request& request) {
   }
   return http::text_response(request, bhttp::status::ok, http::PrometheusText::kContentType,
                              render_exposition(*data));
+}
+
+void MetricsService::warm_up(std::stop_token stop) {
+  const auto started = std::chrono::steady_clock::now();
+  auto lease = database_->acquire();
+  if (!lease) {
+    spdlog::warn("token usage: cannot read the database yet ({}); the first /metrics folds it",
+                 lease.error().describe());
+    return;
+  }
+  const auto rows = tokens_.catch_up(lease->connection(), std::move(stop));
+  if (!rows) {
+    lease->discard();
+    spdlog::warn("token usage: folding the stored rows failed ({}); the next /metrics retries",
+                 rows.error().describe());
+    return;
+  }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  spdlog::info("token usage: folded {} stored rows in {:.2f} s", *rows, took.count());
 }
 
 std::shared_ptr<http::Router> MetricsService::router() {

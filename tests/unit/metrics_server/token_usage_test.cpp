@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <thread>
 
 #include "metrics_test_db.h"
@@ -267,6 +268,54 @@ TEST_F(TokenUsageTrackerTest, ConcurrentCollectsCountEachRowOnce) {
   const auto connection = open_read_only();
   ASSERT_NE(connection, nullptr);
   EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, CatchUpFoldsTheStoredRowsThatCollectThenSkips) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  TokenUsageTracker tracker(7);
+  EXPECT_THAT(tracker.catch_up(*connection), IsOkAndHolds(400u));
+  EXPECT_FALSE(connection->in_transaction());
+  EXPECT_THAT(tracker.catch_up(*connection), IsOkAndHolds(0u));
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+
+  testing::write_records(path_, testing::sample_records(50, kT0, kHourMs, 31));
+  EXPECT_THAT(tracker.catch_up(*connection), IsOkAndHolds(50u));
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, CatchUpKeepsThePagesReadBeforeAFailure) {
+  auto inner = open_read_only();
+  ASSERT_NE(inner, nullptr);
+  ::safemig::testing::FaultConnection connection(std::move(inner));
+  TokenUsageTracker tracker(7);
+  // Each page is a transaction of its own: the third BEGIN fails after two pages were kept.
+  connection.fail_on("BEGIN", 3, Error(ErrorCode::io, "injected"));
+  EXPECT_THAT(tracker.catch_up(connection), ErrorIs(ErrorCode::io, HasSubstr("injected")));
+  EXPECT_FALSE(connection.inner().in_transaction());
+  EXPECT_THAT(tracker.catch_up(connection), IsOkAndHolds(400u - 2 * 7));
+  EXPECT_THAT(tracker.collect(connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, CatchUpStopsWhenAsked) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  TokenUsageTracker tracker(7);
+  std::stop_source stop;
+  stop.request_stop();
+  EXPECT_THAT(tracker.catch_up(*connection, stop.get_token()), IsOkAndHolds(0u));
+  EXPECT_THAT(tracker.collect(*connection), IsOkAndHolds(brute_force()));
+}
+
+TEST_F(TokenUsageTrackerTest, CatchUpRefusesAConnectionInATransaction) {
+  const auto connection = open_read_only();
+  ASSERT_NE(connection, nullptr);
+  ASSERT_THAT(connection->begin(db::TransactionMode::deferred), IsOk());
+  TokenUsageTracker tracker;
+  EXPECT_THAT(tracker.catch_up(*connection),
+              ErrorIs(ErrorCode::failed_precondition, HasSubstr("outside a transaction")));
+  EXPECT_TRUE(connection->in_transaction());
+  ASSERT_THAT(connection->rollback(), IsOk());
 }
 
 TEST_F(TokenUsageTrackerTest, PageSizeOutsideTheReadersLimitIsInvalidInput) {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <stop_token>
 
 #include "safemig/http/router.h"
 #include "safemig/metrics_server/api.h"
@@ -35,6 +36,12 @@ class MetricsService {
 
   // GET /metrics.
   http::Response prometheus(const http::Request& request);
+
+  // Folds the token usage of the rows already stored (TokenUsageTracker::catch_up) on the
+  // calling thread, one page per short read transaction, so that the first /metrics after a
+  // start does not read the whole table while the server's I/O thread waits. Returns early
+  // when `stop` is requested. A failure is logged; the scrapes then fold those rows themselves.
+  void warm_up(std::stop_token stop);
 
  private:
   ReadOnlyDatabase* database_;

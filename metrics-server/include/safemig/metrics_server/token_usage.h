@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <stop_token>
 #include <string>
 
 #include "safemig/dao/completion_requests_reader.h"
@@ -72,7 +74,29 @@ class TokenUsageTracker {
   // nothing of what it read, so the next call reads the same rows again.
   Result<TokenUsageByModel> collect(db::Connection& connection);
 
+  // Folds the rows not folded yet as collect() does, but one page per read transaction of its
+  // own, letting other calls in between pages, until the rows run out or `stop` is requested.
+  // Run at start, it takes the first scrape's O(all rows) off the request path without holding
+  // a read snapshot for the whole table. `connection` must not be in a transaction (Errors:
+  // failed_precondition). Returns the rows read; errors as collect(), and what the failed page
+  // read is read again by the next call.
+  Result<std::size_t> catch_up(db::Connection& connection, std::stop_token stop = {});
+
  private:
+  // Rows read after the newest folded one, not yet merged into folded_.
+  struct Pages {
+    TokenUsageByModel found;
+    std::optional<dao::RequestTokenCounts> newest;
+    bool restart = false;  // folded_ is to be replaced by `found`, not added to.
+    bool more = false;     // The last page was full: rows may remain.
+    std::size_t rows = 0;
+  };
+  // Reads up to `max_pages` pages in the connection's current snapshot. REQUIRES: mutex_ held.
+  Result<Pages> read_pages(const dao::CompletionRequestsReader& reader,
+                           std::size_t max_pages) const;
+  // Merges what read_pages() found. REQUIRES: mutex_ held.
+  void merge(Pages pages);
+
   const std::size_t page_size_;
   std::mutex mutex_;
   TokenUsageByModel folded_;  // Every row with id <= last_row_.id. Guarded by mutex_.
