@@ -66,7 +66,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state) {
     if (state->stopping.load() || !state->acceptor.is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("http: accept on port {} failed: {}; retrying", state->port, ec.message());
+      std::uint64_t suppressed = 0;
+      if (state->accept_failure_log.allow(suppressed)) {
+        spdlog::warn(
+            "http: accept on port {} failed: {}; retrying every 50 ms ({} similar messages "
+            "suppressed); if descriptors ran out, raise the open-file limit (ulimit -n)",
+            state->port, ec.message(), suppressed);
+      }
       asio::steady_timer pause(state->acceptor.get_executor(), std::chrono::milliseconds(50));
       co_await pause.async_wait(kUseTuple);
       continue;

@@ -17,6 +17,7 @@
 
 #include "safemig/http/router.h"
 #include "safemig/http/server.h"
+#include "safemig/log_gate.h"
 
 namespace safemig::http::detail {
 
@@ -44,6 +45,7 @@ struct ServerState {
   std::uint16_t port = 0;  // Set once by listen() before any session starts.
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};
+  LogGate accept_failure_log;  // An accept failing on every retry (out of descriptors).
 
   std::mutex mutex;
   std::unordered_set<std::shared_ptr<Session>> sessions;  // Guarded by mutex.

@@ -13,9 +13,9 @@
 #include <system_error>
 #include <thread>
 
-#include "log_gate.h"
 #include "record_queue.h"
 #include "recorder_counters.h"
+#include "safemig/log_gate.h"
 #include "spill_journal.h"
 #include "writer_loop.h"
 
@@ -33,8 +33,8 @@ struct Recorder::State {
   internal::RecordQueue queue;
   internal::SpillJournal journal;
   internal::WriterLoop loop;
-  internal::LogGate overflow_log;
-  internal::LogGate drop_log;
+  LogGate overflow_log;
+  LogGate drop_log;
 
   std::mutex stop_mutex;
   std::thread thread;                       // Guarded by stop_mutex.

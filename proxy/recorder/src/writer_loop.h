@@ -22,9 +22,9 @@
 #include "backoff.h"
 #include "batch_writer.h"
 #include "journal_reader.h"
-#include "log_gate.h"
 #include "record_queue.h"
 #include "recorder_counters.h"
+#include "safemig/log_gate.h"
 #include "safemig/proxy/recorder.h"
 #include "spill_journal.h"
 

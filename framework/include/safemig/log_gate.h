@@ -1,5 +1,6 @@
-// LogGate: lets one log message through per period, so a failure repeated on every request
-// (a full disk, a dropped record) is logged at most once per second instead of flooding.
+// LogGate: lets one log message through per period, so a failure repeated on every request or
+// retry (a full disk, a dropped record, a failing accept) is logged at most once per second
+// instead of flooding.
 //
 // Thread safety: allow() may be called from any thread (one atomic compare-and-swap).
 #pragma once
@@ -8,7 +9,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace safemig::proxy::internal {
+namespace safemig {
 
 class LogGate {
  public:
@@ -36,4 +37,4 @@ class LogGate {
   std::atomic<std::uint64_t> refused_{0};
 };
 
-}  // namespace safemig::proxy::internal
+}  // namespace safemig
