@@ -57,6 +57,30 @@ UpstreamFailure socket_failure(const boost::system::error_code& ec) {
           "opening a socket: " + ec.message(), false};
 }
 
+// Connects `stream` to the first of `endpoints` that accepts before `deadline`, each on a socket
+// opened here: a range connect opens its own sockets and reports a failed open as "operation
+// aborted", indistinguishable from a timeout. A timeout ends the attempts.
+asio::awaitable<UpstreamResult<void>> connect_any(beast::tcp_stream& stream,
+                                                  const tcp::resolver::results_type& endpoints,
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  const UpstreamTarget& target) {
+  UpstreamFailure last{Failure::upstream_unreachable, "resolving " + target.host + ": no address",
+                       false};
+  for (const auto& entry : endpoints) {
+    tcp::socket& socket = stream.socket();
+    boost::system::error_code open_ec;
+    if (socket.is_open()) socket.close(open_ec);
+    socket.open(entry.endpoint().protocol(), open_ec);
+    if (open_ec) co_return tl::make_unexpected(socket_failure(open_ec));
+    stream.expires_at(deadline);
+    const auto [connect_ec] = co_await stream.async_connect(entry.endpoint(), kUseTuple);
+    if (!connect_ec) co_return UpstreamResult<void>{};
+    last = classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority);
+    if (last.failure == Failure::upstream_timeout) break;
+  }
+  co_return tl::make_unexpected(std::move(last));
+}
+
 bool is_closed(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -143,30 +167,8 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
   } else {
     impl->plain = std::make_unique<beast::tcp_stream>(executor);
   }
-  // Each address in turn, on a socket opened here: a range connect opens its own sockets and
-  // reports a failed open as "operation aborted", indistinguishable from a timeout.
-  std::optional<UpstreamFailure> failure = UpstreamFailure{
-      Failure::upstream_unreachable, "resolving " + target.host + ": no address", false};
-  for (const auto& entry : *endpoints) {
-    tcp::socket& socket = impl->lowest().socket();
-    boost::system::error_code open_ec;
-    if (socket.is_open()) socket.close(open_ec);
-    socket.open(entry.endpoint().protocol(), open_ec);
-    if (open_ec) {
-      failure = socket_failure(open_ec);
-      break;
-    }
-    impl->lowest().expires_at(deadline);
-    const auto [connect_ec] = co_await impl->lowest().async_connect(entry.endpoint(), kUseTuple);
-    if (!connect_ec) {
-      failure.reset();
-      break;
-    }
-    failure =
-        classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority);
-    if (failure->failure == Failure::upstream_timeout) break;
-  }
-  if (failure) co_return tl::make_unexpected(std::move(*failure));
+  auto connected = co_await connect_any(impl->lowest(), *endpoints, deadline, target);
+  if (!connected) co_return tl::make_unexpected(std::move(connected).error());
   boost::system::error_code ignored;
   impl->lowest().socket().set_option(tcp::no_delay(true), ignored);
 
