@@ -6,7 +6,7 @@
 // it (exit 0). Exit codes: 0 stopped, 1 could not listen, 2 usage error.
 //
 // Thread safety: one io_context thread serves every request; one more thread folds the token
-// usage of the rows already stored (MetricsService::warm_up) and ends.
+// usage of the rows already stored (MetricsService::start_warm_up) and ends.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << address->host << ":" << (*server)->port() << std::endl;
   spdlog::info("serving {} read-only", options.db_path);
   // Destroyed (stop requested, then joined) before the service and the database it uses.
-  const std::jthread warm_up([&service](std::stop_token stop) { service.warm_up(stop); });
+  const std::jthread warm_up = service.start_warm_up();
   io.run();
   return 0;
 }

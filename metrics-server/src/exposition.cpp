@@ -180,9 +180,11 @@ std::string render_exposition(const ExpositionData& data) {
                       "model.",
                       m.model, m.time_to_first_token);
   }
-  for (const ModelSeries& m : data.models) {
-    token_histogram(text, m.model, "input", m.tokens.input);
-    token_histogram(text, m.model, "output", m.tokens.output);
+  if (data.has_token_usage) {
+    for (const ModelSeries& m : data.models) {
+      token_histogram(text, m.model, "input", m.tokens.input);
+      token_histogram(text, m.model, "output", m.tokens.output);
+    }
   }
   for (const CounterFamily& family : kCounterFamilies) {
     for (const LabelSeries& l : data.labels) {

@@ -6,7 +6,7 @@
 
 namespace safemig::metrics_server {
 
-Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsageTracker& tokens,
+Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsageTracker* tokens,
                                           dao::TimePoint now, std::size_t top_models) {
   const dao::CompletionRequestsReader reader(connection);
   const dao::TimeRange all_time{dao::TimePoint{}, now};
@@ -24,7 +24,12 @@ Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsage
     }
     SAFEMIG_TRY_VOID(snapshot.commit());
   }
-  SAFEMIG_TRY(const TokenUsageByModel usage, tokens.collect(connection));
+  if (tokens == nullptr) {
+    ExpositionData data = fold_exposition(metrics, requests_by_model, {}, top_models);
+    data.has_token_usage = false;
+    return data;
+  }
+  SAFEMIG_TRY(const TokenUsageByModel usage, tokens->collect(connection));
   return fold_exposition(metrics, requests_by_model, usage, top_models);
 }
 

@@ -27,7 +27,8 @@ Result<int> read_schema_version(ReadOnlyDatabase& database) {
 
 }  // namespace
 
-http::Response healthz(const http::Request& request, ReadOnlyDatabase& database) {
+http::Response healthz(const http::Request& request, ReadOnlyDatabase& database,
+                       bool token_usage_ready) {
   namespace bhttp = boost::beast::http;
   boost::json::object body;
   const auto version = read_schema_version(database);
@@ -43,6 +44,7 @@ http::Response healthz(const http::Request& request, ReadOnlyDatabase& database)
   body["schema_version"] = *version;
   body["expected_schema_version"] = app::kLatestVersion;
   body["schema_up_to_date"] = current;
+  body["token_usage_ready"] = token_usage_ready;
   body["database"] = database.path();
   return http::json_response(request, bhttp::status::ok, body);
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -41,13 +42,23 @@ MetricsService::MetricsService(ReadOnlyDatabase& database, ServiceConfig config)
 http::Response MetricsService::prometheus(const http::Request& request) {
   auto lease = database_->acquire();
   if (!lease) return error_response(request, lease.error());
-  auto data = collect_exposition(lease->connection(), tokens_, config_.now(), config_.top_models);
+  TokenUsageTracker* tokens = warming_up() ? nullptr : &tokens_;
+  auto data = collect_exposition(lease->connection(), tokens, config_.now(), config_.top_models);
   if (!data) {
     lease->discard();
     return error_response(request, data.error());
   }
   return http::text_response(request, bhttp::status::ok, http::PrometheusText::kContentType,
                              render_exposition(*data));
+}
+
+std::jthread MetricsService::start_warm_up() {
+  // Set before the thread starts, so that no scrape can fold the rows in the meantime.
+  warming_up_.store(true);
+  return std::jthread([this](std::stop_token stop) {
+    warm_up(std::move(stop));
+    warming_up_.store(false);
+  });
 }
 
 void MetricsService::warm_up(std::stop_token stop) {
@@ -79,7 +90,7 @@ std::shared_ptr<http::Router> MetricsService::router() {
   get("/api/v1/metrics", [this](const http::Request& r) { return api_.metrics(r); });
   get("/api/v1/timeseries", [this](const http::Request& r) { return api_.timeseries(r); });
   get("/metrics", [this](const http::Request& r) { return prometheus(r); });
-  get("/healthz", [this](const http::Request& r) { return healthz(r, *database_); });
+  get("/healthz", [this](const http::Request& r) { return healthz(r, *database_, !warming_up()); });
   for (const EmbeddedAsset& asset : embedded_assets()) {
     get("/" + std::string(asset.name),
         [asset](const http::Request& r) { return serve_asset(r, asset); });

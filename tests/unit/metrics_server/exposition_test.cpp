@@ -158,7 +158,7 @@ class CollectTest : public ::testing::Test {
   std::string scrape(dao::TimePoint now, std::size_t top) {
     auto lease = database_.acquire();
     EXPECT_TRUE(lease.has_value());
-    auto data = collect_exposition(lease->connection(), tokens_, now, top);
+    auto data = collect_exposition(lease->connection(), &tokens_, now, top);
     EXPECT_TRUE(data.has_value()) << data.error().describe();
     return data ? render_exposition(*data) : std::string();
   }
@@ -266,6 +266,23 @@ TEST_F(CollectTest, TokenUsageCountsRowsCommittedLongAfterTheirTimestamp) {
                        before.at("gen_ai_client_token_usage_count" + in);
   }
   EXPECT_TRUE(grew);
+}
+
+TEST_F(CollectTest, WithoutATrackerTheTokenUsageIsLeftOutNotZero) {
+  auto lease = database_.acquire();
+  ASSERT_TRUE(lease.has_value());
+  const auto data = collect_exposition(lease->connection(), nullptr, now_, 20);
+  ASSERT_TRUE(data.has_value()) << data.error().describe();
+  EXPECT_FALSE(data->has_token_usage);
+  const std::string text = render_exposition(*data);
+  EXPECT_THAT(text, Not(HasSubstr("gen_ai_client_token_usage")));
+  const auto without = samples(text);
+  const auto with = samples(scrape(now_, 20));
+  for (const auto& [key, value] : with) {
+    if (key.starts_with("gen_ai_client_token_usage")) continue;
+    ASSERT_TRUE(without.contains(key)) << key;
+    EXPECT_EQ(without.at(key), value) << key;
+  }
 }
 
 TEST_F(CollectTest, PromtoolAcceptsTheExposition) {

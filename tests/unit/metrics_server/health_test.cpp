@@ -21,20 +21,32 @@ TEST(Healthz, ReportsTheLatestVersionAsUpToDate) {
   ::safemig::testing::TempDir dir;
   testing::create_database(dir.file("a.db"));
   ReadOnlyDatabase database(dir.file("a.db"));
-  const http::Response response = healthz(testing::get("/healthz"), database);
+  const http::Response response = healthz(testing::get("/healthz"), database, true);
   ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
   const auto body = boost::json::parse(response.body());
   EXPECT_EQ(body.at("status").as_string(), "ok");
   EXPECT_EQ(body.at("schema_version").as_int64(), app::kLatestVersion);
   EXPECT_EQ(body.at("expected_schema_version").as_int64(), app::kLatestVersion);
   EXPECT_TRUE(body.at("schema_up_to_date").as_bool());
+  EXPECT_TRUE(body.at("token_usage_ready").as_bool());
+}
+
+TEST(Healthz, ReportsTokenUsageNotReadyWhileItIsFolded) {
+  ::safemig::testing::TempDir dir;
+  testing::create_database(dir.file("a.db"));
+  ReadOnlyDatabase database(dir.file("a.db"));
+  const http::Response response = healthz(testing::get("/healthz"), database, false);
+  ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
+  const auto body = boost::json::parse(response.body());
+  EXPECT_EQ(body.at("status").as_string(), "ok");
+  EXPECT_FALSE(body.at("token_usage_ready").as_bool());
 }
 
 TEST(Healthz, ReportsAnOlderSchemaAsMismatch) {
   ::safemig::testing::TempDir dir;
   testing::create_database(dir.file("old.db"), 2);
   ReadOnlyDatabase database(dir.file("old.db"));
-  const http::Response response = healthz(testing::get("/healthz"), database);
+  const http::Response response = healthz(testing::get("/healthz"), database, true);
   ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
   const auto body = boost::json::parse(response.body());
   EXPECT_EQ(body.at("status").as_string(), "schema_mismatch");
@@ -45,13 +57,14 @@ TEST(Healthz, ReportsAnOlderSchemaAsMismatch) {
 TEST(Healthz, MissingOrDamagedDatabaseIs503) {
   ::safemig::testing::TempDir dir;
   ReadOnlyDatabase missing(dir.file("missing.db"));
-  const http::Response response = healthz(testing::get("/healthz"), missing);
+  const http::Response response = healthz(testing::get("/healthz"), missing, true);
   EXPECT_EQ(response.result(), bhttp::status::service_unavailable);
   EXPECT_THAT(response.body(), HasSubstr("\"status\":\"unavailable\""));
 
   ::safemig::testing::write_file(dir.file("junk.db"), std::string(8192, 'x'));
   ReadOnlyDatabase junk(dir.file("junk.db"));
-  EXPECT_EQ(healthz(testing::get("/healthz"), junk).result(), bhttp::status::service_unavailable);
+  EXPECT_EQ(healthz(testing::get("/healthz"), junk, true).result(),
+            bhttp::status::service_unavailable);
 }
 
 }  // namespace

@@ -61,13 +61,16 @@ struct LabelSeries {
 struct ExpositionData {
   std::vector<ModelSeries> models;  // Named models by requests (most first), then "other".
   std::vector<LabelSeries> labels;  // Ordered by label, value, model, streaming.
+  // False: the token usage was not read; gen_ai_client_token_usage is left out, not shown as 0.
+  bool has_token_usage = true;
 };
 
 // Reads everything /metrics shows at `now`: the all-time metrics and the per-model streaming
 // split inside ONE read transaction (one snapshot), then the token usage via `tokens` (in a
-// read transaction of its own).
+// read transaction of its own). `tokens` null: the token usage is left out
+// (has_token_usage false).
 // Errors: as the reader reports them.
-Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsageTracker& tokens,
+Result<ExpositionData> collect_exposition(db::Connection& connection, TokenUsageTracker* tokens,
                                           dao::TimePoint now, std::size_t top_models);
 
 // Folds `metrics` (all models), the per-model streaming split `requests_by_model` and `tokens`
@@ -78,7 +81,8 @@ ExpositionData fold_exposition(
     const std::map<std::string, std::array<std::int64_t, 2>>& requests_by_model,
     const TokenUsageByModel& tokens, std::size_t top_models);
 
-// The Prometheus text (format 0.0.4) of `data`. Pure.
+// The Prometheus text (format 0.0.4) of `data`; without gen_ai_client_token_usage unless
+// data.has_token_usage. Pure.
 std::string render_exposition(const ExpositionData& data);
 
 }  // namespace safemig::metrics_server

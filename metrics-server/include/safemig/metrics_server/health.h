@@ -1,8 +1,11 @@
-// GET /healthz of the metrics server: whether the database can be read, its schema version and
-// whether that is the version this build expects (app::kLatestVersion).
+// GET /healthz of the metrics server: whether the database can be read, its schema version,
+// whether that is the version this build expects (app::kLatestVersion), and whether /metrics
+// shows the token usage yet (false while the stored rows are folded at start; see
+// MetricsService::start_warm_up).
 //
 //   200 {"status": "ok" | "schema_mismatch", "schema_version": 4,
-//        "expected_schema_version": 4, "schema_up_to_date": true, "database": "/path"}
+//        "expected_schema_version": 4, "schema_up_to_date": true, "token_usage_ready": true,
+//        "database": "/path"}
 //   503 {"status": "unavailable", "error": "...", "expected_schema_version": 4, "database": ...}
 //
 // Thread safety: may run concurrently; uses its own leased connection.
@@ -13,6 +16,7 @@
 
 namespace safemig::metrics_server {
 
-http::Response healthz(const http::Request& request, ReadOnlyDatabase& database);
+http::Response healthz(const http::Request& request, ReadOnlyDatabase& database,
+                       bool token_usage_ready);
 
 }  // namespace safemig::metrics_server
