@@ -5,7 +5,10 @@
 #   1. added latency: the fake upstream called directly, then through metrics-proxy (and, for
 #      reference, through nginx), with the same load: 64 keep-alive connections sending at a
 #      fixed rate (h2load --rps; RATE requests/s per connection), so that latency measures what
-#      the proxy adds to a request, not the queue a saturating closed loop builds; also one
+#      the proxy adds to a request, not the queue a saturating closed loop builds; three rounds
+#      alternating direct, nginx and proxy, so that each round's sides face the same machine
+#      (hypervisor steal comes and goes within seconds), each round reported and the medians of
+#      the added latencies; also one
 #      connection sending back to back (wrk -c1). The proxy's own histogram
 #      llm_proxy_overhead_seconds (time spent in the proxy, upstream wait excluded) is reported
 #      next to it.
@@ -182,16 +185,18 @@ for round in 1 2 3; do
   measure nginx1_c64_$round "$nginx_port" 64 $nginx_workers
   measure proxy_c64_$round "$proxy_port" 64 "$proxy_pid"
 done
-echo "fixed rate: 64 connections x $rate requests/s ..."
-run_fixed_rate direct_rate "$fake_port"
-run_fixed_rate nginx1_rate "$nginx_port"
-run_fixed_rate proxy_rate "$proxy_port"
-for name in direct_rate nginx1_rate proxy_rate; do
-  if [[ $(fixed_rate_field $name failed) != 0 ]]; then
-    echo "$name: some responses were not 200:" >&2
-    cat "$results/$name.txt" >&2
-    exit 1
-  fi
+for round in 1 2 3; do
+  echo "fixed rate, round $round of 3: 64 connections x $rate requests/s ..."
+  run_fixed_rate direct_rate_$round "$fake_port"
+  run_fixed_rate nginx1_rate_$round "$nginx_port"
+  run_fixed_rate proxy_rate_$round "$proxy_port"
+  for name in direct_rate_$round nginx1_rate_$round proxy_rate_$round; do
+    if [[ $(fixed_rate_field "$name" failed) != 0 ]]; then
+      echo "$name: some responses were not 200:" >&2
+      cat "$results/$name.txt" >&2
+      exit 1
+    fi
+  done
 done
 run_wrk direct_c1 "$fake_port" 1
 run_wrk proxy_c1 "$proxy_port" 1
@@ -205,22 +210,28 @@ proxy_requests=0
 for name in proxy_c64_1 proxy_c64_2 proxy_c64_3 proxy_c1; do
   proxy_requests=$((proxy_requests + $(wrk_field $name requests)))
 done
-proxy_requests=$((proxy_requests + $(grep -c . "$results/proxy_rate.log")))
+for round in 1 2 3; do
+  proxy_requests=$((proxy_requests + $(grep -c . "$results/proxy_rate_$round.log")))
+done
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%+.3f", v[int((NR + 1) / 2)]}'; }
 {
   echo "# metrics-proxy overhead ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, ${duration} s per run)"
   echo
   echo "| load | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | goal |"
   echo "|---|---|---|---|---|"
-  d50=$(fixed_rate_field direct_rate 50) d99=$(fixed_rate_field direct_rate 99)
-  p50=$(fixed_rate_field proxy_rate 50) p99=$(fixed_rate_field proxy_rate 99)
-  echo "| 64 connections x $rate/s ($(fixed_rate_field proxy_rate rps) requests/s) | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | p50 <= 0.3, p99 <= 1 |"
-  n50=$(fixed_rate_field nginx1_rate 50) n99=$(fixed_rate_field nginx1_rate 99)
-  echo "| same, through nginx (reference) | $d50 / $d99 | $n50 / $n99 | $(minus "$n50" "$d50") / $(minus "$n99" "$d99") | |"
-  steal_direct=$(cat "$results/direct_rate.steal") steal_proxy=$(cat "$results/proxy_rate.steal")
-  steal_nginx=$(cat "$results/nginx1_rate.steal")
+  added_p50=() added_p99=() nginx_p50=() nginx_p99=()
+  for round in 1 2 3; do
+    d50=$(fixed_rate_field direct_rate_$round 50) d99=$(fixed_rate_field direct_rate_$round 99)
+    p50=$(fixed_rate_field proxy_rate_$round 50) p99=$(fixed_rate_field proxy_rate_$round 99)
+    n50=$(fixed_rate_field nginx1_rate_$round 50) n99=$(fixed_rate_field nginx1_rate_$round 99)
+    added_p50+=("$(minus "$p50" "$d50")") added_p99+=("$(minus "$p99" "$d99")")
+    nginx_p50+=("$(minus "$n50" "$d50")") nginx_p99+=("$(minus "$n99" "$d99")")
+    echo "| 64 connections x $rate/s ($(fixed_rate_field proxy_rate_$round rps) requests/s), round $round | $d50 / $d99 | $p50 / $p99 | ${added_p50[-1]} / ${added_p99[-1]} (nginx ${nginx_p50[-1]} / ${nginx_p99[-1]}; steal: direct $(cat "$results/direct_rate_$round.steal")%, nginx $(cat "$results/nginx1_rate_$round.steal")%, proxy $(cat "$results/proxy_rate_$round.steal")%) | |"
+  done
+  echo "| 64 connections x $rate/s, median of the rounds | | | $(median "${added_p50[@]}") / $(median "${added_p99[@]}") (nginx $(median "${nginx_p50[@]}") / $(median "${nginx_p99[@]}")) | p50 <= 0.3, p99 <= 1 |"
   d50=$(wrk_field direct_c1 50) d99=$(wrk_field direct_c1 99)
   p50=$(wrk_field proxy_c1 50) p99=$(wrk_field proxy_c1 99)
   echo "| 1 connection, back to back | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | p50 <= 0.3, p99 <= 1 |"
@@ -228,8 +239,7 @@ minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
   p50=$(wrk_field proxy_c64_2 50) p99=$(wrk_field proxy_c64_2 99)
   echo "| 64 connections, closed loop at saturation (queueing) | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | |"
   echo
-  echo "CPU time stolen by the hypervisor during the fixed-rate runs (/proc/stat): direct" \
-    "$steal_direct%, nginx $steal_nginx%, proxy $steal_proxy% (0 on bare metal)."
+  echo "steal: CPU time the hypervisor took during each fixed-rate run (/proc/stat; 0 on bare metal)."
   read -r mean o50 o99 <<<"$overhead"
   echo
   echo "The proxy's own llm_proxy_overhead_seconds over all its requests: mean $mean ms, p50 $o50 ms, p99 $o99 ms."
