@@ -49,6 +49,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -124,23 +125,6 @@ double percentile(const std::vector<double>& sorted, double p) {
   const auto rank =
       static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
-
-std::string json_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char code[8];
-      std::snprintf(code, sizeof code, "\\u%04x", static_cast<unsigned>(c));
-      out += code;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 // Splits a response body into SSE lines and notes the two `data:` events the benchmark times.
@@ -437,56 +421,56 @@ bool Bench::report() {
 
   if (!options_.csv_path.empty() && !write_csv()) return false;
   if (options_.json_path.empty()) return true;
-  std::FILE* out = std::fopen(options_.json_path.c_str(), "w");
-  if (out == nullptr) {
+  namespace json = boost::json;
+  const auto optional_json = [](const auto& v) -> json::value {
+    if (v) return json::value(*v);
+    return nullptr;
+  };
+  // `v` to `decimals` places, as the summaries print it.
+  const auto rounded = [](double v, int decimals) {
+    const double scale = std::pow(10.0, decimals);
+    return std::round(v * scale) / scale;
+  };
+  // A percentile (100: the maximum) of `sorted`; null when there are no samples.
+  const auto quantile_json = [&rounded](const std::vector<double>& sorted, double p,
+                                        int decimals) -> json::value {
+    if (sorted.empty()) return nullptr;
+    return rounded(percentile(sorted, p), decimals);
+  };
+  json::object failures;
+  for (const auto& [reason, entry] : failures_) {
+    failures[reason] = {{"count", entry.first}, {"example", entry.second}};
+  }
+  const json::object document{
+      {"streams", results_.size()},
+      {"ok", completed_},
+      {"failed", failed_},
+      {"failures", std::move(failures)},
+      {"rate_per_s", rounded(options_.rate, 1)},
+      {"duration_s", rounded(duration_s, 3)},
+      {"all_first_s", rounded(all_first_s, 3)},
+      {"ttft_samples", ttft.size()},
+      {"ttft_p50_ms", quantile_json(ttft, 50, 3)},
+      {"ttft_p90_ms", quantile_json(ttft, 90, 3)},
+      {"ttft_p99_ms", quantile_json(ttft, 99, 3)},
+      {"ttft_max_ms", quantile_json(ttft, 100, 3)},
+      {"completion_p50_ms", quantile_json(completion, 50, 1)},
+      {"completion_p99_ms", quantile_json(completion, 99, 1)},
+      {"completion_max_ms", quantile_json(completion, 100, 1)},
+      {"rss_pid", optional_json(options_.rss_pid)},
+      {"rss_before_kib", optional_json(rss_before_)},
+      {"rss_all_open_kib", optional_json(rss_all_open_)},
+      {"rss_peak_kib", optional_json(rss_peak_)},
+      {"open_at_rss_sample", open_at_sample_},
+      {"completed_before_rss_sample", completed_at_sample_},
+      {"per_stream_kib", per_stream_kib ? json::value(rounded(*per_stream_kib, 2)) : nullptr}};
+  std::ofstream out(options_.json_path);
+  out << json::serialize(document) << "\n";
+  if (!out) {
     std::fprintf(stderr, "bench_sse_streams: cannot write %s\n", options_.json_path.c_str());
     return false;
   }
-  const auto number_or_null = [](const std::optional<long>& v) {
-    return v ? std::to_string(*v) : std::string("null");
-  };
-  std::fprintf(out, "{\n  \"streams\": %zu,\n  \"ok\": %zu,\n  \"failed\": %zu,\n", results_.size(),
-               completed_, failed_);
-  std::fprintf(out, "  \"failures\": {");
-  bool first = true;
-  for (const auto& [reason, entry] : failures_) {
-    std::fprintf(out, "%s\n    \"%s\": {\"count\": %zu, \"example\": \"%s\"}", first ? "" : ",",
-                 json_escape(reason).c_str(), entry.first, json_escape(entry.second).c_str());
-    first = false;
-  }
-  std::fprintf(out, "%s},\n", first ? "" : "\n  ");
-  std::fprintf(out, "  \"rate_per_s\": %.1f,\n  \"duration_s\": %.3f,\n  \"all_first_s\": %.3f,\n",
-               options_.rate, duration_s, all_first_s);
-  // A percentile (100: the maximum) of `sorted` as JSON: null when there are no samples.
-  const auto quantile_json = [](const std::vector<double>& sorted, double p, int decimals) {
-    if (sorted.empty()) return std::string("null");
-    char text[32];
-    std::snprintf(text, sizeof text, "%.*f", decimals, percentile(sorted, p));
-    return std::string(text);
-  };
-  std::fprintf(out,
-               "  \"ttft_samples\": %zu,\n  \"ttft_p50_ms\": %s,\n  \"ttft_p90_ms\": %s,\n"
-               "  \"ttft_p99_ms\": %s,\n  \"ttft_max_ms\": %s,\n",
-               ttft.size(), quantile_json(ttft, 50, 3).c_str(), quantile_json(ttft, 90, 3).c_str(),
-               quantile_json(ttft, 99, 3).c_str(), quantile_json(ttft, 100, 3).c_str());
-  std::fprintf(out,
-               "  \"completion_p50_ms\": %s,\n  \"completion_p99_ms\": %s,\n"
-               "  \"completion_max_ms\": %s,\n",
-               quantile_json(completion, 50, 1).c_str(), quantile_json(completion, 99, 1).c_str(),
-               quantile_json(completion, 100, 1).c_str());
-  std::fprintf(out,
-               "  \"rss_pid\": %s,\n  \"rss_before_kib\": %s,\n  \"rss_all_open_kib\": %s,\n"
-               "  \"rss_peak_kib\": %s,\n"
-               "  \"open_at_rss_sample\": %zu,\n  \"completed_before_rss_sample\": %zu,\n",
-               options_.rss_pid ? std::to_string(*options_.rss_pid).c_str() : "null",
-               number_or_null(rss_before_).c_str(), number_or_null(rss_all_open_).c_str(),
-               number_or_null(rss_peak_).c_str(), open_at_sample_, completed_at_sample_);
-  if (per_stream_kib) {
-    std::fprintf(out, "  \"per_stream_kib\": %.2f\n}\n", *per_stream_kib);
-  } else {
-    std::fprintf(out, "  \"per_stream_kib\": null\n}\n");
-  }
-  return std::fclose(out) == 0;
+  return true;
 }
 
 }  // namespace
