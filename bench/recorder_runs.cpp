@@ -138,7 +138,7 @@ Databases::Databases() : dir_("safemig-bench-recorder"), template_(dir_.file("te
 }
 
 std::string Databases::fresh(const std::string& name) {
-  const std::string path = dir_.file(name);
+  std::string path = dir_.file(name);
   remove(path);
   std::filesystem::copy_file(template_, path);
   return path;
@@ -204,6 +204,7 @@ ThroughputRun run_throughput(const std::string& path, std::span<const dao::Compl
   std::atomic<bool> go{false};
   std::atomic<std::uint64_t> refused{0};
   std::vector<std::thread> threads;
+  threads.reserve(shares.size());
   for (auto& share : shares) {
     threads.emplace_back([&, mode] {
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
