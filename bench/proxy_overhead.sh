@@ -8,10 +8,9 @@
 #      the proxy adds to a request, not the queue a saturating closed loop builds; three rounds
 #      alternating direct, nginx and proxy, so that each round's sides face the same machine
 #      (hypervisor steal comes and goes within seconds), each round reported and the medians of
-#      the added latencies; also one
-#      connection sending back to back (wrk -c1). The proxy's own histogram
-#      llm_proxy_overhead_seconds (time spent in the proxy, upstream wait excluded) is reported
-#      next to it.
+#      the added latencies; also one connection sending back to back (wrk -c1). The proxy's own
+#      histogram llm_proxy_overhead_seconds (time spent in the proxy, upstream wait excluded) is
+#      reported next to it.
 #   2. throughput: requests/s through metrics-proxy vs through Debian's nginx (proxy_pass with
 #      upstream keep-alive, one worker as the proxy has one I/O thread; two workers for
 #      reference) to the same upstream, same load; three rounds alternating direct, nginx and
@@ -21,9 +20,10 @@
 #   bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE]
 #                                 (default 10 s per run, 50 requests/s per connection)
 #
-# Needs wrk, h2load (nghttp2-client), nginx (nginx-light), curl, sqlite3 and python3. Environment: SAFEMIG_BENCH_BUILD_DIR
-# (default build/release, built by this script when missing), SAFEMIG_BENCH_RESULTS (where wrk's
-# outputs and summary.md go; default a new /tmp directory), SAFEMIG_BENCH_TMP (database dir).
+# Needs wrk, h2load (nghttp2-client), nginx (nginx-light), curl, sqlite3 and python3.
+# Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release, built by this script when
+# missing), SAFEMIG_BENCH_RESULTS (where wrk's outputs and summary.md go; default a new /tmp
+# directory), SAFEMIG_BENCH_TMP (database dir).
 set -euo pipefail
 
 root=$(realpath "$(dirname "$0")/..")
@@ -166,10 +166,14 @@ measure() {
     >"$results/$name.cpu"
 }
 
-# median NAME...: the median of the NAMEs' requests/s.
+# median VALUE...: the middle of the values (the lower middle of an even count), as given.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# median_rps NAME...: the median of the NAMEs' requests/s.
 median_rps() {
-  local name
-  for name in "$@"; do wrk_field "$name" rps; done | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+  local name values=()
+  for name in "$@"; do values+=("$(wrk_field "$name" rps)"); done
+  median "${values[@]}"
 }
 
 db=$scratch/metrics.db
@@ -216,7 +220,6 @@ done
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {printf "%+.3f", v[int((NR + 1) / 2)]}'; }
 {
   echo "# metrics-proxy overhead ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, ${duration} s per run)"
   echo

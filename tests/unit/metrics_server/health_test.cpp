@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <optional>
+#include <string>
 
 #include "metrics_test_db.h"
 #include "safemig/app/history.h"
@@ -17,11 +19,19 @@ namespace {
 namespace bhttp = boost::beast::http;
 using ::testing::HasSubstr;
 
+// GET /healthz on a database created at `version` (default: the latest) in `dir`.
+http::Response healthz_of_new_database(const ::safemig::testing::TempDir& dir,
+                                       bool token_usage_ready,
+                                       std::optional<int> version = std::nullopt) {
+  const std::string path = dir.file("proxy.db");
+  testing::create_database(path, version);
+  ReadOnlyDatabase database(path);
+  return healthz(testing::get("/healthz"), database, token_usage_ready);
+}
+
 TEST(Healthz, ReportsTheLatestVersionAsUpToDate) {
   ::safemig::testing::TempDir dir;
-  testing::create_database(dir.file("a.db"));
-  ReadOnlyDatabase database(dir.file("a.db"));
-  const http::Response response = healthz(testing::get("/healthz"), database, true);
+  const http::Response response = healthz_of_new_database(dir, true);
   ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
   const auto body = boost::json::parse(response.body());
   EXPECT_EQ(body.at("status").as_string(), "ok");
@@ -33,9 +43,7 @@ TEST(Healthz, ReportsTheLatestVersionAsUpToDate) {
 
 TEST(Healthz, ReportsTokenUsageNotReadyWhileItIsFolded) {
   ::safemig::testing::TempDir dir;
-  testing::create_database(dir.file("a.db"));
-  ReadOnlyDatabase database(dir.file("a.db"));
-  const http::Response response = healthz(testing::get("/healthz"), database, false);
+  const http::Response response = healthz_of_new_database(dir, false);
   ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
   const auto body = boost::json::parse(response.body());
   EXPECT_EQ(body.at("status").as_string(), "ok");
@@ -44,9 +52,7 @@ TEST(Healthz, ReportsTokenUsageNotReadyWhileItIsFolded) {
 
 TEST(Healthz, ReportsAnOlderSchemaAsMismatch) {
   ::safemig::testing::TempDir dir;
-  testing::create_database(dir.file("old.db"), 2);
-  ReadOnlyDatabase database(dir.file("old.db"));
-  const http::Response response = healthz(testing::get("/healthz"), database, true);
+  const http::Response response = healthz_of_new_database(dir, true, 2);
   ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
   const auto body = boost::json::parse(response.body());
   EXPECT_EQ(body.at("status").as_string(), "schema_mismatch");
