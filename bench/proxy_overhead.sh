@@ -17,8 +17,14 @@
 #      proxy (medians reported), each with the CPU time the serving process spent per request
 #      (the proxy's includes its recorder thread writing the rows).
 #
-#   bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE]
+#   bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE] [--cpus LIST]
 #                                 (default 10 s per run, 50 requests/s per connection)
+#
+# --cpus runs every process of the benchmark (load generators, upstream, proxy, nginx) on the
+# listed CPUs only (taskset's list syntax, e.g. 0 or 0-1). On a virtual machine, a wakeup that
+# crosses to an idle virtual CPU waits for the hypervisor to run that CPU again; each hop a proxy
+# adds is one more such wakeup. With --cpus 0 no wakeup crosses CPUs, and the tail measures the
+# work done rather than the hypervisor's scheduling (at the price of one core for everything).
 #
 # Needs wrk, h2load (nghttp2-client), nginx (nginx-light), curl, sqlite3 and python3.
 # Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release, built by this script when
@@ -29,16 +35,31 @@ set -euo pipefail
 root=$(realpath "$(dirname "$0")/..")
 duration=10
 rate=50
+cpus=
+args=("$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
     --duration) duration=${2:?--duration needs seconds}; shift 2 ;;
     --rate) rate=${2:?--rate needs requests per second per connection}; shift 2 ;;
-    *) echo "usage: bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE]" >&2; exit 2 ;;
+    --cpus) cpus=${2:?--cpus needs a CPU list such as 0 or 0-1}; shift 2 ;;
+    *)
+      echo "usage: bench/proxy_overhead.sh [--duration SECONDS] [--rate RATE] [--cpus LIST]" >&2
+      exit 2
+      ;;
   esac
 done
 if ! [[ $duration =~ ^[1-9][0-9]*$ && $rate =~ ^[1-9][0-9]*$ ]]; then
   echo "bench/proxy_overhead.sh: --duration and --rate take whole numbers above 0" >&2
   exit 2
+fi
+# The script runs again under taskset, so that everything it starts inherits the CPU list.
+if [[ -n $cpus && -z ${SAFEMIG_BENCH_CPUS_SET:-} ]]; then
+  if ! taskset -c "$cpus" true 2>/dev/null; then
+    echo "bench/proxy_overhead.sh: --cpus '$cpus' is not a list of this machine's CPUs" \
+      "(online: $(cat /sys/devices/system/cpu/online))" >&2
+    exit 2
+  fi
+  SAFEMIG_BENCH_CPUS_SET=1 exec taskset -c "$cpus" bash "$0" "${args[@]}"
 fi
 # shellcheck source=bench/services.sh
 source "$root/bench/services.sh"
@@ -221,7 +242,7 @@ done
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
 {
-  echo "# metrics-proxy overhead ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, ${duration} s per run)"
+  echo "# metrics-proxy overhead ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores${cpus:+ (CPUs $cpus)}, ${duration} s per run)"
   echo
   echo "| load | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | goal |"
   echo "|---|---|---|---|---|"
