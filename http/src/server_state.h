@@ -17,14 +17,18 @@
 
 #include "safemig/http/router.h"
 #include "safemig/http/server.h"
+#include "safemig/http/socket_deadline.h"
 #include "safemig/log_gate.h"
 
 namespace safemig::http::detail {
 
 // One client connection.
 struct Session {
-  explicit Session(boost::asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Session(boost::asio::ip::tcp::socket socket)
+      : stream(std::move(socket)), deadline(stream.socket()) {}
+  // The stream's own expiry stays unset: `deadline` bounds its reads and writes.
   boost::beast::tcp_stream stream;
+  SocketDeadline deadline;
   // True while the session waits for the first byte of a request: stop() may close it then.
   // Touched only on the session's strand.
   bool idle = true;

@@ -55,10 +55,11 @@ bool is_parse_error(const boost::system::error_code& ec) {
 }
 
 // Ends the connection politely: no more data from us, discard what the client still sends.
-asio::awaitable<void> linger_close(beast::tcp_stream& stream) {
+asio::awaitable<void> linger_close(Session& session) {
+  beast::tcp_stream& stream = session.stream;
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(kLingerTime);
+  const auto bound = session.deadline.bound(kLingerTime);
   std::array<char, 16 * 1024> scratch{};
   std::size_t drained = 0;
   while (drained < kLingerBytes) {
@@ -97,9 +98,9 @@ asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
   spdlog::debug("http session: answering {} to a request that could not be read: {}",
                 response.result_int(), ec.message());
   response.keep_alive(false);
-  session.stream.expires_after(state.options.write_timeout);
+  const auto bound = session.deadline.bound(state.options.write_timeout);
   const auto [write_ec, written] = co_await bhttp::async_write(session.stream, response, kUseTuple);
-  if (!write_ec) co_await linger_close(session.stream);
+  if (!write_ec) co_await linger_close(session);
 }
 
 // Runs the StreamingHandler of a prefix route. Returns whether the connection stays open.
@@ -110,7 +111,8 @@ asio::awaitable<bool> serve_streaming(ServerState& state, Session& session,
                              request.method() == bhttp::verb::head};
   const std::string route =
       std::string(request.method_string()) + " " + std::string(request.target());
-  SessionChannel channel(session.stream, shape, state.options.write_timeout, state.stopping);
+  SessionChannel channel(session.stream, session.deadline, shape, state.options.write_timeout,
+                         state.stopping);
   std::string failure;
   try {
     co_await handler(std::move(request), std::move(context), channel);
@@ -154,7 +156,8 @@ asio::awaitable<bool> serve(ServerState& state, Session& session, Request reques
   }
   const ChannelRequest shape{request.version(), request.keep_alive(),
                              request.method() == bhttp::verb::head};
-  SessionChannel channel(session.stream, shape, state.options.write_timeout, state.stopping);
+  SessionChannel channel(session.stream, session.deadline, shape, state.options.write_timeout,
+                         state.stopping);
   co_await channel.write_response(std::move(response));
   co_return channel.reusable();
 }
@@ -181,7 +184,8 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
     if (state->stopping.load()) break;
     if (buffer.size() == 0) {
       // Wait for the first byte of the next request: the idle timeout applies here.
-      stream.expires_after(first ? state->options.read_timeout : state->options.idle_timeout);
+      session->deadline.expires_after(first ? state->options.read_timeout
+                                            : state->options.idle_timeout);
       const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
       if (ec) break;
       buffer.commit(n);
@@ -193,7 +197,7 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
     parser.body_limit(state->options.body_limit);
     parser.header_limit(kHeaderLimit);
     // One deadline for the whole request, head and body.
-    stream.expires_after(state->options.read_timeout);
+    session->deadline.expires_after(state->options.read_timeout);
     // A request that arrived whole is parsed here; the socket is read only for what is missing.
     parser.eager(true);
     boost::system::error_code parsed = parse_buffered(parser, buffer);
@@ -222,6 +226,8 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
         break;
       }
     }
+    // The response's writes set deadlines of their own; the handler may take its time.
+    session->deadline.expires_never();
     if (!co_await serve(*state, *session, parser.release(), std::move(context))) break;
   }
   boost::system::error_code ignored;

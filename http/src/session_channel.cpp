@@ -64,7 +64,7 @@ asio::awaitable<Result<void>> SessionChannel::write_response(Response response) 
   const std::string& body = response.body();
   const std::array<asio::const_buffer, 2> message{
       asio::buffer(head), asio::buffer(body.data(), request_.head_only ? 0 : body.size())};
-  stream_.expires_after(write_timeout_);
+  const auto bound = deadline_.bound(write_timeout_);
   const auto [ec, written] = co_await asio::async_write(stream_, message, kUseTuple);
   if (ec) co_return fail(broken("writing the response", ec));
   phase_ = Phase::finished;
@@ -99,7 +99,7 @@ asio::awaitable<Result<void>> SessionChannel::write_head(bhttp::response_header<
     phase_ = Phase::head_sent;
     co_return Result<void>{};
   }
-  stream_.expires_after(write_timeout_);
+  const auto bound = deadline_.bound(write_timeout_);
   const auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(text), kUseTuple);
   if (ec) co_return fail(broken("writing the response head", ec));
   phase_ = Phase::head_sent;
@@ -112,7 +112,7 @@ asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) 
   }
   if (data.empty() || mode_ == BodyMode::none) co_return Result<void>{};
   const auto buffer = asio::buffer(data.data(), data.size());
-  stream_.expires_after(write_timeout_);
+  const auto bound = deadline_.bound(write_timeout_);
   boost::system::error_code ec;
   if (mode_ == BodyMode::chunked) {
     std::tie(ec, std::ignore) =
@@ -149,7 +149,7 @@ asio::awaitable<Result<void>> SessionChannel::finish() {
                                                  std::to_string(remaining_) + " bytes");
   }
   if (mode_ == BodyMode::chunked) {
-    stream_.expires_after(write_timeout_);
+    const auto bound = deadline_.bound(write_timeout_);
     const auto [ec, written] =
         co_await asio::async_write(stream_, bhttp::make_chunk_last(), kUseTuple);
     if (ec) co_return fail(broken("writing the last chunk", ec));

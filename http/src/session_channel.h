@@ -11,6 +11,7 @@
 #include <string>
 
 #include "safemig/http/router.h"
+#include "safemig/http/socket_deadline.h"
 
 namespace safemig::http::detail {
 
@@ -24,9 +25,14 @@ struct ChannelRequest {
 class SessionChannel final : public ResponseChannel {
  public:
   // `stopping` is read when the head is written: a stopping server answers Connection: close.
-  SessionChannel(boost::beast::tcp_stream& stream, ChannelRequest request,
+  // `deadline` is the one bounding `stream`'s operations.
+  SessionChannel(boost::beast::tcp_stream& stream, SocketDeadline& deadline, ChannelRequest request,
                  std::chrono::seconds write_timeout, const std::atomic<bool>& stopping)
-      : stream_(stream), request_(request), write_timeout_(write_timeout), stopping_(stopping) {}
+      : stream_(stream),
+        deadline_(deadline),
+        request_(request),
+        write_timeout_(write_timeout),
+        stopping_(stopping) {}
 
   boost::asio::awaitable<Result<void>> write_response(Response response) override;
   boost::asio::awaitable<Result<void>> write_head(bhttp::response_header<> head) override;
@@ -46,6 +52,7 @@ class SessionChannel final : public ResponseChannel {
   Error broken(std::string_view what, const boost::system::error_code& ec);
 
   boost::beast::tcp_stream& stream_;
+  SocketDeadline& deadline_;
   const ChannelRequest request_;
   const std::chrono::seconds write_timeout_;
   const std::atomic<bool>& stopping_;

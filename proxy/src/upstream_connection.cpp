@@ -16,7 +16,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -28,6 +27,7 @@
 #include <optional>
 
 #include "safemig/http/buffered_parse.h"
+#include "safemig/http/socket_deadline.h"
 
 namespace safemig::proxy {
 
@@ -40,9 +40,11 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
+// `ec` is the error an operation ended with; an operation cut short by its deadline (which
+// closes the socket) or cancelled is a timeout.
 UpstreamFailure classify(const boost::system::error_code& ec, Failure otherwise,
-                         std::string_view what) {
-  if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+                         std::string_view what, bool deadline_passed = false) {
+  if (deadline_passed || ec == asio::error::operation_aborted) {
     return {Failure::upstream_timeout, std::string(what) + ": timed out", false};
   }
   return {otherwise, std::string(what) + ": " + ec.message(), false};
@@ -61,6 +63,7 @@ UpstreamFailure socket_failure(const boost::system::error_code& ec) {
 // opened here: a range connect opens its own sockets and reports a failed open as "operation
 // aborted", indistinguishable from a timeout. A timeout ends the attempts.
 asio::awaitable<UpstreamResult<void>> connect_any(beast::tcp_stream& stream,
+                                                  http::SocketDeadline& socket_deadline,
                                                   const tcp::resolver::results_type& endpoints,
                                                   std::chrono::steady_clock::time_point deadline,
                                                   const UpstreamTarget& target) {
@@ -72,10 +75,11 @@ asio::awaitable<UpstreamResult<void>> connect_any(beast::tcp_stream& stream,
     if (socket.is_open()) socket.close(open_ec);
     socket.open(entry.endpoint().protocol(), open_ec);
     if (open_ec) co_return tl::make_unexpected(socket_failure(open_ec));
-    stream.expires_at(deadline);
+    socket_deadline.expires_at(deadline);
     const auto [connect_ec] = co_await stream.async_connect(entry.endpoint(), kUseTuple);
     if (!connect_ec) co_return UpstreamResult<void>{};
-    last = classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority);
+    last = classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority,
+                    socket_deadline.expired());
     if (last.failure == Failure::upstream_timeout) break;
   }
   co_return tl::make_unexpected(std::move(last));
@@ -125,6 +129,9 @@ asio::awaitable<UpstreamResult<tcp::resolver::results_type>> resolve(
 struct UpstreamConnection::Impl {
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  // Bounds every operation on the socket; the streams' own expiry stays unset. Set once the
+  // stream exists, and destroyed before it.
+  std::optional<http::SocketDeadline> deadline;
   beast::flat_buffer buffer;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
   bool broken = false;
@@ -132,7 +139,8 @@ struct UpstreamConnection::Impl {
   // Marks the connection unusable after a failed body read and says why.
   UpstreamFailure body_failure(const boost::system::error_code& ec) {
     broken = true;
-    return classify(ec, Failure::upstream_protocol, "reading the response body");
+    return classify(ec, Failure::upstream_protocol, "reading the response body",
+                    deadline->expired());
   }
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
@@ -167,7 +175,9 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
   } else {
     impl->plain = std::make_unique<beast::tcp_stream>(executor);
   }
-  auto connected = co_await connect_any(impl->lowest(), *endpoints, deadline, target);
+  impl->deadline.emplace(impl->lowest().socket());
+  auto connected =
+      co_await connect_any(impl->lowest(), *impl->deadline, *endpoints, deadline, target);
   if (!connected) co_return tl::make_unexpected(std::move(connected).error());
   boost::system::error_code ignored;
   impl->lowest().socket().set_option(tcp::no_delay(true), ignored);
@@ -185,14 +195,15 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
     }
     impl->secure->set_verify_mode(asio::ssl::verify_peer, ignored);
     impl->secure->set_verify_callback(asio::ssl::host_name_verification(target.host), ignored);
-    impl->lowest().expires_at(deadline);
     const auto [handshake_ec] =
         co_await impl->secure->async_handshake(asio::ssl::stream_base::client, kUseTuple);
     if (handshake_ec) {
       co_return tl::make_unexpected(classify(handshake_ec, Failure::upstream_unreachable,
-                                             "TLS handshake with " + target.authority));
+                                             "TLS handshake with " + target.authority,
+                                             impl->deadline->expired()));
     }
   }
+  impl->deadline->expires_never();
   co_return std::unique_ptr<UpstreamConnection>(new UpstreamConnection(std::move(impl)));
 }
 
@@ -203,12 +214,13 @@ asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(std::string_view 
   s.parser.reset();
   const std::array<asio::const_buffer, 2> message{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
-  s.lowest().expires_after(timeout);
+  const auto bound = s.deadline->bound(timeout);
   const auto [ec, n] = co_await s.with_stream(
       [&](auto& stream) { return asio::async_write(stream, message, kUseTuple); });
   if (ec) {
     s.broken = true;
-    UpstreamFailure error = classify(ec, Failure::upstream_unreachable, "sending the request");
+    UpstreamFailure error =
+        classify(ec, Failure::upstream_unreachable, "sending the request", s.deadline->expired());
     error.closed_before_response = is_closed(ec);
     co_return tl::make_unexpected(std::move(error));
   }
@@ -222,13 +234,14 @@ asio::awaitable<UpstreamResult<void>> UpstreamConnection::read_head(
   s.parser->body_limit(boost::none);
   s.parser->header_limit(64 * 1024);
   if (head_request) s.parser->skip(true);
-  s.lowest().expires_after(timeout);
+  const auto bound = s.deadline->bound(timeout);
   const auto [ec, n] = co_await s.with_stream([&](auto& stream) {
     return bhttp::async_read_header(stream, s.buffer, *s.parser, kUseTuple);
   });
   if (ec) {
     s.broken = true;
-    UpstreamFailure error = classify(ec, Failure::upstream_protocol, "reading the response head");
+    UpstreamFailure error = classify(ec, Failure::upstream_protocol, "reading the response head",
+                                     s.deadline->expired());
     error.closed_before_response = is_closed(ec) && !s.parser->got_some();
     co_return tl::make_unexpected(std::move(error));
   }
@@ -253,7 +266,7 @@ asio::awaitable<UpstreamResult<std::size_t>> UpstreamConnection::read_body(
     if (ec && ec != bhttp::error::need_more) co_return tl::make_unexpected(s.body_failure(ec));
     if (!ec) co_return written;
   }
-  s.lowest().expires_after(timeout);
+  const auto bound = s.deadline->bound(timeout);
   auto [ec, n] = co_await s.with_stream(
       [&](auto& stream) { return bhttp::async_read_some(stream, s.buffer, *s.parser, kUseTuple); });
   if (ec == bhttp::error::need_buffer) ec = {};

@@ -220,6 +220,27 @@ TEST_F(ProxyForwardingTest, SilentUpstreamIs504) {
   EXPECT_LT(rows[0].response_time_ms, 3000);
 }
 
+// The upstream timeout bounds each wait for the upstream, not the whole response: a stream that
+// lasts longer than it, with every event on time, is relayed whole.
+TEST_F(ProxyForwardingTest, StreamLongerThanTheUpstreamTimeoutWithTimelyEventsSucceeds) {
+  FakeUpstreamOptions paced;
+  paced.tokens = 8;
+  paced.token_delay = std::chrono::milliseconds(100);
+  FakeUpstream& behind = start_upstream(paced);
+  auto proxy = start_proxy(behind.base_url(), {"--upstream-timeout", "0.4"});
+  ASSERT_TRUE(proxy->ready()) << proxy->stderr_text();
+  const HttpReply got =
+      http_request(proxy->port(), "POST", "/v1/chat/completions", kChatStreamUsage, kJson);
+  ASSERT_EQ(got.status, 200) << got.error;
+  EXPECT_THAT(got.body, HasSubstr("data: [DONE]"));
+  stop(*proxy);
+  const auto rows = read_rows(db_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].success);
+  EXPECT_EQ(rows[0].completion_tokens, 8);
+  EXPECT_GE(rows[0].response_time_ms, 700);
+}
+
 TEST_F(ProxyForwardingTest, RefusedUpstreamIs502) {
   const std::string nowhere = "http://127.0.0.1:" + std::to_string(unused_port());
   auto proxy = start_proxy(nowhere);

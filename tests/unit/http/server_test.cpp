@@ -266,6 +266,46 @@ TEST_F(ServerTest, SilentClientIsClosedAfterTheReadTimeout) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  ServerOptions options;
+  options.idle_timeout = std::chrono::seconds(1);
+  start(options);
+  Client client(server_->port());
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+// The read timeout bounds reading the request, not the handler: one slower than every timeout
+// still gets its answer out, and the connection serves on.
+TEST_F(ServerTest, HandlerSlowerThanTheTimeoutsStillAnswers) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::seconds(1);
+  options.write_timeout = std::chrono::seconds(1);
+  start(options);
+  Client client(server_->port());
+  bhttp::write(client.socket(), get("/slow/x"));
+  slow_started_.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  gate_.open();
+  EXPECT_EQ(client.read_response().body(), "finished");
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+}
+
+// The write timeout bounds each write, not the pause between two pieces of a stream.
+TEST_F(ServerTest, StreamPausedLongerThanTheWriteTimeoutStaysOpen) {
+  ServerOptions options;
+  options.write_timeout = std::chrono::seconds(1);
+  start(options);
+  Client client(server_->port());
+  bhttp::write(client.socket(), get("/stream/x"));
+  bhttp::response_parser<bhttp::string_body> parser;
+  while (parser.get().body().size() < 5) bhttp::read_some(client.socket(), client.buffer(), parser);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  gate_.open();
+  bhttp::read(client.socket(), client.buffer(), parser);
+  EXPECT_EQ(parser.get().body(), "firstsecond");
+}
+
 TEST_F(ServerTest, GarbageIs400) {
   start();
   Client client(server_->port());
