@@ -31,11 +31,11 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kHeaderLimit = 64 * 1024;
+constexpr std::size_t kHeaderLimit = std::size_t{64} * 1024;
 // After an error answer, unread request bytes are drained for this long (at most this many) so
 // that closing the socket does not reset the connection before the client reads the answer.
 constexpr std::chrono::seconds kLingerTime{1};
-constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{4} * 1024 * 1024;
 
 // Counts a request in flight for as long as it lives.
 class InFlight {
@@ -60,7 +60,7 @@ asio::awaitable<void> linger_close(Session& session) {
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   const auto bound = session.deadline.bound(kLingerTime);
-  std::array<char, 16 * 1024> scratch{};
+  std::array<char, std::size_t{16} * 1024> scratch{};
   std::size_t drained = 0;
   while (drained < kLingerBytes) {
     const auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
@@ -100,7 +100,9 @@ asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
   response.keep_alive(false);
   const auto bound = session.deadline.bound(state.options.write_timeout);
   const auto [write_ec, written] = co_await bhttp::async_write(session.stream, response, kUseTuple);
-  if (!write_ec) co_await linger_close(session);
+  if (!write_ec) {
+    co_await linger_close(session);
+  }
 }
 
 // Runs the StreamingHandler of a prefix route. Returns whether the connection stays open.

@@ -52,7 +52,7 @@ bool finalize_response(Response& response, const ChannelRequest& request, bool s
 Error SessionChannel::broken(std::string_view what, const boost::system::error_code& ec) {
   phase_ = Phase::failed;
   keep_alive_ = false;
-  return Error(ErrorCode::io, std::string(what) + " failed, the client is gone: " + ec.message());
+  return {ErrorCode::io, std::string(what) + " failed, the client is gone: " + ec.message()};
 }
 
 asio::awaitable<Result<void>> SessionChannel::write_response(Response response) {

@@ -31,8 +31,12 @@ void SocketDeadline::expires_at(Clock::time_point deadline) {
   State& s = *state_;
   if (s.expired) return;
   s.deadline = deadline;
-  if (deadline == Clock::time_point::max()) return;  // A pending wait finds none and stops.
+  if (deadline == Clock::time_point::max()) return;
   if (!s.waiting || deadline < s.waiting_until) wait_until(state_, deadline);
+}
+
+void SocketDeadline::expires_never() noexcept {
+  if (!state_->expired) state_->deadline = Clock::time_point::max();
 }
 
 bool SocketDeadline::expired() const { return state_->expired; }

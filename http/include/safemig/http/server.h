@@ -23,10 +23,10 @@
 namespace safemig::http {
 
 struct ServerOptions {
-  std::size_t body_limit = 32 * 1024 * 1024;  // Larger request bodies get 413.
-  std::chrono::seconds read_timeout{30};      // For a request head and body.
-  std::chrono::seconds idle_timeout{75};      // Between keep-alive requests.
-  std::chrono::seconds write_timeout{30};     // For each write to the client.
+  std::size_t body_limit = std::size_t{32} * 1024 * 1024;  // Larger request bodies get 413.
+  std::chrono::seconds read_timeout{30};                   // For a request head and body.
+  std::chrono::seconds idle_timeout{75};                   // Between keep-alive requests.
+  std::chrono::seconds write_timeout{30};                  // For each write to the client.
   // Whether one thread runs the io_context. Sessions then run on the io_context's executor
   // directly; otherwise each session gets a strand, which costs a lock and an executor copy
   // per operation.

@@ -42,8 +42,9 @@ class SocketDeadline {
   // Sets the deadline for the operations from now on, replacing the previous one.
   void expires_at(Clock::time_point deadline);
   void expires_after(Clock::duration timeout) { expires_at(Clock::now() + timeout); }
-  // Removes the deadline: the socket is never closed for lack of progress.
-  void expires_never() { expires_at(Clock::time_point::max()); }
+  // Removes the deadline: the socket is never closed for lack of progress. A pending wait,
+  // when it fires, finds no deadline and ends.
+  void expires_never() noexcept;
 
   // The deadline passed and the socket was closed.
   bool expired() const;
