@@ -30,46 +30,44 @@ class SocketDeadlineTest : public ::testing::Test {
     acceptor.accept(socket_);
   }
 
-  // Starts a read on the socket that records how it ended.
-  void start_read() {
-    socket_.async_read_some(asio::buffer(data_),
-                            [this](boost::system::error_code ec, std::size_t n) {
-                              read_error_ = ec;
-                              read_bytes_ = n;
-                              read_ended_at_ = Clock::now();
-                            });
-  }
-
   // Runs `action` on the I/O thread once `delay` has passed.
   void after(Clock::duration delay, std::function<void()> action) {
     auto timer = std::make_shared<asio::steady_timer>(io_, delay);
     timer->async_wait([timer, action = std::move(action)](boost::system::error_code) { action(); });
   }
 
-  // Runs the I/O loop until the read ends or `limit` passes.
-  void run_until_read_ends(Clock::duration limit) {
-    const auto stop = Clock::now() + limit;
-    while (!read_ended_at_ && Clock::now() < stop) io_.run_one_for(stop - Clock::now());
+  // The peer sends two bytes once `delay` has passed.
+  void peer_writes_after(Clock::duration delay) {
+    after(delay, [this] { asio::write(peer_, asio::buffer("hi", 2)); });
+  }
+
+  // Reads from the socket, running the I/O loop until the read ends (at most 10 s). Returns how
+  // it ended, or nullopt if it did not.
+  std::optional<boost::system::error_code> read() {
+    read_result_.reset();
+    socket_.async_read_some(asio::buffer(data_), [this](boost::system::error_code ec, std::size_t) {
+      read_result_ = ec;
+      read_ended_at_ = Clock::now();
+    });
+    const auto stop = Clock::now() + 10s;
+    while (!read_result_ && Clock::now() < stop) io_.run_one_for(stop - Clock::now());
+    return read_result_;
   }
 
   asio::io_context io_;
   tcp::socket socket_{io_};
   tcp::socket peer_{io_};
   std::array<char, 16> data_{};
-  std::optional<boost::system::error_code> read_error_;
-  std::size_t read_bytes_ = 0;
-  std::optional<Clock::time_point> read_ended_at_;
+  std::optional<boost::system::error_code> read_result_;
+  Clock::time_point read_ended_at_;
 };
 
 TEST_F(SocketDeadlineTest, PassedDeadlineClosesTheSocketAndFailsThePendingRead) {
   SocketDeadline deadline(socket_);
   const auto start = Clock::now();
   deadline.expires_after(50ms);
-  start_read();
-  run_until_read_ends(10s);
-  ASSERT_TRUE(read_ended_at_.has_value());
-  EXPECT_EQ(*read_error_, asio::error::operation_aborted);
-  EXPECT_GE(*read_ended_at_ - start, 50ms);
+  EXPECT_EQ(read(), asio::error::operation_aborted);
+  EXPECT_GE(read_ended_at_ - start, 50ms);
   EXPECT_TRUE(deadline.expired());
   EXPECT_FALSE(socket_.is_open());
 }
@@ -79,11 +77,8 @@ TEST_F(SocketDeadlineTest, LaterDeadlineSetInTimeIsTheOneEnforced) {
   const auto start = Clock::now();
   deadline.expires_after(50ms);
   after(25ms, [&] { deadline.expires_after(200ms); });
-  start_read();
-  run_until_read_ends(10s);
-  ASSERT_TRUE(read_ended_at_.has_value());
-  EXPECT_EQ(*read_error_, asio::error::operation_aborted);
-  EXPECT_GE(*read_ended_at_ - start, 225ms);
+  EXPECT_EQ(read(), asio::error::operation_aborted);
+  EXPECT_GE(read_ended_at_ - start, 225ms);
   EXPECT_TRUE(deadline.expired());
 }
 
@@ -91,10 +86,7 @@ TEST_F(SocketDeadlineTest, EarlierDeadlineReplacesALaterOne) {
   SocketDeadline deadline(socket_);
   deadline.expires_after(1h);
   deadline.expires_after(50ms);
-  start_read();
-  run_until_read_ends(10s);
-  ASSERT_TRUE(read_ended_at_.has_value());
-  EXPECT_EQ(*read_error_, asio::error::operation_aborted);
+  EXPECT_EQ(read(), asio::error::operation_aborted);
   EXPECT_TRUE(deadline.expired());
 }
 
@@ -102,31 +94,23 @@ TEST_F(SocketDeadlineTest, RemovedDeadlineNeverCloses) {
   SocketDeadline deadline(socket_);
   deadline.expires_after(50ms);
   deadline.expires_never();
-  after(200ms, [&] { asio::write(peer_, asio::buffer("hi", 2)); });
-  start_read();
-  run_until_read_ends(10s);
-  ASSERT_TRUE(read_ended_at_.has_value());
-  EXPECT_FALSE(*read_error_);
-  EXPECT_EQ(read_bytes_, 2U);
+  peer_writes_after(200ms);
+  EXPECT_EQ(read(), boost::system::error_code());
   EXPECT_FALSE(deadline.expired());
 }
 
 TEST_F(SocketDeadlineTest, BoundRemovesTheDeadlineWhenItEnds) {
   SocketDeadline deadline(socket_);
   { const auto bound = deadline.bound(50ms); }
-  after(200ms, [&] { asio::write(peer_, asio::buffer("hi", 2)); });
-  start_read();
-  run_until_read_ends(10s);
-  ASSERT_TRUE(read_ended_at_.has_value());
-  EXPECT_FALSE(*read_error_);
+  peer_writes_after(200ms);
+  EXPECT_EQ(read(), boost::system::error_code());
   EXPECT_FALSE(deadline.expired());
 }
 
 TEST_F(SocketDeadlineTest, PassedDeadlineStaysPassed) {
   SocketDeadline deadline(socket_);
   deadline.expires_after(10ms);
-  start_read();
-  run_until_read_ends(10s);
+  EXPECT_EQ(read(), asio::error::operation_aborted);
   ASSERT_TRUE(deadline.expired());
   deadline.expires_after(1h);
   EXPECT_TRUE(deadline.expired());
@@ -138,11 +122,8 @@ TEST_F(SocketDeadlineTest, DestroyedWithItsWaitPendingLeavesTheSocketAlone) {
   auto deadline = std::make_unique<SocketDeadline>(socket_);
   deadline->expires_after(20ms);
   deadline.reset();
-  after(200ms, [&] { asio::write(peer_, asio::buffer("hi", 2)); });
-  start_read();
-  run_until_read_ends(10s);
-  ASSERT_TRUE(read_ended_at_.has_value());
-  EXPECT_FALSE(*read_error_);
+  peer_writes_after(200ms);
+  EXPECT_EQ(read(), boost::system::error_code());
   EXPECT_TRUE(socket_.is_open());
 }
 
