@@ -11,10 +11,9 @@ struct SocketDeadline::State {
   boost::asio::ip::tcp::socket& socket;
   boost::asio::steady_timer timer;
   Clock::time_point deadline = Clock::time_point::max();
-  // The expiry of the pending wait, when `waiting`. Invariant: waiting_until <= deadline, so
+  // A wait is pending; it fires at timer.expiry(). Invariant: timer.expiry() <= deadline, so
   // the wait never fires after the deadline it stands for.
   bool waiting = false;
-  Clock::time_point waiting_until;
   // Counts the waits started. A wait that already completed cannot be cancelled; its handler
   // recognises itself as superseded by a generation other than the current one.
   std::uint64_t generation = 0;
@@ -32,7 +31,7 @@ void SocketDeadline::expires_at(Clock::time_point deadline) {
   if (s.expired) return;
   s.deadline = deadline;
   if (deadline == Clock::time_point::max()) return;
-  if (!s.waiting || deadline < s.waiting_until) wait_until(state_, deadline);
+  if (!s.waiting || deadline < s.timer.expiry()) wait_until(state_, deadline);
 }
 
 void SocketDeadline::expires_never() noexcept {
@@ -44,7 +43,6 @@ bool SocketDeadline::expired() const { return state_->expired; }
 void SocketDeadline::wait_until(const std::shared_ptr<State>& state, Clock::time_point at) {
   State& s = *state;
   s.waiting = true;
-  s.waiting_until = at;
   const std::uint64_t generation = ++s.generation;
   s.timer.expires_at(at);
   s.timer.async_wait(
