@@ -9,6 +9,7 @@
 
 #include "backup_naming.h"
 #include "file_copy.h"
+#include "live_database_file.h"
 #include "online_backup.h"
 #include "posix_file.h"
 #include "safemig/db/sqlite_connection.h"
@@ -47,12 +48,13 @@ Result<UniqueFd> create_partial(const std::string& db_path, const std::string& p
   return fd;
 }
 
-// Copies (or gzips) the main database file into `partial`, fsynced.
-Result<Written> write_by_copy(const std::string& db_path, const std::string& partial, bool gzip,
-                              unsigned mode, const Progress& progress) {
-  SAFEMIG_TRY(UniqueFd src, internal::open_file(db_path, O_RDONLY, 0, "cannot read database"));
+// Copies (or gzips) the main database file into `partial`, fsynced. The file is read through
+// the connection's own handle (live_database_file.h says why it is never opened again).
+Result<Written> write_by_copy(sqlite3* source, const std::string& db_path,
+                              const std::string& partial, bool gzip, unsigned mode,
+                              const Progress& progress) {
+  SAFEMIG_TRY(internal::CopySource from, internal::live_database_source(source, db_path));
   SAFEMIG_TRY(UniqueFd dst, create_partial(db_path, partial, mode));
-  FileRef from{src.get(), db_path};
   FileRef to{dst.get(), partial};
   SAFEMIG_TRY(internal::CopyResult copied, gzip ? internal::gzip_and_hash(from, to, progress)
                                                 : internal::copy_and_hash(from, to, progress));
@@ -63,14 +65,9 @@ Result<Written> write_by_copy(const std::string& db_path, const std::string& par
 
 // Copies the database through the online backup API into `partial` (gzipped from an
 // intermediate file when asked), fsynced.
-Result<Written> write_online(db::Connection& source, const std::string& db_path,
+Result<Written> write_online(sqlite3* handle, const std::string& db_path,
                              const std::string& partial, bool gzip, unsigned mode,
                              const Progress& progress) {
-  sqlite3* handle = db::sqlite_handle(source);
-  if (handle == nullptr) {
-    return fail(ErrorCode::invalid_input,
-                "file backups need a SQLite connection; " + db_path + " is not one");
-  }
   const std::string raw = gzip ? partial + "-raw" : partial;
   internal::TempFileGuard raw_guard(raw);
   SAFEMIG_TRY_VOID(internal::remove_if_exists(raw));
@@ -85,8 +82,10 @@ Result<Written> write_online(db::Connection& source, const std::string& db_path,
     return Written{hex, size};
   }
   SAFEMIG_TRY(UniqueFd dst, create_partial(db_path, partial, mode));
+  SAFEMIG_TRY(internal::CopySource raw_source,
+              internal::descriptor_source(FileRef{src.get(), raw}));
   SAFEMIG_TRY(internal::CopyResult zipped,
-              internal::gzip_and_hash(FileRef{src.get(), raw}, FileRef{dst.get(), partial}, {}));
+              internal::gzip_and_hash(raw_source, FileRef{dst.get(), partial}, {}));
   SAFEMIG_TRY_VOID(internal::fsync_fd(dst.get(), partial));
   SAFEMIG_TRY_VOID(dst.close(partial));
   return Written{zipped.sha256, zipped.bytes_out};
@@ -165,9 +164,15 @@ Result<BackupInfo> create_file_backup(db::Connection& source, const BackupOption
       online = true;
     }
   }
+  sqlite3* handle = db::sqlite_handle(source);
+  if (handle == nullptr) {
+    return fail(ErrorCode::invalid_input,
+                "file backups need a SQLite connection; " + db_path + " is not one");
+  }
   SAFEMIG_TRY(Written written,
-              online ? write_online(source, db_path, partial, options.gzip, mode, options.progress)
-                     : write_by_copy(db_path, partial, options.gzip, mode, options.progress));
+              online
+                  ? write_online(handle, db_path, partial, options.gzip, mode, options.progress)
+                  : write_by_copy(handle, db_path, partial, options.gzip, mode, options.progress));
 
   auto verified = internal::verify_stored_file(partial, written.sha256, options.gzip, false, {});
   if (!verified) {

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -25,13 +26,21 @@ void report(const Progress& progress, std::uint64_t done, std::uint64_t total) {
   if (progress) progress(done, std::max(done, total));
 }
 
+Error shrank(const std::string& path) {
+  return Error(ErrorCode::io, path +
+                                  " became shorter while it was copied; stop other writers "
+                                  "and retry")
+      .with_file(path);
+}
+
 // Copies [offset, offset + size) with copy_file_range. Returns false when the kernel or file
 // system cannot (the caller then writes the bytes it already holds).
-Result<bool> kernel_copy(FileRef src, FileRef dst, std::uint64_t offset, std::size_t size) {
+Result<bool> kernel_copy(const CopySource& src, FileRef dst, std::uint64_t offset,
+                         std::size_t size) {
   auto in = static_cast<loff_t>(offset);
   std::size_t left = size;
   while (left > 0) {
-    ssize_t n = ::copy_file_range(src.fd, &in, dst.fd, nullptr, left, 0);
+    ssize_t n = ::copy_file_range(src.kernel_fd, &in, dst.fd, nullptr, left, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (left == size &&
@@ -41,14 +50,21 @@ Result<bool> kernel_copy(FileRef src, FileRef dst, std::uint64_t offset, std::si
       return fail(os_error(errno, "cannot copy " + src.path + " to", dst.path,
                            errno == ENOSPC ? "free disk space and retry" : ""));
     }
-    if (n == 0) {
-      return fail(Error(ErrorCode::io, src.path + " became shorter while it was copied; "
-                                                  "stop other writers and retry")
-                      .with_file(src.path));
-    }
+    if (n == 0) return fail(shrank(src.path));
     left -= static_cast<std::size_t>(n);
   }
   return true;
+}
+
+// Reads the next chunk: `buffer.size()` bytes, or what is left of the source's size.
+Result<std::size_t> read_chunk(const CopySource& src, std::vector<unsigned char>& buffer,
+                               std::uint64_t offset) {
+  if (offset >= src.size) return std::size_t{0};
+  const auto want =
+      static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), src.size - offset));
+  SAFEMIG_TRY(std::size_t n, src.read_at(buffer.data(), want, offset));
+  if (n < want) return fail(shrank(src.path));
+  return n;
 }
 
 struct DeflateStream {
@@ -74,15 +90,26 @@ Error zlib_error(const std::string& what, const z_stream& z, int rc) {
 
 }  // namespace
 
-Result<CopyResult> copy_and_hash(FileRef src, FileRef dst, const Progress& progress) {
-  SAFEMIG_TRY(std::uint64_t total, file_size(src.fd, src.path));
+Result<CopySource> descriptor_source(FileRef file) {
+  SAFEMIG_TRY(std::uint64_t size, file_size(file.fd, file.path));
+  CopySource source;
+  source.path = file.path;
+  source.size = size;
+  source.kernel_fd = file.fd;
+  source.read_at = [fd = file.fd, path = file.path](unsigned char* buffer, std::size_t n,
+                                                    std::uint64_t offset) {
+    return pread_full(fd, buffer, n, offset, path);
+  };
+  return source;
+}
+
+Result<CopyResult> copy_and_hash(const CopySource& src, FileRef dst, const Progress& progress) {
   SAFEMIG_TRY(Sha256 hasher, Sha256::create());
   std::vector<unsigned char> buffer(kChunk);
   CopyResult result;
-  bool use_kernel = true;
+  bool use_kernel = src.kernel_fd >= 0;
   for (;;) {
-    SAFEMIG_TRY(std::size_t n,
-                pread_full(src.fd, buffer.data(), buffer.size(), result.bytes_in, src.path));
+    SAFEMIG_TRY(std::size_t n, read_chunk(src, buffer, result.bytes_in));
     if (n == 0) break;
     SAFEMIG_TRY_VOID(hasher.update(buffer.data(), n));
     if (use_kernel) {
@@ -90,15 +117,14 @@ Result<CopyResult> copy_and_hash(FileRef src, FileRef dst, const Progress& progr
     }
     if (!use_kernel) SAFEMIG_TRY_VOID(write_all(dst.fd, buffer.data(), n, dst.path));
     result.bytes_in += n;
-    report(progress, result.bytes_in, total);
+    report(progress, result.bytes_in, src.size);
   }
   result.bytes_out = result.bytes_in;
   SAFEMIG_TRY(result.sha256, hasher.finish_hex());
   return result;
 }
 
-Result<CopyResult> gzip_and_hash(FileRef src, FileRef dst, const Progress& progress) {
-  SAFEMIG_TRY(std::uint64_t total, file_size(src.fd, src.path));
+Result<CopyResult> gzip_and_hash(const CopySource& src, FileRef dst, const Progress& progress) {
   SAFEMIG_TRY(Sha256 hasher, Sha256::create());
   DeflateStream stream;
   int rc = deflateInit2(&stream.z, kGzipLevel, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY);
@@ -109,9 +135,9 @@ Result<CopyResult> gzip_and_hash(FileRef src, FileRef dst, const Progress& progr
   CopyResult result;
   int flush = Z_NO_FLUSH;
   while (flush != Z_FINISH) {
-    SAFEMIG_TRY(std::size_t n, read_full(src.fd, in.data(), in.size(), src.path));
+    SAFEMIG_TRY(std::size_t n, read_chunk(src, in, result.bytes_in));
     result.bytes_in += n;
-    flush = n < in.size() ? Z_FINISH : Z_NO_FLUSH;
+    flush = result.bytes_in >= src.size ? Z_FINISH : Z_NO_FLUSH;
     stream.z.next_in = in.data();
     stream.z.avail_in = static_cast<uInt>(n);
     do {
@@ -124,7 +150,7 @@ Result<CopyResult> gzip_and_hash(FileRef src, FileRef dst, const Progress& progr
       SAFEMIG_TRY_VOID(write_all(dst.fd, out.data(), produced, dst.path));
       result.bytes_out += produced;
     } while (stream.z.avail_out == 0);
-    report(progress, result.bytes_in, total);
+    report(progress, result.bytes_in, src.size);
   }
   if (rc != Z_STREAM_END) return fail(zlib_error("gzip compression did not finish", stream.z, rc));
   SAFEMIG_TRY(result.sha256, hasher.finish_hex());

@@ -2,13 +2,16 @@
 // reflinking where the file system can, while the bytes are read once for SHA-256), gzip
 // compression, and gzip decompression.
 //
-// Each reads `src_fd` from its current offset to end of file and writes `dst_fd` at its current
-// offset. None fsyncs: the caller does, once.
+// The copy and the compression read a CopySource from its start to its end: a file descriptor,
+// or a live database file read through the SQLite connection that has it open. Decompression
+// reads `src_fd` from its current offset. Each writes `dst_fd` at its current offset. None
+// fsyncs: the caller does, once.
 //
-// Thread safety: reentrant; the descriptors belong to the caller.
+// Thread safety: reentrant; the descriptors and connections belong to the caller.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,6 +25,20 @@ struct FileRef {
   const std::string& path;  // For messages.
 };
 
+// Reads a source by offset. `read_at` fills up to `size` bytes and returns fewer only at the end
+// of the source.
+struct CopySource {
+  std::string path;  // For messages.
+  std::uint64_t size = 0;
+  std::function<Result<std::size_t>(unsigned char* buffer, std::size_t size, std::uint64_t offset)>
+      read_at;
+  // A descriptor copy_file_range may copy from, or -1 when the bytes must pass through read_at.
+  int kernel_fd = -1;
+};
+
+// The whole file behind `file` (its size now, read with pread).
+Result<CopySource> descriptor_source(FileRef file);
+
 struct CopyResult {
   std::string sha256;           // Hash of the bytes named in each function's contract.
   std::uint64_t bytes_in = 0;   // Bytes read from the source.
@@ -30,11 +47,11 @@ struct CopyResult {
 
 // Plain copy; sha256 is the hash of the source bytes (equal to the destination's).
 // Progress: bytes copied of the source's size.
-Result<CopyResult> copy_and_hash(FileRef src, FileRef dst, const Progress& progress);
+Result<CopyResult> copy_and_hash(const CopySource& src, FileRef dst, const Progress& progress);
 
 // gzip-compresses the source into the destination; sha256 is the hash of the compressed output
 // (what is stored, what `sha256sum` sees). Progress: source bytes consumed of its size.
-Result<CopyResult> gzip_and_hash(FileRef src, FileRef dst, const Progress& progress);
+Result<CopyResult> gzip_and_hash(const CopySource& src, FileRef dst, const Progress& progress);
 
 struct GunzipResult {
   CopyResult copy;  // sha256 is the hash of the whole compressed input.

@@ -3,6 +3,9 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 
 #include "backup_naming.h"
 #include "database_check.h"
@@ -45,7 +48,8 @@ Result<Materialized> materialize(const std::string& backup_path, bool gzip, cons
     out.sha256 = unzipped.copy.sha256;
     out.stream_error = unzipped.stream_error;
   } else {
-    SAFEMIG_TRY(internal::CopyResult copied, internal::copy_and_hash(from, to, progress));
+    SAFEMIG_TRY(internal::CopySource source, internal::descriptor_source(from));
+    SAFEMIG_TRY(internal::CopyResult copied, internal::copy_and_hash(source, to, progress));
     out.sha256 = copied.sha256;
   }
   SAFEMIG_TRY_VOID(internal::fsync_fd(dst.get(), tmp));
@@ -91,16 +95,16 @@ Result<void> accept_copy(const std::string& backup_path, const std::string& tmp,
   return {};
 }
 
-// True when db_path holds something worth saving: a non-empty file or a non-empty WAL.
+// True when db_path holds something worth saving: a non-empty file or a non-empty WAL. Only
+// stat()ed: opening and closing the database file would drop this process's SQLite locks on it.
 Result<bool> has_content(const std::string& db_path) {
   for (const std::string& path : {db_path, db_path + "-wal"}) {
-    auto fd = internal::open_file(path, O_RDONLY, 0, "cannot read");
-    if (!fd) {
-      if (fd.error().code == ErrorCode::not_found) continue;
-      return fail(fd.error());
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;
+      return fail(internal::os_error(errno, "cannot read", path));
     }
-    SAFEMIG_TRY(std::uint64_t size, internal::file_size(fd->get(), path));
-    if (size > 0) return true;
+    if (st.st_size > 0) return true;
   }
   return false;
 }

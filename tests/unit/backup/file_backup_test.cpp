@@ -72,6 +72,23 @@ TEST_F(FileBackupTest, QuiescentBackupOfWalDatabaseEqualsSource) {
   EXPECT_FALSE(exists(info->path + "-wal"));
 }
 
+// The copy must not cost the connection its SQLite locks (closing a second descriptor of the
+// file would). Without them, another process's connection closing takes itself for the last one
+// and deletes the WAL, and the commits that follow land in a deleted file.
+TEST_F(FileBackupTest, BackupKeepsTheConnectionsLocksSoOtherProcessesLeaveTheWal) {
+  for (bool gzip : {false, true}) {
+    SCOPED_TRACE(gzip ? "gzip" : "copy");
+    BackupOptions options;
+    options.gzip = gzip;
+    ASSERT_THAT(create_file_backup(*conn_, options), IsOk());
+    const auto before = static_cast<long>(query_items(*conn_).size());
+    ASSERT_EQ(count_items_with_sqlite3_tool(db_), before);
+    add_items(*conn_, 10);
+    EXPECT_TRUE(exists(db_ + "-wal"));
+    EXPECT_EQ(count_items_with_sqlite3_tool(db_), before + 10);
+  }
+}
+
 TEST_F(FileBackupTest, OnlineBackupEqualsSource) {
   BackupOptions options;
   options.from_version = 2;

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -101,6 +102,15 @@ std::string base_of(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
 }  // namespace
+
+long count_items_with_sqlite3_tool(const std::string& path) {
+  const std::string command = "sqlite3 '" + path + "' 'SELECT count(*) FROM items' 2>/dev/null";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  long count = -1;
+  if (std::fscanf(pipe, "%ld", &count) != 1) count = -1;
+  return ::pclose(pipe) == 0 ? count : -1;
+}
 
 int sha256sum_check(const std::string& sidecar) {
   return run("cd '" + dir_of(sidecar) + "' && sha256sum -c --status '" + base_of(sidecar) +

@@ -34,6 +34,11 @@ void flip_byte(const std::string& path, std::uint64_t offset);
 bool exists(const std::string& path);
 std::uint64_t size_of(const std::string& path);
 
+// The number of rows in `items`, counted by the sqlite3 command-line tool: another process, with
+// a read-write connection that checkpoints and removes the WAL when it closes if it believes it
+// is the database's last connection. Returns -1 when the tool fails.
+long count_items_with_sqlite3_tool(const std::string& path);
+
 // Runs `sha256sum -c --status <sidecar>` in the sidecar's directory; returns its exit status.
 int sha256sum_check(const std::string& sidecar);
 // Writes "<sha256sum of path>  <basename>\n" to <path>.sha256 with the sha256sum tool.
