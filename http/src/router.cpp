@@ -17,6 +17,32 @@ std::string_view path_of(std::string_view target) {
   return end == std::string_view::npos ? target : target.substr(0, end);
 }
 
+// True for "." and ".." and their percent-encoded spellings ("%2e", "%2E%2e", ...).
+bool is_dot_segment(std::string_view segment) {
+  int dots = 0;
+  for (std::size_t i = 0; i < segment.size(); ++dots) {
+    if (segment[i] == '.') {
+      ++i;
+    } else if (segment.size() - i >= 3 && segment[i] == '%' && segment[i + 1] == '2' &&
+               (segment[i + 2] == 'e' || segment[i + 2] == 'E')) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return dots == 1 || dots == 2;
+}
+
+bool has_dot_segment(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    if (is_dot_segment(path.substr(start, end - start))) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 // "GET, HEAD, POST": the Allow header value for `methods`.
 std::string allow_header(const std::vector<bhttp::verb>& methods) {
   std::string out;
@@ -46,6 +72,10 @@ void Router::add_prefix(std::string prefix, StreamingHandler handler) {
 Router::Match Router::resolve(bhttp::verb method, std::string_view target) const {
   Match match;
   const std::string_view path = path_of(target);
+  if (has_dot_segment(path)) {
+    match.dot_segment = true;
+    return match;
+  }
   if (const auto it = exact_.find(std::string(path)); it != exact_.end()) {
     const auto& by_method = it->second;
     auto found = by_method.find(method);
@@ -84,6 +114,11 @@ Response Router::respond(const Request& request, const RequestContext& context) 
   if (match.handler != nullptr) return (*match.handler)(request, context);
   const std::string route =
       std::string(request.method_string()) + " " + std::string(path_of(request.target()));
+  if (match.dot_segment) {
+    return json_error(
+        request, bhttp::status::bad_request, "invalid_request_error",
+        "the path of " + route + " has a '.' or '..' segment; send the path with those resolved");
+  }
   if (!match.allowed.empty()) {
     const std::string allow = allow_header(match.allowed);
     Response response = json_error(request, bhttp::status::method_not_allowed, "method_not_allowed",

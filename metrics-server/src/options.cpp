@@ -35,6 +35,11 @@ std::variant<Options, int> parse_options(int argc, const char* const* argv, std:
         << "Run with --help for more information.\n";
     return 2;
   }
+  if (options.db_path.empty()) {
+    err << "metrics-server: --db: the database path is empty; name a database file\n"
+        << "Run with --help for more information.\n";
+    return 2;
+  }
   return options;
 }
 

@@ -77,6 +77,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     return usage_error(e.what());
   }
 
+  if (db.empty()) return usage_error("--db: the database path is empty; name a database file");
   ProxyOptions options;
   options.db_path = db;
   options.log_level = log_level;

@@ -161,8 +161,9 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
   const std::string upstream_head =
       upstream_request_head(request, pool_.target(), upstream_body.size(), recorded);
 
-  auto started = co_await start_exchange(upstream_head, upstream_body,
-                                         request.method() == bhttp::verb::head, relay);
+  auto started =
+      co_await start_exchange(upstream_head, upstream_body, request.method() == bhttp::verb::head,
+                              may_send_again(request), relay);
   if (!started) {
     relay.fail(started.error());
     const Failure f = started.error().failure;
@@ -197,7 +198,8 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
 }
 
 asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::start_exchange(
-    std::string_view head, std::string_view body, bool head_request, Relay& relay) {
+    std::string_view head, std::string_view body, bool head_request, bool repeatable,
+    Relay& relay) {
   const auto executor = co_await asio::this_coro::executor;
   for (;;) {
     std::unique_ptr<UpstreamConnection> connection = pool_.take_idle();
@@ -212,11 +214,14 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
       connection = std::move(*opened);
     }
     auto result = co_await connection->send(head, body, options_.upstream_timeout);
-    if (result) result = co_await connection->read_head(head_request, options_.upstream_timeout);
+    const bool sent = result.has_value();
+    if (sent) result = co_await connection->read_head(head_request, options_.upstream_timeout);
     relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
     if (result) co_return connection;
-    // An idle connection the upstream had closed: nothing was processed; try the next one.
-    if (reused && result.error().closed_before_response) continue;
+    // A parked connection the upstream had closed. When the send already failed, the upstream
+    // cannot have read the whole request; once it was sent, only a repeatable one goes again.
+    const bool again = reused && result.error().closed_before_response && (!sent || repeatable);
+    if (again) continue;
     co_return tl::make_unexpected(std::move(result).error());
   }
 }
@@ -297,6 +302,7 @@ asio::awaitable<void> Forwarder::relay_events(UpstreamConnection& connection, Re
     x.failure = Failure::client_disconnect;
   }
   keep_summary();
+  x.stream_incomplete = !observer.summary().done && !observer.summary().response.finish_reason;
 }
 
 }  // namespace safemig::proxy

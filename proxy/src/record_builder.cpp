@@ -27,7 +27,13 @@ void set_error(dao::CompletionRequest& r, const Exchange& x) {
   }
   const UpstreamError& e = x.response.error;
   const int status = x.upstream_status.value_or(0);
-  if (status >= 200 && status < 300 && !e.present()) return;
+  if (status >= 200 && status < 300 && !e.present()) {
+    if (x.stream_incomplete) {
+      r.error_type = "incomplete_stream";
+      r.error_message = "the upstream ended the stream without a finish_reason or data: [DONE]";
+    }
+    return;
+  }
   if (e.type) {
     r.error_type = *e.type;
   } else if (status >= 200 && status < 300) {
@@ -66,8 +72,8 @@ dao::CompletionRequest build_record(const Exchange& x) {
     r.status_code = *x.upstream_status;
   }
   const int status = x.upstream_status.value_or(0);
-  r.success =
-      x.failure == Failure::none && status >= 200 && status < 300 && !x.response.error.present();
+  r.success = x.failure == Failure::none && status >= 200 && status < 300 &&
+              !x.response.error.present() && !x.stream_incomplete;
   r.response_time_ms = to_ms(x.total);
   r.model = x.request.model && !x.request.model->empty() ? *x.request.model : "unknown";
   r.origin = x.origin;

@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
 #include <set>
@@ -93,6 +94,20 @@ std::optional<std::string> request_origin(const http::Request& request,
   return std::string(peer_address);
 }
 
+bool may_send_again(const http::Request& request) {
+  switch (request.method()) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::options:
+    case bhttp::verb::trace:
+    case bhttp::verb::put:
+    case bhttp::verb::delete_:
+      return true;
+    default:
+      return request.find("Idempotency-Key") != request.end();
+  }
+}
+
 bool is_hop_by_hop(std::string_view name) {
   static constexpr std::array<std::string_view, 8> kNames = {
       "connection",        "keep-alive", "te",     "trailer",
@@ -120,9 +135,14 @@ Result<UpstreamTarget> parse_upstream_url(std::string_view url) {
                                               std::string(url) + "'; " + expected);
   }
   if (u.has_query() || u.has_fragment() || u.has_userinfo()) {
+    // The message never repeats the credentials: it is printed and logged.
+    boost::urls::url shown(u);
+    shown.remove_userinfo();
     return fail(ErrorCode::invalid_input,
-                "the upstream URL '" + std::string(url) +
-                    "' must not have a query, a fragment or credentials; " + expected);
+                "the upstream URL '" + std::string(shown.buffer()) +
+                    "' must not have a query, a fragment or credentials (send an API key as the "
+                    "clients' Authorization header instead); " +
+                    expected);
   }
   t.tls = scheme == "https";
   t.host = std::string(u.encoded_host_address());

@@ -17,6 +17,7 @@ struct Arming {
   std::atomic<int> writes_left{-1};
   std::atomic<int> syncs_left{-1};
   std::atomic<int> failures{0};
+  std::atomic<bool> main_read_only{false};
 };
 
 Arming& arming() {
@@ -141,6 +142,9 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int*
   FaultFile* ff = as_fault(f);
   ff->real = reinterpret_cast<sqlite3_file*>(ff + 1);
   ff->name = new std::string(name != nullptr ? name : "");
+  if (arming().main_read_only.load() && (flags & SQLITE_OPEN_MAIN_DB) != 0) {
+    flags = (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
+  }
   int rc = g_base->xOpen(g_base, name, ff->real, flags, out_flags);
   if (rc != SQLITE_OK) {
     delete ff->name;
@@ -222,10 +226,13 @@ void FaultVfs::fail_syncs_after(const std::string& suffix, int syncs_before_fail
   arming().failures = 0;
 }
 
+void FaultVfs::open_main_files_read_only() { arming().main_read_only = true; }
+
 void FaultVfs::disarm() {
   std::lock_guard lock(arming().mutex);
   arming().writes_left = -1;
   arming().syncs_left = -1;
+  arming().main_read_only = false;
 }
 
 int FaultVfs::failures() const { return arming().failures.load(); }

@@ -20,6 +20,9 @@ class FaultVfs {
   void fail_writes_after(const std::string& suffix, int writes_before_failure);
   // Likewise for xSync (SQLITE_IOERR_FSYNC).
   void fail_syncs_after(const std::string& suffix, int syncs_before_failure);
+  // From now on, main database files open read-only whatever the caller asked, as a file the
+  // process may not write does (SQLite then falls back to read-only without an error).
+  void open_main_files_read_only();
   // Stops failing anything.
   void disarm();
   // How many operations were failed since the last arm.

@@ -200,6 +200,15 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path,
     e.message = "cannot open database '" + path + "': " + e.message;
     return fail(e.with_file(path));
   }
+  // SQLite opens a file the process may not write read-only, without an error; a writer would
+  // only find out at its first write.
+  if (!options.read_only && sqlite3_db_readonly(db.get(), "main") == 1) {
+    return fail(Error(ErrorCode::read_only,
+                      "database '" + path +
+                          "' is read-only for this process; give the user running it write "
+                          "permission on the file and its directory")
+                    .with_file(path));
+  }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), static_cast<int>(options.busy_timeout.count()));
   auto conn = std::make_unique<SqliteConnection>(std::move(db), path, options.read_only);

@@ -203,6 +203,26 @@ TEST_F(ProxyForwardingTest, UpstreamErrorsArePassedThroughAndRecorded) {
   EXPECT_NE(rows[0].request_id, rows[1].request_id);
 }
 
+// The upstream read the whole completion call on a reused connection and closed it without an
+// answer: it may have generated (and billed) the completion, so the call is not sent again.
+TEST_F(ProxyForwardingTest, CompletionTheUpstreamReadIsNeverSentTwice) {
+  FakeUpstream& behind = start_upstream();
+  auto proxy = start_proxy(behind.base_url());
+  ASSERT_TRUE(proxy->ready()) << proxy->stderr_text();
+  // Leaves a kept-alive connection parked for the next request.
+  ASSERT_EQ(http_request(proxy->port(), "POST", "/v1/chat/completions", kChat, kJson).status, 200);
+  const HttpReply got = http_request(proxy->port(), "POST", "/v1/chat/completions", kChat,
+                                     with(kJson, "X-Fake-Disconnect-After", "0"));
+  EXPECT_EQ(got.status, 502);
+  EXPECT_THAT(got.body, HasSubstr("\"type\":\"upstream_bad_response\""));
+  EXPECT_EQ(behind.request_count(), 2u);
+  stop(*proxy);
+  const auto rows = read_rows(db_);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].status_code, 502);
+  EXPECT_EQ(rows[1].error_type, "upstream_bad_response");
+}
+
 TEST_F(ProxyForwardingTest, SilentUpstreamIs504) {
   FakeUpstream& behind = start_upstream();
   auto proxy = start_proxy(behind.base_url(), {"--upstream-timeout", "0.3"});

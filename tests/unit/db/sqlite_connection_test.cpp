@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/fault_vfs.h"
 #include "support/matchers.h"
 #include "support/temp_dir.h"
 
@@ -139,6 +140,28 @@ TEST(SqliteConnection, FileThatIsNotADatabaseIsRefusedAndUntouched) {
               ErrorIs(ErrorCode::not_a_database, HasSubstr("not a SQLite database")));
   EXPECT_EQ(::safemig::testing::read_file(path), contents);
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+// A file the process may not write (here: opened read-only by the VFS, since root writes any
+// file) is refused at open, not at the first write.
+TEST(SqliteConnection, WritableOpenOfAFileItCannotWriteIsReadOnly) {
+  TempDir dir;
+  const std::string path = dir.file("locked.db");
+  {
+    auto created = open_sqlite(path);
+    ASSERT_THAT(created, IsOk());
+    ASSERT_THAT((*created)->execute_script("CREATE TABLE t(x)"), IsOk());
+  }
+  auto& vfs = ::safemig::testing::FaultVfs::instance();
+  vfs.open_main_files_read_only();
+  SqliteOptions options;
+  options.vfs = ::safemig::testing::FaultVfs::kName;
+  auto writer = open_sqlite(path, options);
+  options.read_only = true;
+  auto reader = open_sqlite(path, options);
+  vfs.disarm();
+  EXPECT_THAT(writer, ErrorIs(ErrorCode::read_only, HasSubstr("is read-only for this process")));
+  EXPECT_THAT(reader, IsOk());
 }
 
 TEST(SqliteConnection, DirectoryPathIsInvalidInput) {

@@ -102,6 +102,30 @@ TEST_F(RouterTest, UnknownPathIs404Json) {
   EXPECT_TRUE(body.at("error").at("code").is_null());
 }
 
+TEST_F(RouterTest, PathWithDotSegmentsMatchesNothingAndIs400) {
+  for (const char* target : {"/v1/../admin", "/v1/chat/../../admin", "/v1/%2e%2E/admin",
+                             "/v1/./models", "/v1/.%2e", "/healthz/..", "/v1/x/..?q=1"}) {
+    SCOPED_TRACE(target);
+    const auto match = router_.resolve(bhttp::verb::get, target);
+    EXPECT_TRUE(match.dot_segment);
+    EXPECT_EQ(match.streaming, nullptr);
+    EXPECT_EQ(match.handler, nullptr);
+    const auto response = router_.respond(make_request(bhttp::verb::get, target), {});
+    EXPECT_EQ(response.result(), bhttp::status::bad_request);
+    const auto body = boost::json::parse(response.body());
+    EXPECT_EQ(body.at("error").at("type"), "invalid_request_error");
+    EXPECT_NE(body.at("error").at("message").as_string().find("'.' or '..' segment"),
+              std::string::npos);
+  }
+  // Dots inside a segment are ordinary characters.
+  for (const char* target :
+       {"/v1/models/gpt-4.1", "/v1/files/...", "/v1/.well-known", "/v1/a..b"}) {
+    SCOPED_TRACE(target);
+    EXPECT_FALSE(router_.resolve(bhttp::verb::get, target).dot_segment);
+    EXPECT_NE(router_.resolve(bhttp::verb::get, target).streaming, nullptr);
+  }
+}
+
 TEST_F(RouterTest, PrefixWithoutItsTrailingSlashDoesNotMatch) {
   EXPECT_EQ(router_.resolve(bhttp::verb::get, "/v1").streaming, nullptr);
 }

@@ -51,6 +51,8 @@ TEST(Options, UsageErrorsExitWith2) {
   EXPECT_EQ(std::get<int>(parse({"--db", "a", "--bogus"}, &err)), 2);
   EXPECT_EQ(std::get<int>(parse({"--db", "a", "--top-models", "zero"}, &err)), 2);
   EXPECT_EQ(std::get<int>(parse({"--db", "a", "--log-level", "loud"}, &err)), 2);
+  EXPECT_EQ(std::get<int>(parse({"--db", ""}, &err)), 2);
+  EXPECT_THAT(err, HasSubstr("--db: the database path is empty"));
   EXPECT_EQ(std::get<int>(parse({"--help"})), 0);
 }
 

@@ -143,6 +143,23 @@ TEST(RecordBuilderTest, InStreamErrorFailsA200) {
   EXPECT_EQ(r.error_type, "stream_error");
 }
 
+TEST(RecordBuilderTest, StreamCutShortUpstreamFailsA200AndKeepsItsFigures) {
+  Exchange x = base_exchange();
+  x.request.stream = true;
+  x.upstream_status = 200;
+  x.stream_incomplete = true;
+  x.first_token = microseconds(1000);
+  x.last_token = microseconds(9000);
+  const dao::CompletionRequest r = build_record(x);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.status_code, 200);
+  EXPECT_EQ(r.error_type, "incomplete_stream");
+  EXPECT_EQ(r.error_message,
+            "the upstream ended the stream without a finish_reason or data: [DONE]");
+  EXPECT_EQ(r.time_to_first_token_ms, 1);
+  EXPECT_EQ(r.time_to_last_token_ms, 9);
+}
+
 TEST(RecordBuilderTest, MissingModelAndNegativeCountsAreNormalised) {
   Exchange x = base_exchange();
   x.request.model.reset();

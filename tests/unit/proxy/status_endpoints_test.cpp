@@ -112,6 +112,9 @@ TEST(CommandLineTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--listen", "nowhere"}).exit_code, 2);
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--bogus"}).exit_code, 2);
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--upstream-timeout", "0"}).exit_code, 2);
+  const CommandLine empty_db = parse({"--db", "", "--upstream", "http://h"});
+  EXPECT_EQ(empty_db.exit_code, 2);
+  EXPECT_THAT(empty_db.message, HasSubstr("--db: the database path is empty"));
   const CommandLine help = parse({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.message, HasSubstr("--upstream"));

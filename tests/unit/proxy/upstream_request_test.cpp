@@ -16,7 +16,9 @@ namespace {
 
 namespace bhttp = http::bhttp;
 using ::safemig::testing::ErrorIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 UpstreamTarget target(std::string_view url) {
   auto t = parse_upstream_url(url);
@@ -48,6 +50,16 @@ TEST(ParseUpstreamUrlTest, RefusesOtherSchemesAndGarbage) {
               ErrorIs(ErrorCode::invalid_input, HasSubstr("expected")));
   EXPECT_THAT(parse_upstream_url("http://h/?q=1"),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("query")));
+}
+
+TEST(ParseUpstreamUrlTest, CredentialsAreRefusedWithoutBeingRepeated) {
+  const auto parsed = parse_upstream_url("https://user:s3cret@api.example.com/v1");
+  EXPECT_THAT(parsed,
+              ErrorIs(ErrorCode::invalid_input,
+                      AllOf(HasSubstr("credentials"), HasSubstr("'https://api.example.com/v1'"))));
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_THAT(parsed.error().message, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(parsed.error().message, Not(HasSubstr("user")));
 }
 
 http::Request client_request() {
@@ -161,6 +173,20 @@ TEST(BuildClientHeadTest, KeepsEndToEndHeadersOnly) {
   EXPECT_EQ(kept.count(bhttp::field::connection), 0u);
   const auto chunked = build_client_head(up, false);
   EXPECT_EQ(chunked.count(bhttp::field::content_length), 0u);
+}
+
+TEST(MaySendAgainTest, IdempotentMethodsOrAnIdempotencyKeyOnly) {
+  for (bhttp::verb method : {bhttp::verb::get, bhttp::verb::head, bhttp::verb::options,
+                             bhttp::verb::trace, bhttp::verb::put, bhttp::verb::delete_}) {
+    http::Request r{method, "/v1/models", 11};
+    EXPECT_TRUE(may_send_again(r)) << r.method_string();
+  }
+  http::Request post{bhttp::verb::post, "/v1/chat/completions", 11};
+  EXPECT_FALSE(may_send_again(post));
+  http::Request patch{bhttp::verb::patch, "/v1/files/f1", 11};
+  EXPECT_FALSE(may_send_again(patch));
+  post.set("idempotency-key", "k-1");
+  EXPECT_TRUE(may_send_again(post));
 }
 
 TEST(IsHopByHopTest, Names) {

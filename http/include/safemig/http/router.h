@@ -5,8 +5,10 @@
 //    server's API, /healthz, /metrics).
 //  - StreamingHandler: a coroutine that writes the response itself through a ResponseChannel
 //    (the proxy's forwarding, which relays SSE as it arrives).
-// Resolution: an exact path registered for the method; an exact path registered for other
-// methods answers 405 with Allow; else the longest registered prefix; else 404 (JSON error).
+// Resolution: a path with a "." or ".." segment (also percent-encoded) matches nothing and is
+// answered 400, so that "/v1/../admin" can never pass as a "/v1/" path; else an exact path
+// registered for the method; an exact path registered for other methods answers 405 with Allow;
+// else the longest registered prefix; else 404 (JSON error).
 //
 // Thread safety: configure before serving; afterwards only const access (shared by sessions).
 #pragma once
@@ -57,12 +59,13 @@ class Router {
     const Handler* handler = nullptr;             // Set for an exact route.
     const StreamingHandler* streaming = nullptr;  // Set for a prefix route.
     std::vector<bhttp::verb> allowed;  // Set (non-empty) when the path exists for other methods.
+    bool dot_segment = false;          // The path has a "." or ".." segment: nothing matched.
   };
   // The route for `method` and `target` (the query string is ignored).
   Match resolve(bhttp::verb method, std::string_view target) const;
 
-  // Answers a request that has an exact route, or the 404/405 error for one that has no route
-  // at all. Pure: no I/O. (Prefix routes are run by the session.)
+  // Answers a request that has an exact route, or the 400/404/405 error for one that has no
+  // route at all. Pure: no I/O. (Prefix routes are run by the session.)
   Response respond(const Request& request, const RequestContext& context) const;
 
  private:

@@ -49,10 +49,12 @@ class Forwarder {
  private:
   struct Relay;
   class Piece;
-  // Sends the request (`head` text and `body`) on a parked connection (again on another one, or
-  // a new one, when the upstream had closed it while idle) and reads the response head.
+  // Sends the request (`head` text and `body`) on a parked connection and reads the response
+  // head. When the upstream had closed that connection, the request goes again on another one
+  // (or a new one) if the send failed, or if it is `repeatable` (see may_send_again).
   boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> start_exchange(
-      std::string_view head, std::string_view body, bool head_request, Relay& relay);
+      std::string_view head, std::string_view body, bool head_request, bool repeatable,
+      Relay& relay);
   boost::asio::awaitable<void> relay_body(UpstreamConnection& connection, Relay& relay,
                                           http::ResponseChannel& channel);
   boost::asio::awaitable<void> relay_events(UpstreamConnection& connection, Relay& relay,

@@ -43,6 +43,9 @@ struct Exchange {
   ResponseSummary response;            // From the JSON body or the stream.
   std::optional<std::chrono::microseconds> first_token;
   std::optional<std::chrono::microseconds> last_token;
+  // An event stream that ended without `data: [DONE]` or any finish_reason: cut short upstream,
+  // even though its HTTP framing ended cleanly. Recorded as an error (incomplete_stream).
+  bool stream_incomplete = false;
 };
 
 dao::CompletionRequest build_record(const Exchange& exchange);

@@ -43,6 +43,12 @@ bool is_recorded_completion(const http::Request& request);
 std::optional<std::string> request_origin(const http::Request& request,
                                           std::string_view peer_address);
 
+// True when the request may be sent upstream a second time after a reused connection closed
+// without answering it: an idempotent method (RFC 9110 §9.2.2) or an Idempotency-Key header.
+// The upstream may have read the first copy whole and worked on it, so anything else (every
+// completion call) is never repeated: it would be generated, and billed, twice.
+bool may_send_again(const http::Request& request);
+
 // True for a header that applies to one connection only and is never forwarded.
 bool is_hop_by_hop(std::string_view name);
 
