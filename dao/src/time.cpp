@@ -44,10 +44,16 @@ tl::unexpected<Error> bad(std::string_view text, std::string_view why) {
   return fail(ErrorCode::invalid_input, std::move(message));
 }
 
+// 9999-12-31T23:59:59.999Z: the last instant ISO-8601's four-digit years can name.
+constexpr std::int64_t kLatestEpochMs = 253'402'300'799'999;
+
 Result<TimePoint> parse_epoch_ms(std::string_view text) {
-  if (text.size() > 18) return bad(text, "epoch milliseconds out of range");
+  if (text.size() > 18) return bad(text, "epoch milliseconds after 9999-12-31T23:59:59.999Z");
   std::int64_t value = 0;
   for (const char c : text) value = value * 10 + (c - '0');
+  if (value > kLatestEpochMs) {
+    return bad(text, "epoch milliseconds after 9999-12-31T23:59:59.999Z");
+  }
   return from_epoch_ms(value);
 }
 
@@ -133,7 +139,10 @@ Result<TimePoint> parse_time(std::string_view text) {
     return bad(text, "date and time must be separated by T");
   }
   SAFEMIG_TRY(const std::int64_t time_ms, parse_time_of_day(text, pos));
-  return midnight + std::chrono::milliseconds(time_ms);
+  const TimePoint at = midnight + std::chrono::milliseconds(time_ms);
+  if (to_epoch_ms(at) > kLatestEpochMs)
+    return bad(text, "an instant after 9999-12-31T23:59:59.999Z");
+  return at;
 }
 
 std::string format_time(TimePoint t) {

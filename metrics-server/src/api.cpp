@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "safemig/app/history.h"
 #include "safemig/dao/completion_requests_reader.h"
 #include "safemig/metrics_server/json_view.h"
 #include "safemig/metrics_server/query.h"
@@ -28,7 +29,7 @@ http::Response bad_request(const http::Request& request, const Error& error) {
 template <typename Call>
 auto with_reader(ReadOnlyDatabase& database, Call&& call)
     -> decltype(call(std::declval<const dao::CompletionRequestsReader&>())) {
-  SAFEMIG_TRY(auto lease, database.acquire());
+  SAFEMIG_TRY(auto lease, database.acquire_at_version(app::kLatestVersion));
   const dao::CompletionRequestsReader reader(lease.connection());
   auto result = call(reader);
   if (!result && result.error().code != ErrorCode::invalid_input) lease.discard();
@@ -49,6 +50,9 @@ http::Response error_response(const http::Request& request, const Error& error) 
     case ErrorCode::locked:
       return http::json_error(request, bhttp::status::service_unavailable, "database_busy",
                               "the database is busy, retry shortly: " + error.message);
+    case ErrorCode::failed_precondition:
+      return http::json_error(request, bhttp::status::service_unavailable, "schema_mismatch",
+                              error.message);
     case ErrorCode::not_found:
     case ErrorCode::not_a_database:
     case ErrorCode::io:

@@ -6,21 +6,13 @@
 #include <boost/json/object.hpp>
 
 #include "safemig/app/history.h"
-#include "safemig/db/transaction.h"
-#include "safemig/migrate/history.h"
 
 namespace safemig::metrics_server {
 namespace {
 
-Result<int> read_schema_version(ReadOnlyDatabase& database) {
+Result<int> schema_version_of(ReadOnlyDatabase& database) {
   SAFEMIG_TRY(auto lease, database.acquire());
-  auto version = [&]() -> Result<int> {
-    SAFEMIG_TRY(auto snapshot,
-                db::Transaction::begin(lease.connection(), db::TransactionMode::deferred));
-    SAFEMIG_TRY(const int v, migrate::read_current_version(lease.connection()));
-    SAFEMIG_TRY_VOID(snapshot.commit());
-    return v;
-  }();
+  auto version = read_schema_version(lease.connection());
   if (!version) lease.discard();
   return version;
 }
@@ -31,7 +23,7 @@ http::Response healthz(const http::Request& request, ReadOnlyDatabase& database,
                        bool token_usage_ready) {
   namespace bhttp = boost::beast::http;
   boost::json::object body;
-  const auto version = read_schema_version(database);
+  const auto version = schema_version_of(database);
   if (!version) {
     body["status"] = "unavailable";
     body["error"] = version.error().describe();

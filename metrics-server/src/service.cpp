@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "safemig/app/history.h"
 #include "safemig/http/prometheus.h"
 #include "safemig/metrics_server/assets.h"
 #include "safemig/metrics_server/health.h"
@@ -40,7 +41,7 @@ MetricsService::MetricsService(ReadOnlyDatabase& database, ServiceConfig config)
     : database_(&database), config_(std::move(config)), api_(database, config_.now) {}
 
 http::Response MetricsService::prometheus(const http::Request& request) {
-  auto lease = database_->acquire();
+  auto lease = database_->acquire_at_version(app::kLatestVersion);
   if (!lease) return error_response(request, lease.error());
   TokenUsageTracker* tokens = warming_up() ? nullptr : &tokens_;
   auto data = collect_exposition(lease->connection(), tokens, config_.now(), config_.top_models);

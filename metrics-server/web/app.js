@@ -23,8 +23,17 @@ function currentRange() {
   return { start: state.start, end: state.end };
 }
 
+// Percent-encodes every name and value. URLSearchParams would send a space as '+', which the
+// API reads as a literal plus (RFC 3986 query semantics), so a model named "a b" would match
+// nothing.
+function queryString(params) {
+  return Object.entries(params)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
 async function getJson(path, params) {
-  const query = new URLSearchParams(params);
+  const query = queryString(params);
   const response = await fetch(`${path}?${query}`, { headers: { Accept: 'application/json' } });
   const body = await response.json();
   if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);

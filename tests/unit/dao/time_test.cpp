@@ -40,6 +40,19 @@ TEST(ParseTime, EpochMilliseconds) {
   EXPECT_THAT(parse_time("0"), IsOkAndHolds(at(0)));
 }
 
+TEST(ParseTime, RejectsInstantsAfterTheYear9999) {
+  EXPECT_THAT(parse_time("253402300799999"), IsOkAndHolds(at(253'402'300'799'999)));
+  EXPECT_THAT(parse_time("9999-12-31T23:59:59.999Z"), IsOkAndHolds(at(253'402'300'799'999)));
+  for (const char* late : {"253402300800000", "999999999999999999"}) {
+    EXPECT_THAT(parse_time(late),
+                ErrorIs(ErrorCode::invalid_input,
+                        HasSubstr("epoch milliseconds after 9999-12-31T23:59:59.999Z")))
+        << late;
+  }
+  EXPECT_THAT(parse_time("9999-12-31T23:30:00-01:00"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("after 9999-12-31T23:59:59.999Z")));
+}
+
 TEST(ParseTime, RejectsImpossibleDatesAndTimes) {
   EXPECT_THAT(parse_time("2026-02-30"),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("no such date")));

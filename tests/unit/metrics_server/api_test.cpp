@@ -246,6 +246,34 @@ TEST(ApiWithoutDatabase, AnswersServiceUnavailable) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("missing.db"))) << "a reader must not create it";
 }
 
+// A database the proxy has not migrated yet is the server's condition, not a bad request.
+TEST(ApiOnAnOlderSchema, EveryReadAnswersSchemaMismatch) {
+  ::safemig::testing::TempDir dir;
+  const std::string path = dir.file("old.db");
+  testing::create_database(path, 1);
+  ReadOnlyDatabase database(path);
+  MetricsService service(database, ServiceConfig{});
+  const auto router = service.router();
+  for (const char* target :
+       {"/api/v1/requests", "/api/v1/metrics", "/api/v1/timeseries", "/metrics"}) {
+    SCOPED_TRACE(target);
+    const http::Response response = router->respond(get(target), http::RequestContext{});
+    EXPECT_EQ(response.result(), bhttp::status::service_unavailable);
+    EXPECT_THAT(response.body(), HasSubstr("\"type\":\"schema_mismatch\""));
+    EXPECT_THAT(response.body(), HasSubstr("is at schema version 1 and this server reads version"));
+  }
+}
+
+TEST(ApiOnADirectory, AnswersServiceUnavailable) {
+  ::safemig::testing::TempDir dir;
+  ReadOnlyDatabase database(dir.path().string());
+  Api api(database, system_now);
+  const http::Response response = api.requests(get("/api/v1/requests"));
+  EXPECT_EQ(response.result(), bhttp::status::service_unavailable);
+  EXPECT_THAT(response.body(), HasSubstr("database_unavailable"));
+  EXPECT_THAT(response.body(), HasSubstr("is a directory"));
+}
+
 TEST_F(ApiTest, RouterAnswers405ForOtherMethodsAnd404ForUnknownPaths) {
   MetricsService service(database_, ServiceConfig{});
   const auto router = service.router();

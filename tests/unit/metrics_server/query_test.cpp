@@ -53,6 +53,20 @@ TEST(QueryParameters, RejectsUnknownRepeatedAndValuelessParameters) {
               ErrorIs(ErrorCode::invalid_input, HasSubstr("percent-encoded")));
 }
 
+TEST(QueryParameters, AcceptsUtf8AndRefusesOtherBytesWithoutEchoingThem) {
+  EXPECT_EQ(parsed("/x?model=%C3%BCn%C3%AF-%E6%A8%A1%E5%9E%8B%F0%9F%98%80").get("model"),
+            "\xC3\xBCn\xC3\xAF-\xE6\xA8\xA1\xE5\x9E\x8B\xF0\x9F\x98\x80");
+  // Invalid bytes, a truncated sequence, an overlong '/', a surrogate, past U+10FFFF.
+  for (const char* target : {"/x?model=%FF%FE", "/x?model=a%C3", "/x?model=%C0%AF",
+                             "/x?model=%ED%A0%80", "/x?limit=%F4%90%80%80", "/x?%FF=1"}) {
+    const auto q = QueryParameters::parse(target, kAllowed);
+    EXPECT_THAT(q, ErrorIs(ErrorCode::invalid_input, HasSubstr("not UTF-8 text"))) << target;
+    if (!q) {
+      EXPECT_EQ(q.error().message.find('\xFF'), std::string::npos) << target;
+    }
+  }
+}
+
 TEST(ParseRange, DefaultsToTheLast24Hours) {
   EXPECT_THAT(parse_range(parsed("/x"), kNow),
               IsOkAndHolds(dao::TimeRange{kNow - std::chrono::hours(24), kNow}));
@@ -112,6 +126,16 @@ TEST(ParseStep, RejectsAnythingButPositiveWholeMinutes) {
     EXPECT_THAT(parse_step(bad), ErrorIs(ErrorCode::invalid_input,
                                          AllOf(HasSubstr("invalid step"),
                                                HasSubstr("a positive whole number of minutes"))))
+        << bad;
+  }
+}
+
+TEST(ParseStep, LongerThanTenYearsIsRefusedWithoutOverflow) {
+  EXPECT_THAT(parse_step("3650d"), IsOkAndHolds(milliseconds(std::int64_t{3650} * 86'400'000)));
+  for (const char* bad : {"3651d", "106751991168d", "999999999999h", "99999999999m"}) {
+    EXPECT_THAT(parse_step(bad),
+                ErrorIs(ErrorCode::invalid_input, HasSubstr("invalid step '" + std::string(bad) +
+                                                            "': expected at most 3650d")))
         << bad;
   }
 }

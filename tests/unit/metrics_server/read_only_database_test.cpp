@@ -64,5 +64,41 @@ TEST(ReadOnlyDatabase, ReusesAReturnedConnection) {
   EXPECT_EQ(&again->connection(), first) << "the most recently returned connection is reused";
 }
 
+// A restore renames another file over the path: the pooled connections to the old file are
+// dropped, and the next lease reads the new one.
+TEST(ReadOnlyDatabase, FileReplacedUnderItsPathIsReopened) {
+  ::safemig::testing::TempDir dir;
+  const std::string path = dir.file("a.db");
+  const std::string other = dir.file("b.db");
+  testing::create_database(path);
+  testing::write_records(path, testing::sample_records(10, kT0, 60'000, 1));
+  testing::create_database(other);
+  testing::write_records(other, testing::sample_records(3, kT0, 60'000, 1));
+  ReadOnlyDatabase database(path);
+  const auto count = [&] {
+    auto lease = database.acquire();
+    EXPECT_TRUE(lease.has_value()) << lease.error().describe();
+    auto row = lease->connection().query_one("SELECT count(*) FROM completion_requests");
+    EXPECT_TRUE(row.has_value()) << row.error().describe();
+    return row->int64(0);
+  };
+  EXPECT_EQ(count(), 10);
+  EXPECT_EQ(count(), 10);  // The pooled connection.
+  std::filesystem::rename(other, path);
+  EXPECT_EQ(count(), 3);
+}
+
+TEST(ReadOnlyDatabase, OtherSchemaVersionIsFailedPrecondition) {
+  ::safemig::testing::TempDir dir;
+  const std::string path = dir.file("a.db");
+  testing::create_database(path, 2);
+  ReadOnlyDatabase database(path);
+  EXPECT_THAT(database.acquire_at_version(2), ::safemig::testing::IsOk());
+  EXPECT_THAT(database.acquire_at_version(4),
+              ErrorIs(ErrorCode::failed_precondition,
+                      ::testing::HasSubstr("is at schema version 2 and this server reads version "
+                                           "4; start metrics-proxy")));
+}
+
 }  // namespace
 }  // namespace safemig::metrics_server

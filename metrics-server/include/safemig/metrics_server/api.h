@@ -23,7 +23,8 @@ using Clock = std::function<dao::TimePoint()>;
 dao::TimePoint system_now();
 
 // The error reply for a failed reader or database call: 400 for invalid_input, 503 for a
-// database that cannot be read now (missing, busy, locked, io), 500 otherwise.
+// database that cannot be read now (missing, busy, locked, io; schema_mismatch for one at
+// another schema version), 500 otherwise.
 http::Response error_response(const http::Request& request, const Error& error);
 
 class Api {
