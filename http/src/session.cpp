@@ -74,13 +74,14 @@ asio::awaitable<void> linger_close(Session& session) {
 // for a malformed one. Other failures (client gone, timeout) get no answer. The connection
 // closes either way.
 asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
-                                        const boost::system::error_code& ec,
-                                        const Request& partial) {
+                                        const boost::system::error_code& ec, const Request& partial,
+                                        RequestContext context) {
   Request request_shape;
   request_shape.version(partial.version() == 10 ? 10 : 11);
   request_shape.keep_alive(false);
   Response response;
   if (ec == bhttp::error::body_limit) {
+    if (state.options.on_body_too_large) state.options.on_body_too_large(partial, context);
     response = json_error(request_shape, bhttp::status::payload_too_large, "request_too_large",
                           "the request body is larger than the limit of " +
                               std::to_string(state.options.body_limit) + " bytes");
@@ -209,7 +210,9 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
           co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
     }
     if (parsed) {
-      co_await answer_read_error(*state, *session, parsed, parser.get());
+      RequestContext context = base_context;
+      context.received_at = std::chrono::steady_clock::now();
+      co_await answer_read_error(*state, *session, parsed, parser.get(), std::move(context));
       break;
     }
     InFlight in_flight(state->in_flight);
@@ -224,7 +227,7 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
       }
       const auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
       if (ec) {
-        co_await answer_read_error(*state, *session, ec, parser.get());
+        co_await answer_read_error(*state, *session, ec, parser.get(), context);
         break;
       }
     }

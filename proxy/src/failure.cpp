@@ -17,6 +17,8 @@ int failure_status(Failure failure) {
     case Failure::shutdown:
     case Failure::proxy_overloaded:
       return 503;
+    case Failure::request_too_large:
+      return 413;
     case Failure::none:
       break;
   }
@@ -37,6 +39,8 @@ std::string_view failure_type(Failure failure) {
       return "proxy_shutdown";
     case Failure::proxy_overloaded:
       return "proxy_overloaded";
+    case Failure::request_too_large:
+      return "request_too_large";
     case Failure::none:
       break;
   }
@@ -66,6 +70,9 @@ std::string failure_message(Failure failure, std::string_view upstream, std::str
                 std::string(upstream) +
                 "; retry the request, and raise the proxy's open-file limit (ulimit -n) if this "
                 "persists";
+      break;
+    case Failure::request_too_large:
+      message = "the request body is larger than the proxy's limit; it was not forwarded";
       break;
     case Failure::none:
       message = "no failure";

@@ -140,17 +140,11 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
                                         http::ResponseChannel& channel) {
   const bool recorded = is_recorded_completion(request);
   Relay relay(recorded, sink_, metrics_, context.received_at);
-  relay.path = std::string(path_of(request));
+  describe(relay, request, context);
   Exchange& x = relay.exchange;
-  x.started_at = std::chrono::floor<std::chrono::milliseconds>(
-      std::chrono::system_clock::now() - (Clock::now() - context.received_at));
-  x.upstream = pool_.target().url;
   std::optional<std::string> body;
   bool strip_usage = false;
   if (recorded) {
-    x.proxy_request_id = ids_.next();
-    x.origin = request_origin(request, context.peer_address);
-    x.request = summarize_request(request.body());
     if (x.request.stream && !x.request.include_usage) {
       body = with_include_usage(request.body());
       strip_usage = body.has_value();
@@ -195,6 +189,27 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
     connection->close();
   }
   relay.finish();
+}
+
+void Forwarder::refused(const http::Request& head, const http::RequestContext& context,
+                        Failure failure) {
+  Relay relay(is_recorded_completion(head), sink_, metrics_, context.received_at);
+  describe(relay, head, context);
+  relay.exchange.failure = failure;
+  relay.finish();
+}
+
+void Forwarder::describe(Relay& relay, const http::Request& request,
+                         const http::RequestContext& context) {
+  relay.path = std::string(path_of(request));
+  Exchange& x = relay.exchange;
+  x.started_at = std::chrono::floor<std::chrono::milliseconds>(
+      std::chrono::system_clock::now() - (Clock::now() - context.received_at));
+  x.upstream = pool_.target().url;
+  if (!relay.recorded) return;
+  x.proxy_request_id = ids_.next();
+  x.origin = request_origin(request, context.peer_address);
+  x.request = summarize_request(request.body());
 }
 
 asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::start_exchange(

@@ -23,6 +23,8 @@ std::string_view to_string(Outcome outcome) {
       return "proxy_shutdown";
     case Outcome::proxy_overloaded:
       return "proxy_overloaded";
+    case Outcome::request_too_large:
+      return "request_too_large";
   }
   return "unknown";
 }
@@ -43,6 +45,8 @@ Outcome outcome_of(Failure failure, int status) {
       return Outcome::shutdown;
     case Failure::proxy_overloaded:
       return Outcome::proxy_overloaded;
+    case Failure::request_too_large:
+      return Outcome::request_too_large;
   }
   return Outcome::upstream_error;
 }

@@ -78,12 +78,16 @@ asio::awaitable<void> drain(asio::io_context& io, http::Server& server,
 
 // Serves on `io` until stopped. REQUIRES: the caller destroys `io` after this returns.
 Result<void> serve(asio::io_context& io, const ProxyOptions& options,
-                   std::shared_ptr<http::Router> router, UpstreamPool& pool) {
+                   std::shared_ptr<http::Router> router, UpstreamPool& pool, Forwarder& forwarder) {
   // The signals are caught before the readiness line is printed: whoever waits for that line
   // may send SIGTERM at once.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   http::ServerOptions server_options;
   server_options.single_threaded = true;  // run_service runs `io` on this thread alone.
+  server_options.on_body_too_large = [&forwarder](const http::Request& head,
+                                                  const http::RequestContext& context) {
+    forwarder.refused(head, context, Failure::request_too_large);
+  };
   SAFEMIG_TRY(std::unique_ptr<http::Server> server,
               http::Server::listen(io, options.listen, std::move(router), server_options));
   const bool v6 = options.listen.host.find(':') != std::string::npos;
@@ -135,7 +139,7 @@ Result<void> run_service(const ProxyOptions& options, Recorder& recorder,
     // One thread runs the loop and owns every socket; other threads (the resolver's) only post
     // completions. So sockets need no locks, while the scheduler keeps its own.
     asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
-    return serve(io, options, std::move(router), *pool);
+    return serve(io, options, std::move(router), *pool, forwarder);
   } catch (const std::exception& e) {
     return fail(ErrorCode::internal, std::string("the proxy's event loop failed: ") + e.what());
   }

@@ -310,12 +310,26 @@ TEST_F(ProxyForwardingTest, OwnEndpointsOversizedBodiesAndUnknownPaths) {
 
   const HttpReply huge = post_large_body(proxy->port(), "/v1/chat/completions", 33 << 20);
   EXPECT_EQ(huge.status, 413) << huge.error;
+  EXPECT_THAT(huge.body, HasSubstr("\"type\":\"request_too_large\""));
+  // Refused too, but not a completion call: counted, never recorded.
+  EXPECT_EQ(post_large_body(proxy->port(), "/v1/embeddings", 33 << 20).status, 413);
   const HttpReply unknown = http_request(proxy->port(), "GET", "/v2/anything");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_THAT(unknown.body, HasSubstr("\"error\""));
+  const HttpReply dotted = http_request(proxy->port(), "GET", "/v1/../admin");
+  EXPECT_EQ(dotted.status, 400);
+  EXPECT_THAT(dotted.body, HasSubstr("'.' or '..' segment"));
   EXPECT_EQ(behind.request_count(), 1u);
+  EXPECT_THAT(http_request(proxy->port(), "GET", "/metrics").body,
+              HasSubstr("llm_proxy_forwarded_total{outcome=\"request_too_large\"} 2"));
   stop(*proxy);
-  EXPECT_EQ(read_rows(db_).size(), 1u);
+  // The completion call refused 413 is a row of its own: nothing the proxy was asked is lost.
+  const auto rows = read_rows(db_);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].status_code, 413);
+  EXPECT_EQ(rows[1].error_type, "request_too_large");
+  EXPECT_FALSE(rows[1].success);
+  EXPECT_EQ(rows[1].model, "unknown");
 }
 
 }  // namespace

@@ -15,8 +15,10 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace safemig::http {
 namespace {
@@ -188,15 +190,31 @@ TEST_F(ServerTest, OversizedBodyIs413AndCloses) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
-TEST_F(ServerTest, OversizedChunkedBodyIs413) {
+// The refusal is reported with the request's head and client, whether the limit is found in
+// the middle of the body (chunked) or from its Content-Length before the body (Expect).
+TEST_F(ServerTest, OversizedBodiesAreReportedToTheRefusalHook) {
+  std::mutex mutex;
+  std::vector<std::string> refused;
   ServerOptions options;
   options.body_limit = 16;
+  options.on_body_too_large = [&](const Request& head, const RequestContext& context) {
+    std::lock_guard lock(mutex);
+    refused.push_back(std::string(head.method_string()) + " " + std::string(head.target()) +
+                      " from " + context.peer_address);
+  };
   start(options);
-  Client client(server_->port());
-  client.write_raw(
+  Client chunked(server_->port());
+  chunked.write_raw(
       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
       "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
-  EXPECT_EQ(client.read_response().result(), bhttp::status::payload_too_large);
+  EXPECT_EQ(chunked.read_response().result(), bhttp::status::payload_too_large);
+  Client expecting(server_->port());
+  expecting.write_raw(
+      "PUT /big?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(expecting.read_response().result(), bhttp::status::payload_too_large);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(refused,
+            (std::vector<std::string>{"POST /echo from 127.0.0.1", "PUT /big?x=1 from 127.0.0.1"}));
 }
 
 TEST_F(ServerTest, ExpectContinueGets100BeforeTheBody) {

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,9 @@ struct ServerOptions {
   // directly; otherwise each session gets a strand, which costs a lock and an executor copy
   // per operation.
   bool single_threaded = false;
+  // Called, on the session's thread, with the head of each request refused 413 because its body
+  // is over body_limit (the body is not read), before the refusal is written. Optional.
+  std::function<void(const Request& head, const RequestContext& context)> on_body_too_large;
 };
 
 // "127.0.0.1:8080", "[::1]:0", "localhost:9090" → host and port; invalid_input otherwise.

@@ -8,6 +8,8 @@
 //   client_disconnect       499     client_disconnect       the client left mid-response
 //   shutdown                503     proxy_shutdown          the proxy stopped before the end
 //   proxy_overloaded        503     proxy_overloaded        no file descriptor left for a socket
+//   request_too_large       413     request_too_large       the body is over the proxy's limit
+//                                                           (answered before any forwarding)
 //
 // Thread safety: pure functions.
 #pragma once
@@ -25,6 +27,7 @@ enum class Failure {
   client_disconnect,
   shutdown,
   proxy_overloaded,
+  request_too_large,
 };
 
 // The status recorded (and answered, when the client is still there) for a failure.

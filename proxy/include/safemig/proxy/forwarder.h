@@ -46,9 +46,16 @@ class Forwarder {
   boost::asio::awaitable<void> handle(http::Request request, http::RequestContext context,
                                       http::ResponseChannel& channel);
 
+  // Accounts for a request the server refused before it reached handle() (413: its body is
+  // over the limit; `head` has no body): counted, and recorded when it is a completion call.
+  void refused(const http::Request& head, const http::RequestContext& context, Failure failure);
+
  private:
   struct Relay;
   class Piece;
+  // Fills in what the record says of the request itself: path, arrival time, upstream and, for a
+  // recorded request, its ids, origin and summary.
+  void describe(Relay& relay, const http::Request& request, const http::RequestContext& context);
   // Sends the request (`head` text and `body`) on a parked connection and reads the response
   // head. When the upstream had closed that connection, the request goes again on another one
   // (or a new one) if the send failed, or if it is `repeatable` (see may_send_again).

@@ -29,8 +29,9 @@ enum class Outcome {
   client_disconnect,
   shutdown,
   proxy_overloaded,
+  request_too_large,  // Refused (413) before forwarding.
 };
-inline constexpr std::size_t kOutcomeCount = 8;
+inline constexpr std::size_t kOutcomeCount = 9;
 std::string_view to_string(Outcome outcome);
 // The outcome of a request that ended with `failure` (none: by the upstream `status`).
 Outcome outcome_of(Failure failure, int status);
