@@ -61,6 +61,7 @@ class FaultConnection : public db::Connection {
   std::int64_t changes() const override { return inner_->changes(); }
 
   db::Connection& inner() { return *inner_; }
+  db::Connection* decorated() override { return inner_.get(); }
 
  private:
   bool should_fail(std::string_view sql) {

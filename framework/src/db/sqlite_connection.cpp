@@ -217,8 +217,10 @@ Result<std::unique_ptr<Connection>> open_sqlite(const std::string& path,
 }
 
 sqlite3* sqlite_handle(Connection& connection) {
-  auto* sqlite = dynamic_cast<SqliteConnection*>(&connection);
-  return sqlite != nullptr ? sqlite->handle() : nullptr;
+  for (Connection* c = &connection; c != nullptr; c = c->decorated()) {
+    if (auto* sqlite = dynamic_cast<SqliteConnection*>(c)) return sqlite->handle();
+  }
+  return nullptr;
 }
 
 ErrorCode map_sqlite_code(int result_code) {

@@ -60,6 +60,7 @@ class ForwardingConnection : public db::Connection {
   db::Dialect dialect() const override { return inner_->dialect(); }
   bool read_only() const override { return inner_->read_only(); }
   std::string location() const override { return inner_->location(); }
+  db::Connection* decorated() override { return inner_.get(); }
   Result<void> execute_params(std::string_view sql, std::span<const db::Value> p) override {
     return inner_->execute_params(sql, p);
   }

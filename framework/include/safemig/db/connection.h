@@ -64,6 +64,10 @@ class Connection {
   // Rows changed by the most recent INSERT, UPDATE or DELETE.
   virtual std::int64_t changes() const = 0;
 
+  // The connection this one forwards to, for a decorator (one that adds logging or faults);
+  // nullptr otherwise. Engine-specific operations (sqlite_handle) follow it to the engine.
+  virtual Connection* decorated() { return nullptr; }
+
   // Convenience forms (not virtual: mocks implement the span versions).
   Result<void> execute(std::string_view sql, std::initializer_list<Value> params = {}) {
     return execute_params(sql, std::span<const Value>(params.begin(), params.size()));
