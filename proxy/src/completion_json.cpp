@@ -3,82 +3,13 @@
 // Thread safety: pure functions.
 #include "safemig/proxy/completion_json.h"
 
-#include <array>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
-
+#include "json_scan.h"
 #include "response_reader.h"
 
 namespace safemig::proxy {
-namespace {
 
-namespace json = boost::json;
-
-// Parses one JSON text into memory it owns: the first kInlineBytes come from the object itself
-// (a stack variable, in practice), and only bodies past that touch the heap; the values are
-// released together, without walking them.
-class ScratchJson {
- public:
-  static constexpr std::size_t kInlineBytes = 8 * 1024;
-
-  ScratchJson() : value_(json::storage_ptr(&memory_)) {}
-  ScratchJson(const ScratchJson&) = delete;
-  ScratchJson& operator=(const ScratchJson&) = delete;
-
-  // The parsed text when it is a JSON object; nullptr otherwise (not JSON, or another type).
-  // Valid until the next parse_object() or the end of this ScratchJson.
-  json::object* parse_object(std::string_view text) {
-    boost::system::error_code ec;
-    value_ = json::parse(text, ec, &memory_);
-    if (ec) return nullptr;
-    return value_.if_object();
-  }
-
- private:
-  alignas(std::max_align_t) std::array<unsigned char, kInlineBytes> inline_{};
-  json::monotonic_resource memory_{inline_.data(), inline_.size()};
-  json::value value_;
-};
-
-}  // namespace
-
-std::optional<std::string> with_include_usage(std::string_view body) {
-  ScratchJson scratch;
-  json::object* parsed = scratch.parse_object(body);
-  if (parsed == nullptr) return std::nullopt;
-  json::object& o = *parsed;
-  json::value& options = o["stream_options"];
-  if (options.is_null()) options = json::object();
-  json::object* options_object = options.if_object();
-  if (options_object == nullptr) return std::nullopt;
-  (*options_object)["include_usage"] = true;
-  return json::serialize(o);
-}
-
-namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::size_t skip_spaces(std::string_view s, std::size_t i) {
-  while (i < s.size() && is_space(s[i])) ++i;
-  return i;
-}
-
-// The index just past the JSON string starting at `i` (s[i] == '"'), or npos.
-std::size_t skip_string(std::string_view s, std::size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
-
-}  // namespace
+using json_scan::skip_spaces;
+using json_scan::skip_string;
 
 std::optional<std::string> without_null_usage(std::string_view text) {
   std::size_t i = skip_spaces(text, 0);

@@ -85,27 +85,54 @@ TEST(SummarizeRequestTest, TruncatedOrTrailingBytesGiveEmptySummary) {
   EXPECT_EQ(summarize_request(" {\"model\":\"m\"}\r\n").model, "m");
 }
 
-TEST(WithIncludeUsageTest, AddsStreamOptions) {
-  const auto body = with_include_usage(R"({"model":"m","stream":true})");
-  ASSERT_TRUE(body.has_value());
-  const auto v = boost::json::parse(*body);
-  EXPECT_EQ(v.at("stream_options").at("include_usage"), true);
-  EXPECT_EQ(v.at("model"), "m");
-  EXPECT_TRUE(summarize_request(*body).include_usage);
+TEST(WithIncludeUsageTest, AppendsStreamOptionsAndKeepsEveryOtherByte) {
+  // Numbers keep their form, integers past 64 bits stay integers, duplicate keys stay.
+  const std::string body =
+      R"({"model":"m", "temperature":0.1,"seed":123456789012345678901234567890,)"
+      R"("n":1,"n":2,"stream":true })";
+  const auto edited = with_include_usage(body);
+  ASSERT_TRUE(edited.has_value());
+  EXPECT_EQ(*edited,
+            body.substr(0, body.size() - 1) + R"(,"stream_options":{"include_usage":true}})");
+  EXPECT_TRUE(summarize_request(*edited).include_usage);
 }
 
-TEST(WithIncludeUsageTest, KeepsOtherStreamOptionsAndOverridesFalse) {
-  const auto body =
-      with_include_usage(R"({"stream":true,"stream_options":{"include_usage":false,"x":1}})");
-  ASSERT_TRUE(body.has_value());
-  const auto v = boost::json::parse(*body);
-  EXPECT_EQ(v.at("stream_options").at("include_usage"), true);
-  EXPECT_EQ(v.at("stream_options").at("x"), 1);
+TEST(WithIncludeUsageTest, SetsIncludeUsageInsideTheClientsStreamOptions) {
+  EXPECT_EQ(with_include_usage(R"({"stream":true,"stream_options":{"include_usage":false,"x":1}})"),
+            R"({"stream":true,"stream_options":{"include_usage":true,"x":1}})");
+  EXPECT_EQ(with_include_usage(R"({"stream":true,"stream_options":{"x":1.50}})"),
+            R"({"stream":true,"stream_options":{"x":1.50,"include_usage":true}})");
+  EXPECT_EQ(with_include_usage(R"({"stream":true,"stream_options":{ }})"),
+            R"({"stream":true,"stream_options":{ "include_usage":true}})");
+  EXPECT_EQ(with_include_usage(R"({"stream_options": null,"stream":true})"),
+            R"({"stream_options": {"include_usage":true},"stream":true})");
+  EXPECT_EQ(with_include_usage(R"({"stream":true,"stream_options":{"include_usage" : "yes"}})"),
+            R"({"stream":true,"stream_options":{"include_usage" : true}})");
+}
+
+TEST(WithIncludeUsageTest, EditsEveryTopLevelStreamOptionsAndNoNestedOne) {
+  EXPECT_EQ(with_include_usage(R"({"stream_options":{},"stream_options":null,"stream":true})"),
+            R"({"stream_options":{"include_usage":true},"stream_options":{"include_usage":true},)"
+            R"("stream":true})");
+  // A key written with an escape names the same member.
+  EXPECT_EQ(with_include_usage(R"({"stream\u005foptions":{"a":"}"},"stream":true})"),
+            R"({"stream\u005foptions":{"a":"}","include_usage":true},"stream":true})");
+  // Members of the messages are prompt content, not options.
+  EXPECT_EQ(with_include_usage(R"({"messages":[{"stream_options":null}],"stream":true})"),
+            R"({"messages":[{"stream_options":null}],"stream":true,)"
+            R"("stream_options":{"include_usage":true}})");
 }
 
 TEST(WithIncludeUsageTest, RefusesWhatItCannotEdit) {
   EXPECT_FALSE(with_include_usage("nope").has_value());
+  EXPECT_FALSE(with_include_usage("").has_value());
+  EXPECT_FALSE(with_include_usage("[1]").has_value());
+  EXPECT_FALSE(with_include_usage(R"({"stream":tru})").has_value());
+  EXPECT_FALSE(with_include_usage(R"({"stream":true} {})").has_value());
+  EXPECT_FALSE(with_include_usage(R"({"stream":true,"stream_options":"x)").has_value());
   EXPECT_FALSE(with_include_usage(R"({"stream_options":3})").has_value());
+  EXPECT_FALSE(with_include_usage(R"({"stream_options":[]})").has_value());
+  EXPECT_FALSE(with_include_usage(R"({"stream_options":{},"stream_options":"x"})").has_value());
 }
 
 TEST(SummarizeResponseTest, ReadsIdUsageAndFinishReason) {

@@ -27,8 +27,10 @@ struct RequestSummary {
 };
 RequestSummary summarize_request(std::string_view body);
 
-// The body with `stream_options.include_usage` set to true (other members kept, in order).
-// Returns nullopt when the body is not a JSON object, or `stream_options` is not an object.
+// The body with `stream_options.include_usage` set to true, every other byte kept as it was: the
+// value of each `include_usage` member becomes `true`, and a missing member or `stream_options`
+// is appended to its object. Returns nullopt when the body is not one valid JSON object, or a
+// `stream_options` member is neither an object nor null.
 std::optional<std::string> with_include_usage(std::string_view body);
 
 // `json` without its top-level `"usage": null` member, every other byte kept as it was; nullopt
