@@ -15,6 +15,12 @@
 namespace safemig::db {
 namespace {
 
+// The directory a database file is in, as the user named it.
+std::string directory_of(const std::string& path) {
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
 struct DatabaseDeleter {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
@@ -140,7 +146,16 @@ Result<void> apply_options(SqliteConnection& conn, const SqliteOptions& options)
   auto probe = conn.query_params("PRAGMA schema_version", {});
   if (!probe) {
     Error e = probe.error();
-    if (e.code == ErrorCode::not_a_database) {
+    if (sqlite3_extended_errcode(sqlite_handle(conn)) == SQLITE_READONLY_DIRECTORY) {
+      // A WAL database is read through its -wal and -shm files. A writer keeps them while it has
+      // the database open; a reader creates them when they are missing, if it may.
+      e.code = ErrorCode::io;
+      e.message = "cannot read '" + conn.location() +
+                  "': it is a WAL database, read through its -wal and -shm files, which do not "
+                  "exist while no writer has it open, and this user may not create them in " +
+                  directory_of(conn.location()) +
+                  "; read it while its writer runs, or let this user write to that directory";
+    } else if (e.code == ErrorCode::not_a_database) {
       e.message = std::string("'")
                       .append(conn.location())
                       .append(

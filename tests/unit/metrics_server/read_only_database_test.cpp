@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "metrics_test_db.h"
@@ -62,6 +66,46 @@ TEST(ReadOnlyDatabase, ReusesAReturnedConnection) {
   auto again = database.acquire();
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(&again->connection(), first) << "the most recently returned connection is reused";
+}
+
+// A WAL database whose writer has closed has no -wal and -shm files, and SQLite needs them to read
+// it. A user who may not create them in the directory gets an error that names the way out. The
+// check runs in a child process: as root it drops to nobody, since root may write anywhere.
+TEST(ReadOnlyDatabase, WalDatabaseAUserCannotOpenTheLogOfIsAnIoErrorThatSaysWhy) {
+  ::safemig::testing::TempDir dir;
+  const std::string path = dir.file("a.db");
+  testing::create_database(path);
+  testing::write_records(path, testing::sample_records(3, kT0, 60'000, 1));
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal")) << "the writer removes its log on close";
+  const bool root = ::geteuid() == 0;
+  // Anyone may enter and read; only root may write, and without root not even the owner.
+  ASSERT_EQ(::chmod(dir.path().c_str(), root ? 0755 : 0555), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    constexpr uid_t kNobody = 65534;
+    if (root &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0)) {
+      _exit(10);
+    }
+    ReadOnlyDatabase database(path);
+    const auto lease = database.acquire();
+    if (lease.has_value()) _exit(11);
+    if (lease.error().code != ErrorCode::io) _exit(12);
+    if (lease.error().message.find("read it while its writer runs, or let this user write to") ==
+        std::string::npos) {
+      _exit(13);
+    }
+    _exit(std::filesystem::exists(path + "-shm") ? 14 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0700), 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10: cannot become nobody, 11: the database opened, 12: not an io error, 13: the message "
+         "does not say what to do, 14: an -shm file was created";
 }
 
 // A restore renames another file over the path: the pooled connections to the old file are

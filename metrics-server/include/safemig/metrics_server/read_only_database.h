@@ -62,7 +62,10 @@ class ReadOnlyDatabase {
 
   // An idle connection to the file now at the path, or a newly opened read-only one. The pool
   // must outlive the lease. Errors: not_found when the file does not exist (nothing is created),
-  // not_a_database, io (also for a path that is a directory).
+  // not_a_database, io (also for a path that is a directory, and for a WAL database whose -wal
+  // and -shm files do not exist and may not be created by this user). Like every SQLite
+  // reader, a new connection creates -wal and -shm when they are missing and the directory lets
+  // it.
   Result<Lease> acquire();
 
   // acquire(), for a database whose schema is at `version`. Errors: those of acquire(), and
