@@ -4,12 +4,15 @@
 // Thread safety: one handler on the session's strand.
 #include "session_channel.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <cerrno>
 #include <charconv>
 #include <string>
 
@@ -19,6 +22,7 @@ namespace safemig::http::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -156,6 +160,51 @@ asio::awaitable<Result<void>> SessionChannel::finish() {
   }
   phase_ = Phase::finished;
   co_return Result<void>{};
+}
+
+struct SessionChannel::ClientWatch {
+  explicit ClientWatch(std::function<void()> callback) : on_leave(std::move(callback)) {}
+  std::function<void()> on_leave;
+  bool active = true;    // Until stop_watching(), the client leaving, or a pipelined request.
+  bool waiting = false;  // An async_wait on the socket is pending.
+};
+
+void SessionChannel::follow_client(tcp::socket& socket, const std::shared_ptr<ClientWatch>& watch) {
+  // A look at the next byte without taking it tells bytes (a pipelined request, left for the
+  // session) from an end of stream or an error. The first look also catches an end of stream
+  // that arrived with the request, which no readiness event would report again.
+  char next = 0;
+  const ssize_t n = ::recv(socket.native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
+  const bool quiet = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+  if (!quiet) {
+    watch->active = false;
+    if (n <= 0) watch->on_leave();
+    return;
+  }
+  watch->waiting = true;
+  socket.async_wait(tcp::socket::wait_read, [&socket, watch](const boost::system::error_code& ec) {
+    watch->waiting = false;
+    // Inactive: the channel, and maybe the socket, may be gone.
+    if (ec || !watch->active) return;
+    follow_client(socket, watch);
+  });
+}
+
+void SessionChannel::watch_client(std::function<void()> on_leave) {
+  if (phase_ != Phase::idle || watch_ != nullptr) return;
+  watch_ = std::make_shared<ClientWatch>(std::move(on_leave));
+  follow_client(stream_.socket(), watch_);
+}
+
+void SessionChannel::stop_watching() {
+  if (watch_ == nullptr) return;
+  watch_->active = false;
+  if (watch_->waiting) {
+    boost::system::error_code ignored;
+    // Nothing else is pending on the client socket while a handler waits for its response.
+    stream_.socket().cancel(ignored);
+  }
+  watch_.reset();
 }
 
 }  // namespace safemig::http::detail

@@ -8,6 +8,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "safemig/http/router.h"
@@ -38,6 +40,12 @@ class SessionChannel final : public ResponseChannel {
   boost::asio::awaitable<Result<void>> write_head(bhttp::response_header<> head) override;
   boost::asio::awaitable<Result<void>> write_body(std::string_view data) override;
   boost::asio::awaitable<Result<void>> finish() override;
+  ~SessionChannel() override { stop_watching(); }
+  SessionChannel(const SessionChannel&) = delete;
+  SessionChannel& operator=(const SessionChannel&) = delete;
+
+  void watch_client(std::function<void()> on_leave) override;
+  void stop_watching() override;
 
   // Nothing has been sent yet.
   bool untouched() const { return phase_ == Phase::idle; }
@@ -47,6 +55,11 @@ class SessionChannel final : public ResponseChannel {
  private:
   enum class Phase { idle, head_sent, finished, failed };
   enum class BodyMode { none, length, chunked, until_close };
+
+  struct ClientWatch;
+  // Looks at the client socket now, and waits for it to become readable while it is quiet.
+  static void follow_client(boost::asio::ip::tcp::socket& socket,
+                            const std::shared_ptr<ClientWatch>& watch);
 
   // Marks the channel failed and returns the io error for `what`.
   Error broken(std::string_view what, const boost::system::error_code& ec);
@@ -65,6 +78,8 @@ class SessionChannel final : public ResponseChannel {
   // (chunked or close-delimited) bodies are sent at once: a client sees the status before the
   // first event.
   std::string pending_head_;
+  // Shared with the wait on the socket, whose completion may come after the channel is gone.
+  std::shared_ptr<ClientWatch> watch_;
 };
 
 // Sets `response`'s version to the request's and its keep-alive to what both sides allow (and

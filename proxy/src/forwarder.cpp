@@ -45,6 +45,11 @@ bool is_identity_encoded(const bhttp::response_header<>& head) {
   return encoding.empty() || boost::beast::iequals(encoding, "identity");
 }
 
+UpstreamFailure client_left() {
+  return {Failure::client_disconnect, "the client closed its connection before the response",
+          false};
+}
+
 std::string_view path_of(const http::Request& request) {
   const std::string_view target(request.target().data(), request.target().size());
   return target.substr(0, target.find('?'));
@@ -93,6 +98,10 @@ struct Forwarder::Relay {
   }
 
   const bool recorded;
+  // The upstream connection a request is being sent on, and whether the client left meanwhile:
+  // the watch of the client closes that connection, which ends the exchange at once.
+  UpstreamConnection* sending_on = nullptr;
+  bool client_left = false;
   const RecordSink& sink;
   ProxyMetrics& metrics;
   const Clock::time_point received_at;
@@ -155,9 +164,14 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
   const std::string upstream_head =
       upstream_request_head(request, pool_.target(), upstream_body.size(), recorded);
 
-  auto started =
-      co_await start_exchange(upstream_head, upstream_body, request.method() == bhttp::verb::head,
-                              may_send_again(request), relay);
+  auto started = co_await start_watched_exchange(upstream_head, upstream_body,
+                                                 request.method() == bhttp::verb::head,
+                                                 may_send_again(request), relay, channel);
+  if (!started && started.error().failure == Failure::client_disconnect) {
+    relay.fail(started.error());
+    relay.finish();
+    co_return;
+  }
   if (!started) {
     relay.fail(started.error());
     const Failure f = started.error().failure;
@@ -212,11 +226,24 @@ void Forwarder::describe(Relay& relay, const http::Request& request,
   x.request = summarize_request(request.body());
 }
 
+asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>>
+Forwarder::start_watched_exchange(std::string_view head, std::string_view body, bool head_request,
+                                  bool repeatable, Relay& relay, http::ResponseChannel& channel) {
+  channel.watch_client([&relay] {
+    relay.client_left = true;
+    if (relay.sending_on != nullptr) relay.sending_on->close();
+  });
+  auto started = co_await start_exchange(head, body, head_request, repeatable, relay);
+  channel.stop_watching();
+  co_return started;
+}
+
 asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::start_exchange(
     std::string_view head, std::string_view body, bool head_request, bool repeatable,
     Relay& relay) {
   const auto executor = co_await asio::this_coro::executor;
   for (;;) {
+    if (relay.client_left) co_return tl::make_unexpected(client_left());
     std::unique_ptr<UpstreamConnection> connection = pool_.take_idle();
     const bool reused = connection != nullptr;
     const auto t0 = Clock::now();
@@ -228,10 +255,20 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
       }
       connection = std::move(*opened);
     }
+    if (relay.client_left) {  // While the connection was being opened.
+      connection->close();
+      co_return tl::make_unexpected(client_left());
+    }
+    relay.sending_on = connection.get();
     auto result = co_await connection->send(head, body, options_.upstream_timeout);
     const bool sent = result.has_value();
     if (sent) result = co_await connection->read_head(head_request, options_.upstream_timeout);
+    relay.sending_on = nullptr;
     relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
+    if (relay.client_left) {  // The watch closed the connection.
+      connection->close();
+      co_return tl::make_unexpected(client_left());
+    }
     if (result) co_return connection;
     // A parked connection the upstream had closed. When the send already failed, the upstream
     // cannot have read the whole request; once it was sent, only a repeatable one goes again.

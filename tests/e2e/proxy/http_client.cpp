@@ -16,6 +16,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <thread>
 
 namespace safemig::testing {
 namespace {
@@ -145,6 +146,20 @@ std::string post_then_disconnect(std::uint16_t port, const std::string& target,
   }
   stream.socket().close(ec);
   return received;
+}
+
+bool post_then_leave(std::uint16_t port, const std::string& target, const std::string& body,
+                     const Headers& headers, std::chrono::milliseconds linger) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  boost::system::error_code ec;
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return false;
+  bhttp::write(stream, make_request(port, "POST", target, body, headers), ec);
+  if (ec) return false;
+  std::this_thread::sleep_for(linger);
+  stream.socket().close(ec);
+  return true;
 }
 
 }  // namespace safemig::testing

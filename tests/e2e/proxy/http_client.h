@@ -37,4 +37,9 @@ std::string post_then_disconnect(std::uint16_t port, const std::string& target,
                                  const std::string& body, const Headers& headers,
                                  std::size_t body_bytes);
 
+// Sends a POST, waits `linger` without reading, and closes the connection: a client that gives
+// up before the response begins. Returns whether the request was sent.
+bool post_then_leave(std::uint16_t port, const std::string& target, const std::string& body,
+                     const Headers& headers, std::chrono::milliseconds linger);
+
 }  // namespace safemig::testing

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy_fixture.h"
+#include "silent_upstream.h"
 
 namespace safemig::testing {
 namespace {
@@ -176,6 +177,28 @@ TEST_F(ProxyForwardingTest, ClientDisconnectMidStreamIsRecordedAs499) {
   EXPECT_FALSE(r.total_tokens.has_value());
   // The whole answer would take 4 s: the proxy stopped relaying well before.
   EXPECT_LT(r.response_time_ms, 3000);
+}
+
+// A client that gives up while the upstream is still thinking: the proxy closes the upstream
+// connection (so the upstream can stop generating) and records the request as the client's.
+TEST_F(ProxyForwardingTest, ClientLeavingBeforeTheResponseClosesTheUpstreamAndIsRecordedAs499) {
+  SilentUpstream behind;
+  auto proxy = start_proxy(behind.base_url());
+  ASSERT_TRUE(proxy->ready()) << proxy->stderr_text();
+  ASSERT_TRUE(post_then_leave(proxy->port(), "/v1/chat/completions", kChat, kJson,
+                              std::chrono::milliseconds(300)));
+  // The upstream timeout is 600 s: only the client leaving can close the connection this soon.
+  EXPECT_TRUE(behind.wait_for_close(std::chrono::seconds(10)))
+      << "the upstream request outlived its client";
+  EXPECT_GT(behind.bytes_received(), 0u);
+  stop(*proxy);
+  const auto rows = read_rows(db_);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].status_code, 499);
+  EXPECT_EQ(rows[0].error_type, "client_disconnect");
+  EXPECT_FALSE(rows[0].success);
+  EXPECT_GE(rows[0].response_time_ms, 300);
+  EXPECT_LT(rows[0].response_time_ms, 10000);
 }
 
 TEST_F(ProxyForwardingTest, UpstreamErrorsArePassedThroughAndRecorded) {

@@ -78,6 +78,11 @@ class ServerTest : public ::testing::Test {
         [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
           return slow(std::move(request), channel);
         });
+    router_->add_prefix(
+        "/watch/",
+        [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
+          return watch(std::move(request), channel);
+        });
   }
 
   ~ServerTest() override {
@@ -125,10 +130,26 @@ class ServerTest : public ::testing::Test {
         text_response(request, bhttp::status::ok, "text/plain", "finished"));
   }
 
+  // Watches the client until the gate opens (reporting a client that leaves), then answers whole.
+  asio::awaitable<void> watch(Request request, ResponseChannel& channel) {
+    channel.watch_client([this] { client_left_.set_value(); });
+    co_await gate_.wait();
+    channel.stop_watching();
+    co_await channel.write_response(
+        text_response(request, bhttp::status::ok, "text/plain", "watched"));
+  }
+
+  // Whether the /watch/ handler saw its client leave, waiting up to `wait`.
+  bool client_left(std::chrono::milliseconds wait) {
+    return client_left_future_.wait_for(wait) == std::future_status::ready;
+  }
+
   asio::io_context io_;
   std::shared_ptr<Router> router_ = std::make_shared<Router>();
   Gate gate_;
   std::promise<void> slow_started_;
+  std::promise<void> client_left_;
+  std::future<void> client_left_future_ = client_left_.get_future();
   std::unique_ptr<Server> server_;
   std::thread thread_;
 };
@@ -382,6 +403,41 @@ TEST_F(ServerTest, StreamingHandlerChunksArriveIncrementally) {
   EXPECT_EQ(parser.get().body(), "firstsecond");
   // The chunked response ended cleanly: the connection serves another request.
   EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+}
+
+TEST_F(ServerTest, WatchSeesTheClientCloseBeforeTheResponse) {
+  start();
+  {
+    Client client(server_->port());
+    bhttp::write(client.socket(), get("/watch/x"));
+  }
+  EXPECT_TRUE(client_left(std::chrono::seconds(5)));
+  gate_.open();
+}
+
+TEST_F(ServerTest, StoppedWatchLetsTheResponseThroughAndTheConnectionServesOn) {
+  start();
+  Client client(server_->port());
+  bhttp::write(client.socket(), get("/watch/x"));
+  gate_.open();
+  EXPECT_EQ(client.read_response().body(), "watched");
+  EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok);
+  EXPECT_FALSE(client_left(std::chrono::milliseconds(0)));
+}
+
+// A pipelined request is not a client leaving: it stays unread until the response being
+// watched is sent, then it is served.
+TEST_F(ServerTest, PipelinedRequestIsNotALeavingClientAndIsServedNext) {
+  start();
+  Client client(server_->port());
+  bhttp::write(client.socket(), get("/watch/x"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bhttp::write(client.socket(), get("/hello"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  gate_.open();
+  EXPECT_EQ(client.read_response().body(), "watched");
+  EXPECT_EQ(client.read_response().body(), "hello 127.0.0.1");
+  EXPECT_FALSE(client_left(std::chrono::milliseconds(0)));
 }
 
 TEST_F(ServerTest, SingleThreadedServerServesWithoutStrands) {

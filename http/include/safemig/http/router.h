@@ -38,6 +38,15 @@ class ResponseChannel {
   virtual boost::asio::awaitable<Result<void>> write_body(std::string_view data) = 0;
   // Ends the body (the last chunk for chunked bodies).
   virtual boost::asio::awaitable<Result<void>> finish() = 0;
+
+  // Watches the client's connection while the handler waits for something else (before it
+  // writes): `on_leave` is called, on the session's executor, if the client closes or resets the
+  // connection before stop_watching(). Never after stop_watching(), nor once the client sent
+  // more bytes (a pipelined request, which is not read here: leaving cannot be seen behind it).
+  // It may be called before watch_client() returns, when the client had already left. One watch
+  // per response; the base channel does not watch.
+  virtual void watch_client(std::function<void()> on_leave) { (void)on_leave; }
+  virtual void stop_watching() {}
 };
 
 // A Handler that throws is answered 500 (logged); the connection stays usable.

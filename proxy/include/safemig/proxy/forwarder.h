@@ -62,6 +62,12 @@ class Forwarder {
   boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> start_exchange(
       std::string_view head, std::string_view body, bool head_request, bool repeatable,
       Relay& relay);
+  // start_exchange() while the client's connection is watched: a client that leaves before
+  // the response head ends the exchange (the upstream connection is closed, so the upstream
+  // stops generating) with client_disconnect.
+  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>>
+  start_watched_exchange(std::string_view head, std::string_view body, bool head_request,
+                         bool repeatable, Relay& relay, http::ResponseChannel& channel);
   boost::asio::awaitable<void> relay_body(UpstreamConnection& connection, Relay& relay,
                                           http::ResponseChannel& channel);
   boost::asio::awaitable<void> relay_events(UpstreamConnection& connection, Relay& relay,
