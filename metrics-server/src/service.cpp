@@ -91,7 +91,9 @@ std::shared_ptr<http::Router> MetricsService::router() {
   get("/api/v1/metrics", [this](const http::Request& r) { return api_.metrics(r); });
   get("/api/v1/timeseries", [this](const http::Request& r) { return api_.timeseries(r); });
   get("/metrics", [this](const http::Request& r) { return prometheus(r); });
-  get("/healthz", [this](const http::Request& r) { return healthz(r, *database_, !warming_up()); });
+  get("/healthz", [this](const http::Request& r) {
+    return healthz(r, *database_, !warming_up() && tokens_.complete());
+  });
   for (const EmbeddedAsset& asset : embedded_assets()) {
     get("/" + std::string(asset.name),
         [asset](const http::Request& r) { return serve_asset(r, asset); });

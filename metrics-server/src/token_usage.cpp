@@ -83,6 +83,7 @@ Result<TokenUsageByModel> TokenUsageTracker::collect(db::Connection& connection)
   SAFEMIG_TRY(Pages pages, read_pages(reader, std::numeric_limits<std::size_t>::max()));
   if (snapshot) SAFEMIG_TRY_VOID(snapshot->commit());
   merge(std::move(pages));
+  complete_.store(true);
   return folded_;
 }
 
@@ -102,6 +103,7 @@ Result<std::size_t> TokenUsageTracker::catch_up(db::Connection& connection, std:
     more = pages.more;
     rows += pages.rows;
     merge(std::move(pages));
+    if (!more) complete_.store(true);
   }
   return rows;
 }

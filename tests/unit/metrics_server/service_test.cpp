@@ -93,7 +93,10 @@ TEST(WarmUpWithoutDatabase, EndsAndLeavesTheFoldToTheScrapes) {
   EXPECT_FALSE(service.warming_up());
   testing::create_database(path);
   testing::write_records(path, testing::sample_records(40, kT0, 60'000, 9, 1));
+  const auto health = [&service] { return service.router()->respond(get("/healthz"), {}).body(); };
+  EXPECT_THAT(health(), HasSubstr(R"("token_usage_ready":false)")) << "nothing was folded yet";
   const http::Response response = service.prometheus(get("/metrics"));
+  EXPECT_THAT(health(), HasSubstr(R"("token_usage_ready":true)"));
   ASSERT_EQ(response.result(), bhttp::status::ok) << response.body();
   EXPECT_EQ(sample(response.body(),
                    "gen_ai_client_token_usage_count{gen_ai_request_model=\"model-0\","

@@ -1,7 +1,7 @@
 // GET /healthz of the metrics server: whether the database can be read, its schema version,
 // whether that is the version this build expects (app::kLatestVersion), and whether /metrics
-// shows the token usage yet (false while the stored rows are folded at start; see
-// MetricsService::start_warm_up).
+// has folded the token usage of every stored row yet (false while they are folded at start,
+// and after a fold that failed until one succeeds; see MetricsService::start_warm_up).
 //
 //   200 {"status": "ok" | "schema_mismatch", "schema_version": 4,
 //        "expected_schema_version": 4, "schema_up_to_date": true, "token_usage_ready": true,

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -82,6 +83,10 @@ class TokenUsageTracker {
   // read is read again by the next call.
   Result<std::size_t> catch_up(db::Connection& connection, std::stop_token stop = {});
 
+  // Whether a call has folded every row there was: a collect(), or a catch_up() that read to the
+  // end. Until then the kept totals miss rows. Any thread.
+  bool complete() const { return complete_.load(); }
+
  private:
   // Rows read after the newest folded one, not yet merged into folded_.
   struct Pages {
@@ -103,6 +108,7 @@ class TokenUsageTracker {
   // The newest row folded (id 0: none yet). A different row under its id later means the table
   // was replaced. Guarded by mutex_.
   dao::RequestTokenCounts last_row_;
+  std::atomic<bool> complete_{false};
 };
 
 }  // namespace safemig::metrics_server
