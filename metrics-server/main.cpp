@@ -2,8 +2,8 @@
 //
 //   metrics-server --db PATH [--listen 127.0.0.1:9090]
 //
-// Prints "listening on HOST:PORT" on stdout once it accepts connections. SIGINT or SIGTERM stop
-// it (exit 0). Exit codes: 0 stopped, 1 could not listen, 2 usage error.
+// Prints "listening on HOST:PORT" on stdout once it accepts connections; logs go to stderr. SIGINT
+// or SIGTERM stop it (exit 0). Exit codes: 0 stopped, 1 could not listen, 2 usage error.
 //
 // Thread safety: one io_context thread serves every request; one more thread folds the token
 // usage of the rows already stored (MetricsService::start_warm_up) and ends.
@@ -13,6 +13,7 @@
 #include <iostream>
 #include <thread>
 
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "safemig/http/open_file_limit.h"
@@ -26,7 +27,10 @@ int main(int argc, char** argv) {
   auto parsed = metrics_server::parse_options(argc, argv, std::cout, std::cerr);
   if (const int* code = std::get_if<int>(&parsed)) return *code;
   const auto& options = std::get<metrics_server::Options>(parsed);
+  // The log goes to stderr: stdout carries only the "listening on" line.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("metrics-server"));
   spdlog::set_level(spdlog::level::from_str(options.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ metrics-server: %v");
 
   const auto address = http::parse_listen_address(options.listen);
   if (!address) {
