@@ -70,9 +70,10 @@ asio::awaitable<void> linger_close(Session& session) {
   stream.close();
 }
 
-// Answers a request that could not be read: 413 over the body limit, 431 for a huge head, 400
-// for a malformed one. Other failures (client gone, timeout) get no answer. The connection
-// closes either way.
+// Answers a request that could not be read: 413 over the body limit; for a head over the head
+// limit, 414 when its request line did not end within it (`partial` has no target then) and 431
+// otherwise; 400 for a malformed one. Other failures (client gone, timeout) get no answer. The
+// connection closes either way.
 asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
                                         const boost::system::error_code& ec, const Request& partial,
                                         RequestContext context) {
@@ -85,6 +86,10 @@ asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
     response = json_error(request_shape, bhttp::status::payload_too_large, "request_too_large",
                           "the request body is larger than the limit of " +
                               std::to_string(state.options.body_limit) + " bytes");
+  } else if (ec == bhttp::error::header_limit && partial.target().empty()) {
+    response = json_error(request_shape, bhttp::status::uri_too_long, "invalid_request_error",
+                          "the request line is longer than the limit of " +
+                              std::to_string(kHeaderLimit) + " bytes; shorten the URL");
   } else if (ec == bhttp::error::header_limit) {
     response = json_error(
         request_shape, bhttp::status::request_header_fields_too_large, "invalid_request_error",

@@ -238,6 +238,23 @@ TEST_F(ServerTest, OversizedBodiesAreReportedToTheRefusalHook) {
             (std::vector<std::string>{"POST /echo from 127.0.0.1", "PUT /big?x=1 from 127.0.0.1"}));
 }
 
+TEST_F(ServerTest, HeadOverTheLimitIs431AndALongUrl414) {
+  start();
+  {
+    Client client(server_->port());
+    client.write_raw("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100'000, 'a') +
+                     "\r\n\r\n");
+    const Response response = client.read_response();
+    EXPECT_EQ(response.result(), bhttp::status::request_header_fields_too_large);
+    EXPECT_THAT(response.body(), HasSubstr("request head is larger than the limit"));
+  }
+  Client client(server_->port());
+  client.write_raw("GET /hello?q=" + std::string(100'000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  const Response response = client.read_response();
+  EXPECT_EQ(response.result(), bhttp::status::uri_too_long);
+  EXPECT_THAT(response.body(), HasSubstr("shorten the URL"));
+}
+
 TEST_F(ServerTest, ExpectContinueGets100BeforeTheBody) {
   start();
   Client client(server_->port());
