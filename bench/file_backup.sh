@@ -8,9 +8,9 @@
 #   cp + openssl sha256      the anchor: cp, then `openssl dgst -sha256` (SHA-NI) of the copy
 #   cp + sha256sum           the same with coreutils' sha256sum
 #   cp + fsync + openssl     the anchor made durable like a backup (`sync FILE` fsyncs it)
-#   safemig file backup      bench_file_backup: writer lock, open, WAL checkpoint,
-#                            copy_file_range while hashing, fsync, re-read + hash, open-check,
-#                            rename, .sha256 sidecar
+#   safemig file backup      bench_file_backup: writer lock, open, WAL checkpoint, a copy
+#                            through SQLite's file handle while hashing, fsync, re-read + hash,
+#                            open-check, rename, .sha256 sidecar
 # Scale: SAFEMIG_BENCH_BACKUP_MB (default 1024), SAFEMIG_BENCH_BACKUP_RUNS (default 5).
 # Files live in a scratch directory under SAFEMIG_BENCH_TMP (default /tmp), removed on exit.
 set -euo pipefail

@@ -2,8 +2,8 @@
 //
 // Does what the migration manager does before a step: takes the single-writer lock, opens DB as
 // the writer does (WAL, synchronous=NORMAL) and calls backup::create_file_backup on the quiescent
-// path (WAL checkpoint, copy_file_range while hashing with SHA-256, fsync, re-read and verify,
-// rename). The whole process is timed, so opening the database is included.
+// path (WAL checkpoint, a copy through SQLite's file handle while hashing with SHA-256, fsync,
+// re-read and verify, rename). The whole process is timed, so opening the database is included.
 // Prints the backup's path, size and SHA-256 on stdout.
 #include <cstdio>
 #include <string>
