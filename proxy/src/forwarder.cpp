@@ -50,6 +50,8 @@ UpstreamFailure client_left() {
           false};
 }
 
+UpstreamFailure shut_down() { return {Failure::shutdown, "ended by the shutdown timeout", false}; }
+
 std::string_view path_of(const http::Request& request) {
   const std::string_view target(request.target().data(), request.target().size());
   return target.substr(0, target.find('?'));
@@ -61,12 +63,26 @@ std::string_view path_of(const http::Request& request) {
 // being destroyed by a shutdown — finish() runs exactly once: the metrics are updated and, for a
 // recorded request, its record is handed to the sink.
 struct Forwarder::Relay {
+  // Joins `*list`, the forwarder's requests in progress, until destroyed.
   Relay(bool is_recorded, const RecordSink& record_sink, ProxyMetrics& proxy_metrics,
-        Clock::time_point received)
-      : recorded(is_recorded), sink(record_sink), metrics(proxy_metrics), received_at(received) {
+        Clock::time_point received, Relay** list)
+      : recorded(is_recorded),
+        sink(record_sink),
+        metrics(proxy_metrics),
+        received_at(received),
+        list_head(list),
+        next(*list) {
+    if (next != nullptr) next->previous = this;
+    *list_head = this;
     metrics.request_started();
   }
   ~Relay() {
+    if (previous != nullptr) {
+      previous->next = next;
+    } else {
+      *list_head = next;
+    }
+    if (next != nullptr) next->previous = previous;
     if (finished) return;
     if (exchange.failure == Failure::none) exchange.failure = Failure::shutdown;
     finish();
@@ -77,6 +93,12 @@ struct Forwarder::Relay {
   microseconds elapsed() const { return duration_cast<microseconds>(Clock::now() - received_at); }
 
   void fail(const UpstreamFailure& error) {
+    if (aborted) {
+      // The upstream connection failed because abort_all() closed it.
+      exchange.failure = Failure::shutdown;
+      exchange.failure_detail = "ended by the shutdown timeout";
+      return;
+    }
     exchange.failure = error.failure;
     exchange.failure_detail = error.detail;
   }
@@ -98,13 +120,18 @@ struct Forwarder::Relay {
   }
 
   const bool recorded;
-  // The upstream connection a request is being sent on, and whether the client left meanwhile:
-  // the watch of the client closes that connection, which ends the exchange at once.
-  UpstreamConnection* sending_on = nullptr;
+  // The upstream connection in use. Closing it ends the exchange at once: the watch of the
+  // client does so when the client leaves (client_left), abort_all() at the shutdown timeout
+  // (aborted).
+  UpstreamConnection* upstream = nullptr;
   bool client_left = false;
+  bool aborted = false;
   const RecordSink& sink;
   ProxyMetrics& metrics;
   const Clock::time_point received_at;
+  Relay** const list_head;
+  Relay* previous = nullptr;
+  Relay* next;
   std::string path;
   Exchange exchange;
   microseconds upstream_time{0};
@@ -148,7 +175,7 @@ Forwarder::Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics,
 asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestContext context,
                                         http::ResponseChannel& channel) {
   const bool recorded = is_recorded_completion(request);
-  Relay relay(recorded, sink_, metrics_, context.received_at);
+  Relay relay(recorded, sink_, metrics_, context.received_at, &in_progress_);
   describe(relay, request, context);
   Exchange& x = relay.exchange;
   std::optional<std::string> body;
@@ -183,6 +210,7 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
     co_return;
   }
   std::unique_ptr<UpstreamConnection> connection = std::move(*started);
+  relay.upstream = connection.get();
   const bhttp::response_header<>& head = connection->head();
   x.upstream_status = static_cast<int>(head.result_int());
   const bool events = recorded && is_event_stream(head) && is_identity_encoded(head);
@@ -197,6 +225,7 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
   if (x.failure == Failure::none && !co_await channel.finish()) {
     x.failure = Failure::client_disconnect;
   }
+  relay.upstream = nullptr;
   if (x.failure == Failure::none) {
     pool_.give_back(std::move(connection));
   } else {
@@ -205,9 +234,20 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
   relay.finish();
 }
 
+std::size_t Forwarder::abort_all() {
+  std::size_t aborted = 0;
+  for (Relay* relay = in_progress_; relay != nullptr; relay = relay->next) {
+    if (relay->aborted) continue;
+    relay->aborted = true;
+    ++aborted;
+    if (relay->upstream != nullptr) relay->upstream->close();
+  }
+  return aborted;
+}
+
 void Forwarder::refused(const http::Request& head, const http::RequestContext& context,
                         Failure failure) {
-  Relay relay(is_recorded_completion(head), sink_, metrics_, context.received_at);
+  Relay relay(is_recorded_completion(head), sink_, metrics_, context.received_at, &in_progress_);
   describe(relay, head, context);
   relay.exchange.failure = failure;
   relay.finish();
@@ -231,7 +271,7 @@ Forwarder::start_watched_exchange(std::string_view head, std::string_view body, 
                                   bool repeatable, Relay& relay, http::ResponseChannel& channel) {
   channel.watch_client([&relay] {
     relay.client_left = true;
-    if (relay.sending_on != nullptr) relay.sending_on->close();
+    if (relay.upstream != nullptr) relay.upstream->close();
   });
   auto started = co_await start_exchange(head, body, head_request, repeatable, relay);
   channel.stop_watching();
@@ -244,6 +284,7 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
   const auto executor = co_await asio::this_coro::executor;
   for (;;) {
     if (relay.client_left) co_return tl::make_unexpected(client_left());
+    if (relay.aborted) co_return tl::make_unexpected(shut_down());
     std::unique_ptr<UpstreamConnection> connection = pool_.take_idle();
     const bool reused = connection != nullptr;
     const auto t0 = Clock::now();
@@ -259,15 +300,15 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
       connection->close();
       co_return tl::make_unexpected(client_left());
     }
-    relay.sending_on = connection.get();
+    relay.upstream = connection.get();
     auto result = co_await connection->send(head, body, options_.upstream_timeout);
     const bool sent = result.has_value();
     if (sent) result = co_await connection->read_head(head_request, options_.upstream_timeout);
-    relay.sending_on = nullptr;
+    relay.upstream = nullptr;
     relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
-    if (relay.client_left) {  // The watch closed the connection.
+    if (relay.client_left || relay.aborted) {  // The connection was closed under the exchange.
       connection->close();
-      co_return tl::make_unexpected(client_left());
+      co_return tl::make_unexpected(relay.client_left ? client_left() : shut_down());
     }
     if (result) co_return connection;
     // A parked connection the upstream had closed. When the send already failed, the upstream

@@ -2,8 +2,9 @@
 //
 // Order of destruction matters: the io_context is destroyed before the forwarder, the pool and
 // the metrics, so that coroutine frames of requests still running at the end (past the
-// shutdown timeout) are destroyed while what they reference is alive — their records are then
-// submitted as proxy_shutdown. The pool's parked connections are closed before that.
+// shutdown timeout and the grace after Forwarder::abort_all) are destroyed while what they
+// reference is alive — their records are then submitted as proxy_shutdown. The pool's parked
+// connections are closed before that.
 //
 // Thread safety: one thread runs the io_context.
 #include "safemig/proxy/proxy_service.h"
@@ -36,6 +37,8 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kDrainPoll{10};
+// How long requests ended at the shutdown timeout get to write their answers and records.
+constexpr std::chrono::milliseconds kAbortGrace{1000};
 
 std::shared_ptr<http::Router> make_router(Forwarder& forwarder, ProxyMetrics& metrics,
                                           Recorder& recorder, std::optional<int> schema_version) {
@@ -60,18 +63,28 @@ std::shared_ptr<http::Router> make_router(Forwarder& forwarder, ProxyMetrics& me
   return router;
 }
 
-// Waits until no request is in flight or `timeout` has passed, then stops the event loop.
-asio::awaitable<void> drain(asio::io_context& io, http::Server& server,
-                            std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  asio::steady_timer timer(io);
+// Waits until no request is in flight or `deadline` has passed; returns whether none is.
+asio::awaitable<bool> wait_for_idle(asio::steady_timer& timer, const http::Server& server,
+                                    std::chrono::steady_clock::time_point deadline) {
   while (server.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(kDrainPoll);
     co_await timer.async_wait(kUseTuple);
   }
-  if (server.in_flight() > 0) {
-    spdlog::warn("shutdown: {} request(s) still running after {} ms; abandoning them",
-                 server.in_flight(), timeout.count());
+  co_return server.in_flight() == 0;
+}
+
+// Waits until no request is in flight or `timeout` has passed. Requests still running then are
+// ended through their failure paths (Forwarder::abort_all: 503 answers, partial records), given
+// kAbortGrace to do so, and the event loop stops.
+asio::awaitable<void> drain(asio::io_context& io, http::Server& server, Forwarder& forwarder,
+                            std::chrono::milliseconds timeout) {
+  asio::steady_timer timer(io);
+  const auto start = std::chrono::steady_clock::now();
+  if (!co_await wait_for_idle(timer, server, start + timeout)) {
+    const std::size_t aborted = forwarder.abort_all();
+    spdlog::warn("shutdown: {} request(s) still running after {} ms; ending them", aborted,
+                 timeout.count());
+    co_await wait_for_idle(timer, server, std::chrono::steady_clock::now() + kAbortGrace);
   }
   io.stop();
 }
@@ -110,7 +123,7 @@ Result<void> serve(asio::io_context& io, const ProxyOptions& options,
         spdlog::info("signal {}: no longer accepting; finishing {} in-flight request(s)",
                      signal_number, server->in_flight());
         server->stop();
-        asio::co_spawn(io, drain(io, *server, options.shutdown_timeout), asio::detached);
+        asio::co_spawn(io, drain(io, *server, forwarder, options.shutdown_timeout), asio::detached);
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);

@@ -79,6 +79,51 @@ TEST_F(ProxyLifecycleTest, SigtermDuringLoadLosesNoRow) {
   EXPECT_EQ(count_rows(db_, "completion_requests"), answered.load());
 }
 
+// Requests still running at the shutdown timeout are ended, not dropped: one waiting for its
+// response head is answered 503, and a stream's record keeps what the stream showed.
+TEST_F(ProxyLifecycleTest, ShutdownTimeoutEndsRequestsWithAnAnswerAndTheirPartialRecord) {
+  FakeUpstreamOptions slow;
+  slow.token_delay = std::chrono::milliseconds(100);
+  FakeUpstream& upstream = start_upstream(slow);
+  auto proxy = start_proxy(upstream.base_url(), {"--shutdown-timeout", "0.5"});
+  ASSERT_TRUE(proxy->ready()) << proxy->stderr_text();
+  const Headers json = {{"Content-Type", "application/json"}};
+  HttpReply waiting;
+  std::thread waiting_client([&] {
+    Headers headers = json;
+    headers.emplace_back("X-Fake-Delay-Ms", "20000");
+    waiting = http_request(proxy->port(), "POST", "/v1/chat/completions",
+                           R"({"model":"m","messages":[{"role":"user","content":"x"}]})", headers);
+  });
+  std::thread streaming_client([&] {
+    Headers headers = json;
+    headers.emplace_back("X-Fake-Tokens", "200");  // 20 s of tokens.
+    http_request(proxy->port(), "POST", "/v1/chat/completions",
+                 R"({"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]})",
+                 headers);
+  });
+  ASSERT_TRUE(upstream.wait_for_requests(2, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // A few tokens stream.
+  proxy->signal(SIGTERM);
+  waiting_client.join();
+  streaming_client.join();
+  EXPECT_EQ(proxy->wait(), 0) << proxy->stderr_text();
+  EXPECT_EQ(waiting.status, 503) << waiting.error;
+  EXPECT_THAT(waiting.body, HasSubstr("\"type\":\"proxy_shutdown\""));
+  const auto rows = read_rows(db_);
+  ASSERT_EQ(rows.size(), 2u);
+  for (const StoredRow& row : rows) {
+    EXPECT_EQ(row.error_type, "proxy_shutdown");
+    EXPECT_FALSE(row.success);
+    EXPECT_LT(row.response_time_ms, 10000);
+    if (row.is_streaming) {
+      EXPECT_TRUE(row.ttft_ms.has_value()) << "the stream's first token was relayed";
+    } else {
+      EXPECT_EQ(row.status_code, 503);
+    }
+  }
+}
+
 TEST_F(ProxyLifecycleTest, DatabaseLockedByAnotherWriterIsAClearError) {
   migrate_database();
   auto lock = db::WriterLock::acquire(db_, "e2e-holder");

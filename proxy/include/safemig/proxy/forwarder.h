@@ -50,6 +50,12 @@ class Forwarder {
   // over the limit; `head` has no body): counted, and recorded when it is a completion call.
   void refused(const http::Request& head, const http::RequestContext& context, Failure failure);
 
+  // Ends every request in progress, for a shutdown whose wait ran out: their upstream
+  // connections are closed, so each ends through its own failure path, as proxy_shutdown. A
+  // request still waiting for its response head is answered 503; a stream keeps the timings and
+  // tokens it showed so far in its record. Returns how many requests it ended.
+  std::size_t abort_all();
+
  private:
   struct Relay;
   class Piece;
@@ -82,6 +88,7 @@ class Forwarder {
   using PieceBuffer = std::array<char, 16 * 1024>;
   // Upstream read buffers of finished requests, taken by the next ones (see Piece).
   std::vector<std::unique_ptr<PieceBuffer>> spare_pieces_;
+  Relay* in_progress_ = nullptr;  // The requests in progress, linked through their Relays.
 };
 
 }  // namespace safemig::proxy
