@@ -5,13 +5,15 @@
 // Prints "listening on HOST:PORT" on stdout once it accepts connections; logs go to stderr. SIGINT
 // or SIGTERM stop it (exit 0). Exit codes: 0 stopped, 1 could not listen, 2 usage error.
 //
-// Thread safety: one io_context thread serves every request; one more thread folds the token
-// usage of the rows already stored (MetricsService::start_warm_up) and ends.
+// Thread safety: kServeThreads threads run the io_context (each connection on a strand); one
+// more thread folds the token usage of the rows already stored (MetricsService::start_warm_up)
+// and ends.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +23,15 @@
 #include "safemig/metrics_server/options.h"
 #include "safemig/metrics_server/read_only_database.h"
 #include "safemig/metrics_server/service.h"
+
+namespace {
+
+// Threads serving requests. A handler blocks its thread while SQLite waits for a lock (up to the
+// busy timeout, 2 s); the others keep answering the dashboard's files, /healthz and other
+// requests. As many as the connections the database pool keeps.
+constexpr int kServeThreads = 4;
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace safemig;
@@ -51,7 +62,6 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   http::ServerOptions server_options;
-  server_options.single_threaded = true;  // io.run() below is the only thread.
   auto server = http::Server::listen(io, *address, service.router(), server_options);
   if (!server) {
     std::cerr << "metrics-server: " << server.error().describe() << "\n";
@@ -68,6 +78,10 @@ int main(int argc, char** argv) {
   spdlog::info("serving {} read-only", options.db_path);
   // Destroyed (stop requested, then joined) before the service and the database it uses.
   const std::jthread warm_up = service.start_warm_up();
-  io.run();
+  {
+    std::vector<std::jthread> more_threads;
+    for (int i = 1; i < kServeThreads; ++i) more_threads.emplace_back([&io] { io.run(); });
+    io.run();
+  }
   return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "metrics_test_db.h"
 #include "safemig/app/history.h"
+#include "safemig/db/sqlite_connection.h"
 #include "server_process.h"
 #include "support/temp_dir.h"
 
@@ -163,6 +164,36 @@ TEST_F(MetricsServerE2E, OpensTheDatabaseFileReadOnly) {
     ++checked;
   }
   EXPECT_GE(checked, 1) << "the server has no open descriptor of " << path_;
+}
+
+// A request waiting on a locked database holds one serving thread; the dashboard's files are
+// served by another meanwhile.
+TEST_F(MetricsServerE2E, DashboardIsServedWhileARequestWaitsOnALockedDatabase) {
+  auto locker = db::open_sqlite(path_);
+  ASSERT_TRUE(locker.has_value()) << locker.error().describe();
+  // An exclusive locking mode keeps even WAL readers out until the transaction ends. It is taken
+  // before the server opens the database: an open WAL reader would keep it from being taken.
+  ASSERT_TRUE(
+      (*locker)->execute_script("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                                "SELECT count(*) FROM completion_requests;"));
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  std::atomic<bool> api_answered{false};
+  int api_status = 0;
+  std::thread api([&] {
+    api_status = testing::http_get(server->port(), "/api/v1/metrics").status;
+    api_answered = true;
+  });
+  // The API request now waits for the lock, up to the server's busy timeout (2 s).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto page = testing::http_get(server->port(), "/");
+  const bool api_was_waiting = !api_answered.load();
+  api.join();
+  EXPECT_EQ(page.status, 200);
+  EXPECT_TRUE(api_was_waiting) << "the dashboard was answered only after the locked request";
+  EXPECT_EQ(api_status, 503) << "busy past the timeout";
+  ASSERT_TRUE((*locker)->execute_script("COMMIT"));
+  EXPECT_EQ(server->stop(), 0);
 }
 
 TEST_F(MetricsServerE2E, HealthzReportsTheSchemaVersion) {
