@@ -238,7 +238,9 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
     }
     // The response's writes set deadlines of their own; the handler may take its time.
     session->deadline.expires_never();
-    if (!co_await serve(*state, *session, parser.release(), std::move(context))) break;
+    Request request = parser.release();
+    to_origin_form(request);
+    if (!co_await serve(*state, *session, std::move(request), std::move(context))) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -255,6 +255,29 @@ TEST_F(ServerTest, HeadOverTheLimitIs431AndALongUrl414) {
   EXPECT_THAT(response.body(), HasSubstr("shorten the URL"));
 }
 
+TEST_F(ServerTest, AbsoluteFormTargetIsServedByItsPath) {
+  start();
+  Client client(server_->port());
+  client.write_raw("GET http://example.test:8080/hello HTTP/1.1\r\nHost: other\r\n\r\n");
+  const Response response = client.read_response();
+  EXPECT_EQ(response.result(), bhttp::status::ok);
+  EXPECT_EQ(response.body(), "hello 127.0.0.1");
+}
+
+TEST(ToOriginForm, KeepsPathAndQueryAndTakesTheHostFromTheTarget) {
+  const auto rewrite = [](std::string target) {
+    Request request = get(std::move(target));
+    to_origin_form(request);
+    return std::string(request.target()) + " " + std::string(request[bhttp::field::host]);
+  };
+  EXPECT_EQ(rewrite("http://a.test/v1/models?x=1"), "/v1/models?x=1 a.test");
+  EXPECT_EQ(rewrite("HTTPS://a.test:8443"), "/ a.test:8443");
+  EXPECT_EQ(rewrite("http://a.test?x=1"), "/?x=1 a.test");
+  EXPECT_EQ(rewrite("/v1/models"), "/v1/models localhost");
+  EXPECT_EQ(rewrite("ftp://a.test/x"), "ftp://a.test/x localhost");
+  EXPECT_EQ(rewrite("*"), "* localhost");
+}
+
 TEST_F(ServerTest, ExpectContinueGets100BeforeTheBody) {
   start();
   Client client(server_->port());

@@ -24,6 +24,11 @@ struct RequestContext {
   std::chrono::steady_clock::time_point received_at;  // When the request head was read.
 };
 
+// Rewrites a request whose target is in absolute form ("http://host:port/path?query", as a
+// client configured to use a proxy sends it) to origin form ("/path?query"), with the target's
+// authority as its Host header (RFC 9112 §3.2.2). Other requests are left as they are.
+void to_origin_form(Request& request);
+
 // A response with `body` as application/json, keep-alive and version taken from `request`.
 Response json_response(const Request& request, bhttp::status status,
                        const boost::json::value& body);
