@@ -45,7 +45,7 @@ class ResponseChannel {
   // more bytes (a pipelined request, which is not read here: leaving cannot be seen behind it).
   // It may be called before watch_client() returns, when the client had already left. One watch
   // per response; the base channel does not watch.
-  virtual void watch_client(std::function<void()> on_leave) { (void)on_leave; }
+  virtual void watch_client(std::function<void()> /*on_leave*/) {}
   virtual void stop_watching() {}
 };
 
