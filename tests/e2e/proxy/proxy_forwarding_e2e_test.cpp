@@ -197,7 +197,9 @@ TEST_F(ProxyForwardingTest, ClientLeavingBeforeTheResponseClosesTheUpstreamAndIs
   EXPECT_EQ(rows[0].status_code, 499);
   EXPECT_EQ(rows[0].error_type, "client_disconnect");
   EXPECT_FALSE(rows[0].success);
-  EXPECT_GE(rows[0].response_time_ms, 300);
+  // About the 300 ms the client stayed (counted from when the proxy read the request, a little
+  // after the client sent it), not the upstream's time, which never ends.
+  EXPECT_GE(rows[0].response_time_ms, 200);
   EXPECT_LT(rows[0].response_time_ms, 10000);
 }
 
