@@ -44,10 +44,10 @@ if [[ -n ${SAFEMIG_BENCH_BUILD_DIR:-} ]]; then
 else
   build_dir=$root/build/release
   # shellcheck disable=SC2086 # SAFEMIG_BENCH_CMAKE_ARGS is a list of arguments.
-  (cd "$root" && cmake --preset release ${SAFEMIG_BENCH_CMAKE_ARGS:-} &&
-    cmake --build --preset release --target bench_writer bench_metrics bench_file_backup \
-      bench_safe_rebuild)
+  (cd "$root" && cmake --preset release ${SAFEMIG_BENCH_CMAKE_ARGS:-} >/dev/null)
 fi
+# Built in either case, so the binaries measured are those of the current sources.
+cmake --build "$build_dir" --target bench_writer bench_metrics bench_file_backup bench_safe_rebuild
 
 results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-results-XXXXXX)}
 mkdir -p "$results"

@@ -28,11 +28,11 @@ done
 if [[ -n ${SAFEMIG_BENCH_BUILD_DIR:-} ]]; then
   build_dir=$(realpath "$SAFEMIG_BENCH_BUILD_DIR")
 else
-  (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target metrics-proxy fake-upstream bench_sse_streams \
-      bench_recorder)
   build_dir=$root/build/release
+  [[ -f $build_dir/CMakeCache.txt ]] || (cd "$root" && cmake --preset release >/dev/null)
 fi
+# Built in either case, so the binaries measured are those of the current sources.
+cmake --build "$build_dir" --target metrics-proxy fake-upstream bench_sse_streams bench_recorder
 export SAFEMIG_BENCH_BUILD_DIR=$build_dir
 results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-services-XXXXXX)}
 mkdir -p "$results"

@@ -41,25 +41,32 @@ require_tools() {
   done
 }
 
-# prepare_bench NAME BINARY...: build_dir is SAFEMIG_BENCH_BUILD_DIR or build/release, where the
-# BINARYs (paths relative to the build directory) are built when one is missing; results is
-# SAFEMIG_BENCH_RESULTS or a new /tmp/safemig-bench-NAME-* directory (kept); scratch is a new
-# directory under SAFEMIG_BENCH_TMP (default /tmp), removed on exit.
+# prepare_bench NAME BINARY...: build_dir is SAFEMIG_BENCH_BUILD_DIR or build/release (configured
+# with the release preset when it does not exist yet). The BINARYs (paths relative to the build
+# directory) are always brought up to date first, so a benchmark never measures a build older than
+# the sources. results is SAFEMIG_BENCH_RESULTS or a new /tmp/safemig-bench-NAME-* directory
+# (kept); scratch is a new directory under SAFEMIG_BENCH_TMP (default /tmp), removed on exit.
 prepare_bench() {
-  local name=$1 binary missing=0 targets=()
+  local name=$1 binary targets=()
   shift
   local root
   root=$(realpath "$(dirname "${BASH_SOURCE[0]}")/..")
   build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
   for binary in "$@"; do
     targets+=("$(basename "$binary")")
-    [[ -x $build_dir/$binary ]] || missing=1
   done
-  if [[ $missing == 1 ]]; then
-    (cd "$root" && cmake --preset release >/dev/null &&
-      cmake --build --preset release --target "${targets[@]}")
-    build_dir=$root/build/release
+  if [[ ! -f $build_dir/CMakeCache.txt ]]; then
+    [[ -z ${SAFEMIG_BENCH_BUILD_DIR:-} ]] || {
+      echo "SAFEMIG_BENCH_BUILD_DIR=$build_dir is not a configured build directory;" \
+        "configure it with cmake, or unset it to use build/release" >&2
+      exit 1
+    }
+    (cd "$root" && cmake --preset release >/dev/null)
   fi
+  cmake --build "$build_dir" --target "${targets[@]}" >&2 || {
+    echo "building ${targets[*]} in $build_dir failed; the benchmark needs current binaries" >&2
+    exit 1
+  }
   build_dir=$(realpath "$build_dir")
   results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d "/tmp/safemig-bench-$name-XXXXXX")}
   mkdir -p "$results"

@@ -4,12 +4,15 @@
 // Thread safety: see server.h. The acceptor lives on its strand; stop() posts to it and to each
 // session's executor (a strand, unless ServerOptions::single_threaded).
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,14 +59,15 @@ void start_session(const std::shared_ptr<detail::ServerState>& state, tcp::socke
                  });
 }
 
-// Accepts connections until the acceptor is closed. Transient failures (out of descriptors)
-// are logged and retried after a short pause.
-asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state) {
+// Accepts connections on `acceptor` (one of state->acceptors) until it is closed. Transient
+// failures (out of descriptors) are logged and retried after a short pause.
+asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state,
+                                  tcp::acceptor& acceptor) {
   for (;;) {
     tcp::socket socket = state->options.single_threaded ? tcp::socket(state->io)
                                                         : tcp::socket(asio::make_strand(state->io));
-    const auto [ec] = co_await state->acceptor.async_accept(socket, kUseTuple);
-    if (state->stopping.load() || !state->acceptor.is_open()) co_return;
+    const auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
+    if (state->stopping.load() || !acceptor.is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       std::uint64_t suppressed = 0;
@@ -73,7 +77,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state) {
             "suppressed); if descriptors ran out, raise the open-file limit (ulimit -n)",
             state->port, ec.message(), suppressed);
       }
-      asio::steady_timer pause(state->acceptor.get_executor(), std::chrono::milliseconds(50));
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
       co_await pause.async_wait(kUseTuple);
       continue;
     }
@@ -81,6 +85,53 @@ asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state) {
     socket.set_option(tcp::no_delay(true), ignored);
     start_session(state, std::move(socket));
   }
+}
+
+// An acceptor listening on `endpoint`; `ec` says why there is none.
+tcp::acceptor bind_listening(const asio::strand<asio::io_context::executor_type>& strand,
+                             const tcp::endpoint& endpoint, boost::system::error_code& ec) {
+  tcp::acceptor acceptor(strand);
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return acceptor;
+  boost::system::error_code ignored;
+  // v6 only, so that a v6 address never takes the port of the v4 ones too.
+  if (endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true), ignored);
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ignored);
+  acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  return acceptor;
+}
+
+// Binds every one of `endpoints`, on `port` (0: the one the first bind picks), into
+// state.acceptors; `skipped` lists the addresses this machine cannot bind (no IPv6). Returns the
+// endpoint whose port is in use, when one is: then state.acceptors is left empty, as the port is
+// someone else's.
+std::optional<tcp::endpoint> bind_all(detail::ServerState& state,
+                                      const tcp::resolver::results_type& endpoints,
+                                      std::uint16_t port, std::string& skipped) {
+  state.acceptors.clear();
+  skipped.clear();
+  std::vector<asio::ip::address> seen;  // An address listed twice (/etc/hosts) is bound once.
+  for (const auto& entry : endpoints) {
+    const asio::ip::address address = entry.endpoint().address();
+    if (std::find(seen.begin(), seen.end(), address) != seen.end()) continue;
+    seen.push_back(address);
+    const tcp::endpoint endpoint(address, port);
+    boost::system::error_code ec;
+    tcp::acceptor acceptor = bind_listening(state.acceptor_strand, endpoint, ec);
+    if (ec == asio::error::address_in_use) {
+      state.acceptors.clear();
+      return endpoint;
+    }
+    if (ec) {
+      skipped +=
+          (skipped.empty() ? "" : "; ") + endpoint.address().to_string() + ": " + ec.message();
+      continue;
+    }
+    if (port == 0) port = acceptor.local_endpoint(ec).port();
+    state.acceptors.push_back(std::move(acceptor));
+  }
+  return std::nullopt;
 }
 
 class ServerImpl final : public Server {
@@ -95,9 +146,11 @@ class ServerImpl final : public Server {
 
   void stop() override {
     if (state_->stopping.exchange(true)) return;
-    asio::post(state_->acceptor.get_executor(), [state = state_] {
-      boost::system::error_code ignored;
-      state->acceptor.close(ignored);
+    asio::post(state_->acceptor_strand, [state = state_] {
+      for (tcp::acceptor& acceptor : state->acceptors) {
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+      }
     });
     std::vector<std::shared_ptr<detail::Session>> sessions;
     {
@@ -133,27 +186,30 @@ Result<std::unique_ptr<Server>> Server::listen(asio::io_context& io, const Liste
                 "cannot listen on " + where + ": cannot resolve the host: " + ec.message());
   }
   auto state = std::make_shared<detail::ServerState>(io, std::move(router), options);
-  tcp::acceptor& acceptor = state->acceptor;
-  for (const auto& entry : endpoints) {
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
-    acceptor.open(entry.endpoint().protocol(), ec);
-    if (ec) continue;
-    acceptor.set_option(tcp::acceptor::reuse_address(true), ignored);
-    acceptor.bind(entry.endpoint(), ec);
-    if (ec) continue;
-    acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (!ec) break;
+  // With port 0 the port the first bind picked may be in use on another of the addresses; then
+  // the whole binding is tried again, up to 3 times.
+  std::string skipped;
+  std::optional<tcp::endpoint> in_use;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    in_use = bind_all(*state, endpoints, address.port, skipped);
+    if (!in_use || address.port != 0) break;
   }
-  if (ec || !acceptor.is_open()) {
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
+  if (in_use) {
+    return fail(ErrorCode::io, "cannot listen on " + where + ": port " +
+                                   std::to_string(in_use->port()) + " of " +
+                                   in_use->address().to_string() +
+                                   " is in use; stop what listens there, or choose another port");
+  }
+  if (state->acceptors.empty()) {
     return fail(ErrorCode::io, "cannot listen on " + where + ": " +
-                                   (ec ? ec.message() : std::string("no address to bind")));
+                                   (skipped.empty() ? std::string("no address to bind") : skipped));
   }
-  state->port = acceptor.local_endpoint(ec).port();
-  asio::co_spawn(acceptor.get_executor(), accept_loop(state),
-                 [](const std::exception_ptr& error) { log_escaped("the accept loop", error); });
+  if (!skipped.empty()) spdlog::warn("http: listening on {} without {}", where, skipped);
+  state->port = state->acceptors.front().local_endpoint(ec).port();
+  for (tcp::acceptor& acceptor : state->acceptors) {
+    asio::co_spawn(state->acceptor_strand, accept_loop(state, acceptor),
+                   [](const std::exception_ptr& error) { log_escaped("the accept loop", error); });
+  }
   return std::unique_ptr<Server>(std::make_unique<ServerImpl>(std::move(state)));
 }
 

@@ -1,7 +1,7 @@
 // Private to safemig_http: the state a Server shares with its accept loop and sessions.
 //
 // Thread safety: `stopping` and `in_flight` are atomic; `sessions` is guarded by `mutex`; the
-// acceptor is touched only on its strand; a Session only on its own strand.
+// the acceptors are touched only on their strand; a Session only on its own strand.
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 #include "safemig/http/router.h"
 #include "safemig/http/server.h"
@@ -38,12 +39,15 @@ struct ServerState {
   ServerState(boost::asio::io_context& io_context, std::shared_ptr<const Router> routes,
               ServerOptions server_options)
       : io(io_context),
-        acceptor(boost::asio::make_strand(io_context)),
+        acceptor_strand(boost::asio::make_strand(io_context)),
         router(std::move(routes)),
         options(server_options) {}
 
   boost::asio::io_context& io;
-  boost::asio::ip::tcp::acceptor acceptor;  // On its own strand.
+  // One acceptor per address the host resolved to, all on one strand. Filled by listen()
+  // before any accept loop starts; not resized after.
+  boost::asio::strand<boost::asio::io_context::executor_type> acceptor_strand;
+  std::vector<boost::asio::ip::tcp::acceptor> acceptors;
   const std::shared_ptr<const Router> router;
   const ServerOptions options;
   std::uint16_t port = 0;  // Set once by listen() before any session starts.

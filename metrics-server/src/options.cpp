@@ -16,7 +16,9 @@ std::variant<Options, int> parse_options(int argc, const char* const* argv, std:
   app.add_option("--db", options.db_path, "SQLite database the proxy records into")
       ->envname("DATABASE_PATH")
       ->required();
-  app.add_option("--listen", options.listen, "Address to listen on, HOST:PORT (port 0: any free)")
+  app.add_option(
+         "--listen", options.listen,
+         "Address to listen on, HOST:PORT: every address HOST resolves to (port 0: any free)")
       ->capture_default_str();
   app.add_option("--top-models", options.top_models,
                  "Models named in /metrics; the others are reported as model=\"other\"")

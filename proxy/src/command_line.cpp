@@ -49,7 +49,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_option("--db", db, "SQLite database file (created and migrated when missing)")
       ->envname("DATABASE_PATH")
       ->required();
-  app.add_option("--listen", listen, "Address to serve on, HOST:PORT (port 0: any free port)")
+  app.add_option(
+         "--listen", listen,
+         "Address to serve on, HOST:PORT: every address HOST resolves to (port 0: any free port)")
       ->capture_default_str();
   app.add_option("--upstream", upstream, "Upstream base URL, http:// or https://")
       ->envname("UPSTREAM_BASE_URL")

@@ -62,27 +62,15 @@ std::string_view path_of(const http::Request& request) {
 // The state of one forwarded request. Whatever way the request ends — including the coroutine
 // being destroyed by a shutdown — finish() runs exactly once: the metrics are updated and, for a
 // recorded request, its record is handed to the sink.
-struct Forwarder::Relay {
-  // Joins `*list`, the forwarder's requests in progress, until destroyed.
+struct Forwarder::Relay : InProgressHook {
+  // Joins `in_progress`, the forwarder's requests in progress, until destroyed.
   Relay(bool is_recorded, const RecordSink& record_sink, ProxyMetrics& proxy_metrics,
-        Clock::time_point received, Relay** list)
-      : recorded(is_recorded),
-        sink(record_sink),
-        metrics(proxy_metrics),
-        received_at(received),
-        list_head(list),
-        next(*list) {
-    if (next != nullptr) next->previous = this;
-    *list_head = this;
+        Clock::time_point received, InProgressList& in_progress)
+      : recorded(is_recorded), sink(record_sink), metrics(proxy_metrics), received_at(received) {
+    in_progress.push_back(*this);
     metrics.request_started();
   }
   ~Relay() {
-    if (previous != nullptr) {
-      previous->next = next;
-    } else {
-      *list_head = next;
-    }
-    if (next != nullptr) next->previous = previous;
     if (finished) return;
     if (exchange.failure == Failure::none) exchange.failure = Failure::shutdown;
     finish();
@@ -93,14 +81,10 @@ struct Forwarder::Relay {
   microseconds elapsed() const { return duration_cast<microseconds>(Clock::now() - received_at); }
 
   void fail(const UpstreamFailure& error) {
-    if (aborted) {
-      // The upstream connection failed because abort_all() closed it.
-      exchange.failure = Failure::shutdown;
-      exchange.failure_detail = "ended by the shutdown timeout";
-      return;
-    }
-    exchange.failure = error.failure;
-    exchange.failure_detail = error.detail;
+    // When abort_all() closed the upstream connection, that is the cause of any failure.
+    const UpstreamFailure& cause = aborted ? shut_down() : error;
+    exchange.failure = cause.failure;
+    exchange.failure_detail = cause.detail;
   }
 
   void finish() {
@@ -129,9 +113,6 @@ struct Forwarder::Relay {
   const RecordSink& sink;
   ProxyMetrics& metrics;
   const Clock::time_point received_at;
-  Relay** const list_head;
-  Relay* previous = nullptr;
-  Relay* next;
   std::string path;
   Exchange exchange;
   microseconds upstream_time{0};
@@ -172,10 +153,12 @@ Forwarder::Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics,
   spare_pieces_.reserve(kMaxSparePieces);
 }
 
+Forwarder::~Forwarder() = default;
+
 asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestContext context,
                                         http::ResponseChannel& channel) {
   const bool recorded = is_recorded_completion(request);
-  Relay relay(recorded, sink_, metrics_, context.received_at, &in_progress_);
+  Relay relay(recorded, sink_, metrics_, context.received_at, in_progress_);
   describe(relay, request, context);
   Exchange& x = relay.exchange;
   std::optional<std::string> body;
@@ -236,18 +219,18 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
 
 std::size_t Forwarder::abort_all() {
   std::size_t aborted = 0;
-  for (Relay* relay = in_progress_; relay != nullptr; relay = relay->next) {
-    if (relay->aborted) continue;
-    relay->aborted = true;
+  for (Relay& relay : in_progress_) {
+    if (relay.aborted) continue;
+    relay.aborted = true;
     ++aborted;
-    if (relay->upstream != nullptr) relay->upstream->close();
+    if (relay.upstream != nullptr) relay.upstream->close();
   }
   return aborted;
 }
 
 void Forwarder::refused(const http::Request& head, const http::RequestContext& context,
                         Failure failure) {
-  Relay relay(is_recorded_completion(head), sink_, metrics_, context.received_at, &in_progress_);
+  Relay relay(is_recorded_completion(head), sink_, metrics_, context.received_at, in_progress_);
   describe(relay, head, context);
   relay.exchange.failure = failure;
   relay.finish();

@@ -14,6 +14,17 @@
 
 namespace safemig::testing {
 
+::testing::AssertionResult IsFailedRow(const StoredRow& row, std::int64_t status,
+                                       const std::string& error_type) {
+  if (row.status_code == status && row.error_type == error_type && !row.success) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure()
+         << "row " << row.request_id << ": status " << row.status_code.value_or(0)
+         << ", error_type " << row.error_type.value_or("(null)") << ", success " << row.success
+         << "; expected a failure " << status << " " << error_type;
+}
+
 std::vector<StoredRow> read_rows(const std::string& db_path) {
   db::SqliteOptions options;
   options.read_only = true;

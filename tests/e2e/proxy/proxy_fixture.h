@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,10 @@ struct StoredRow {
   std::optional<std::int64_t> ttlt_ms;
   std::optional<double> tokens_per_second;
 };
+
+// Whether `row` records a failed request answered `status`, with `error_type`.
+::testing::AssertionResult IsFailedRow(const StoredRow& row, std::int64_t status,
+                                       const std::string& error_type);
 
 // Every row of completion_requests, oldest first (read-only connection).
 std::vector<StoredRow> read_rows(const std::string& db_path);

@@ -23,9 +23,9 @@ using tcp = asio::ip::tcp;
 // A blocking HTTP/1.1 client on one connection.
 class Client {
  public:
-  explicit Client(std::uint16_t port) : socket_(io_) {
-    socket_.connect(tcp::endpoint(asio::ip::address_v4::loopback(), port));
-  }
+  explicit Client(std::uint16_t port)
+      : Client(tcp::endpoint(asio::ip::address_v4::loopback(), port)) {}
+  explicit Client(const tcp::endpoint& server) : socket_(io_) { socket_.connect(server); }
 
   Response round_trip(Request request) {
     request.prepare_payload();

@@ -90,8 +90,8 @@ class ServerTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  void start(ServerOptions options = {}) {
-    auto server = Server::listen(io_, ListenAddress{"127.0.0.1", 0}, router_, options);
+  void start(ServerOptions options = {}, const std::string& host = "127.0.0.1") {
+    auto server = Server::listen(io_, ListenAddress{host, 0}, router_, options);
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
     thread_ = std::thread([this] { io_.run(); });
@@ -543,6 +543,68 @@ TEST_F(ServerTest, PortInUseIsAnIoErrorNamingTheAddress) {
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().code, ErrorCode::io);
   EXPECT_THAT(second.error().message, HasSubstr("127.0.0.1:" + std::to_string(server_->port())));
+}
+
+// The addresses `localhost` resolves to on this machine (127.0.0.1, and ::1 where /etc/hosts
+// lists it).
+std::vector<asio::ip::address> localhost_addresses() {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  std::vector<asio::ip::address> addresses;
+  for (const auto& entry : resolver.resolve("localhost", "0", tcp::resolver::passive)) {
+    addresses.push_back(entry.endpoint().address());
+  }
+  return addresses;
+}
+
+TEST_F(ServerTest, LocalhostIsServedOnEveryAddressItResolvesTo) {
+  start({}, "localhost");
+  const auto addresses = localhost_addresses();
+  EXPECT_THAT(addresses, ::testing::Contains(asio::ip::make_address("127.0.0.1")));
+  for (const asio::ip::address& address : addresses) {
+    Client client(tcp::endpoint(address, server_->port()));
+    EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok) << address;
+  }
+}
+
+// Whether this machine can listen on ::1 (a container may have no IPv6).
+bool has_ipv6_loopback() {
+  asio::io_context io;
+  tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  probe.open(tcp::v6(), ec);
+  if (!ec) probe.bind(tcp::endpoint(asio::ip::address_v6::loopback(), 0), ec);
+  return !ec;
+}
+
+// No host resolves to the IPv4 and the IPv6 wildcard: both are bound, on one port, whatever
+// /etc/hosts says of localhost.
+TEST_F(ServerTest, HostOfTwoAddressesIsServedOnBothOnOnePort) {
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine cannot listen on ::1";
+  start({}, "");
+  for (const char* address : {"127.0.0.1", "::1"}) {
+    Client client(tcp::endpoint(asio::ip::make_address(address), server_->port()));
+    EXPECT_EQ(client.round_trip(get("/hello")).result(), bhttp::status::ok) << address;
+  }
+}
+
+TEST_F(ServerTest, PortInUseOnOneAddressOfTheHostFailsTheWholeListen) {
+  asio::io_context io;
+  tcp::acceptor taken(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::uint16_t port = taken.local_endpoint().port();
+  auto server = Server::listen(io, ListenAddress{"localhost", port}, router_);
+  ASSERT_FALSE(server);
+  EXPECT_EQ(server.error().code, ErrorCode::io);
+  EXPECT_THAT(server.error().message,
+              HasSubstr("port " + std::to_string(port) + " of 127.0.0.1 is in use"));
+  // No other address of localhost was left listening.
+  for (const asio::ip::address& address : localhost_addresses()) {
+    if (address.is_v4()) continue;
+    tcp::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(tcp::endpoint(address, port), ec);
+    EXPECT_EQ(ec, asio::error::connection_refused) << address;
+  }
 }
 
 }  // namespace

@@ -46,8 +46,10 @@ Result<ListenAddress> parse_listen_address(std::string_view text);
 
 class Server {
  public:
-  // Binds and starts accepting. Port 0 picks a free port (see port()). Errors: io naming the
-  // address when it cannot be bound (in use, not local).
+  // Binds every address the host resolves to (`localhost`: 127.0.0.1 and ::1) on one port and
+  // starts accepting. Port 0 picks a free port (see port()). An address the machine cannot bind
+  // (no IPv6) is skipped with a warning. Errors: io naming the address when the port is in use on
+  // one of them, or when none can be bound (not local).
   static Result<std::unique_ptr<Server>> listen(boost::asio::io_context& io,
                                                 const ListenAddress& address,
                                                 std::shared_ptr<const Router> router,

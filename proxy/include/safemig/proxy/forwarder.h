@@ -13,6 +13,7 @@
 
 #include <array>
 #include <boost/asio/awaitable.hpp>
+#include <boost/intrusive/list.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -41,6 +42,10 @@ class Forwarder {
  public:
   // `pool`, `metrics` must outlive the forwarder.
   Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics, ForwarderOptions options);
+  // Defined where Relay is complete.
+  ~Forwarder();
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
 
   // Forwards one request and writes the response to `channel` (see the class comment).
   boost::asio::awaitable<void> handle(http::Request request, http::RequestContext context,
@@ -88,7 +93,12 @@ class Forwarder {
   using PieceBuffer = std::array<char, 16 * 1024>;
   // Upstream read buffers of finished requests, taken by the next ones (see Piece).
   std::vector<std::unique_ptr<PieceBuffer>> spare_pieces_;
-  Relay* in_progress_ = nullptr;  // The requests in progress, linked through their Relays.
+  // The requests in progress. A Relay leaves the list by itself when it is destroyed.
+  using InProgressHook =
+      boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+  using InProgressList = boost::intrusive::list<Relay, boost::intrusive::base_hook<InProgressHook>,
+                                                boost::intrusive::constant_time_size<false>>;
+  InProgressList in_progress_;
 };
 
 }  // namespace safemig::proxy
