@@ -27,8 +27,8 @@
 # work done rather than the hypervisor's scheduling (at the price of one core for everything).
 #
 # Needs wrk, h2load (nghttp2-client), nginx (nginx-light), curl, sqlite3 and python3.
-# Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release, built by this script when
-# missing), SAFEMIG_BENCH_RESULTS (where wrk's outputs and summary.md go; default a new /tmp
+# Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release; the binaries are brought up to
+# date before the run), SAFEMIG_BENCH_RESULTS (where wrk's outputs and summary.md go; default a new /tmp
 # directory), SAFEMIG_BENCH_TMP (database dir).
 set -euo pipefail
 

@@ -20,7 +20,7 @@
 #   bench/recorder_stall.sh
 #
 # Needs wrk, curl, sqlite3 and python3. Environment: SAFEMIG_BENCH_BUILD_DIR (default
-# build/release; metrics-proxy and fake-upstream are built there when missing),
+# build/release; metrics-proxy and fake-upstream are brought up to date there first),
 # SAFEMIG_BENCH_RESULTS (wrk outputs, metric samples, summary.md and summary.json; default a new
 # /tmp directory), SAFEMIG_BENCH_TMP (database directory), SAFEMIG_BENCH_STALL_DURATION (wrk
 # seconds per run, default 10), SAFEMIG_BENCH_STALL_DELAY (default 2), SAFEMIG_BENCH_STALL_SECONDS

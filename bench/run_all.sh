@@ -6,7 +6,8 @@
 #   bench/run_all.sh --quick   small sizes, under a minute: checks that everything runs
 #
 # Environment:
-#   SAFEMIG_BENCH_BUILD_DIR   use an existing build there instead of building the release preset
+#   SAFEMIG_BENCH_BUILD_DIR   build there instead of in build/release (the benchmarks are brought
+#                             up to date in either case)
 #   SAFEMIG_BENCH_CMAKE_ARGS  extra arguments for `cmake --preset release`
 #   SAFEMIG_BENCH_RESULTS     where the JSON results go (default: a new /tmp directory, kept)
 #   SAFEMIG_BENCH_TMP         where the large scratch databases go (default /tmp; removed after)

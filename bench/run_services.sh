@@ -5,8 +5,8 @@
 #   bench/run_services.sh           full sizes (about 5 minutes on 2 cores)
 #   bench/run_services.sh --quick   small sizes, under a minute: checks that everything runs
 #
-# Needs wrk, nginx-light, jq, curl, sqlite3, python3. Environment: SAFEMIG_BENCH_BUILD_DIR (use
-# an existing release build), SAFEMIG_BENCH_RESULTS (default a new /tmp directory, kept),
+# Needs wrk, nginx-light, jq, curl, sqlite3, python3. Environment: SAFEMIG_BENCH_BUILD_DIR (a
+# configured build to use instead of build/release; its binaries are brought up to date first), SAFEMIG_BENCH_RESULTS (default a new /tmp directory, kept),
 # SAFEMIG_BENCH_TMP (database directory, default /tmp).
 set -euo pipefail
 

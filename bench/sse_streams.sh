@@ -21,8 +21,8 @@
 # queue (seconds, directly as well as through the proxy) rather than the proxy's latency.
 # Each run also reports the CPU time (user + system) the measured process used, per stream.
 #
-# Needs sqlite3 and jq. Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release, the targets
-# are built there when missing), SAFEMIG_BENCH_RESULTS (where direct/proxy .json, .csv and
+# Needs sqlite3 and jq. Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release; the targets
+# are brought up to date there first), SAFEMIG_BENCH_RESULTS (where direct/proxy .json, .csv and
 # summary.md go; default a new /tmp directory), SAFEMIG_BENCH_TMP (database dir, default /tmp).
 # The driver, the fake upstream (2 threads) and the proxy (1 I/O thread) share the machine's
 # cores; TTFT includes their scheduling, so other load on the machine shows in it (the summary
