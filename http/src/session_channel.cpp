@@ -4,15 +4,12 @@
 // Thread safety: one handler on the session's strand.
 #include "session_channel.h"
 
-#include <sys/socket.h>
-
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <cerrno>
 #include <charconv>
 #include <string>
 
@@ -166,28 +163,25 @@ struct SessionChannel::ClientWatch {
   explicit ClientWatch(std::function<void()> callback) : on_leave(std::move(callback)) {}
   std::function<void()> on_leave;
   bool active = true;    // Until stop_watching(), the client leaving, or a pipelined request.
-  bool waiting = false;  // An async_wait on the socket is pending.
+  bool waiting = false;  // The look at the client socket is pending.
+  char next = 0;         // Where the look copies the next byte (it stays in the socket).
 };
 
 void SessionChannel::follow_client(tcp::socket& socket, const std::shared_ptr<ClientWatch>& watch) {
-  // A look at the next byte without taking it tells bytes (a pipelined request, left for the
-  // session) from an end of stream or an error. The first look also catches an end of stream
-  // that arrived with the request, which no readiness event would report again.
-  char next = 0;
-  const ssize_t n = ::recv(socket.native_handle(), &next, 1, MSG_PEEK | MSG_DONTWAIT);
-  const bool quiet = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-  if (!quiet) {
-    watch->active = false;
-    if (n <= 0) watch->on_leave();
-    return;
-  }
+  // A look at the next byte without taking it (MSG_PEEK) tells bytes (a pipelined request, left
+  // for the session) from an end of stream or an error. Asio tries it at once, which also
+  // catches an end of stream that arrived with the request, and otherwise when the socket
+  // becomes readable; the look costs one recv and no change to the epoll registration.
   watch->waiting = true;
-  socket.async_wait(tcp::socket::wait_read, [&socket, watch](const boost::system::error_code& ec) {
-    watch->waiting = false;
-    // Inactive: the channel, and maybe the socket, may be gone.
-    if (ec || !watch->active) return;
-    follow_client(socket, watch);
-  });
+  socket.async_receive(asio::buffer(&watch->next, 1), tcp::socket::message_peek,
+                       [watch](const boost::system::error_code& ec, std::size_t peeked) {
+                         watch->waiting = false;
+                         // Inactive: the channel, and maybe the socket, may be gone.
+                         if (!watch->active) return;
+                         watch->active = false;
+                         if (!ec && peeked > 0) return;
+                         watch->on_leave();
+                       });
 }
 
 void SessionChannel::watch_client(std::function<void()> on_leave) {

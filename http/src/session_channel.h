@@ -57,7 +57,7 @@ class SessionChannel final : public ResponseChannel {
   enum class BodyMode { none, length, chunked, until_close };
 
   struct ClientWatch;
-  // Looks at the client socket now, and waits for it to become readable while it is quiet.
+  // Looks at the client socket now, and again when it becomes readable while it is quiet.
   static void follow_client(boost::asio::ip::tcp::socket& socket,
                             const std::shared_ptr<ClientWatch>& watch);
 
