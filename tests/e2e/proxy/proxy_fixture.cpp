@@ -14,8 +14,8 @@
 
 namespace safemig::testing {
 
-::testing::AssertionResult IsFailedRow(const StoredRow& row, std::int64_t status,
-                                       const std::string& error_type) {
+::testing::AssertionResult is_failed_row(const StoredRow& row, std::int64_t status,
+                                         const std::string& error_type) {
   if (row.status_code == status && row.error_type == error_type && !row.success) {
     return ::testing::AssertionSuccess();
   }

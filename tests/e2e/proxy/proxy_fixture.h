@@ -42,8 +42,8 @@ struct StoredRow {
 };
 
 // Whether `row` records a failed request answered `status`, with `error_type`.
-::testing::AssertionResult IsFailedRow(const StoredRow& row, std::int64_t status,
-                                       const std::string& error_type);
+::testing::AssertionResult is_failed_row(const StoredRow& row, std::int64_t status,
+                                         const std::string& error_type);
 
 // Every row of completion_requests, oldest first (read-only connection).
 std::vector<StoredRow> read_rows(const std::string& db_path);

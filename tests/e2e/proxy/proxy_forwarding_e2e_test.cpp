@@ -170,7 +170,7 @@ TEST_F(ProxyForwardingTest, ClientDisconnectMidStreamIsRecordedAs499) {
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 1u);
   const StoredRow& r = rows[0];
-  EXPECT_TRUE(IsFailedRow(r, 499, "client_disconnect"));
+  EXPECT_TRUE(is_failed_row(r, 499, "client_disconnect"));
   EXPECT_TRUE(r.ttft_ms.has_value());
   EXPECT_FALSE(r.total_tokens.has_value());
   // The whole answer would take 4 s: the proxy stopped relaying well before.
@@ -192,7 +192,7 @@ TEST_F(ProxyForwardingTest, ClientLeavingBeforeTheResponseClosesTheUpstreamAndIs
   stop(*proxy);
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_TRUE(IsFailedRow(rows[0], 499, "client_disconnect"));
+  EXPECT_TRUE(is_failed_row(rows[0], 499, "client_disconnect"));
   // About the 300 ms the client stayed (counted from when the proxy read the request, a little
   // after the client sent it), not the upstream's time, which never ends.
   EXPECT_GE(rows[0].response_time_ms, 200);
@@ -216,8 +216,8 @@ TEST_F(ProxyForwardingTest, UpstreamErrorsArePassedThroughAndRecorded) {
   stop(*proxy);
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_TRUE(IsFailedRow(rows[0], 429, "rate_limit_exceeded"));
-  EXPECT_TRUE(IsFailedRow(rows[1], 500, "server_error"));
+  EXPECT_TRUE(is_failed_row(rows[0], 429, "rate_limit_exceeded"));
+  EXPECT_TRUE(is_failed_row(rows[1], 500, "server_error"));
   EXPECT_NE(rows[0].request_id, rows[1].request_id);
 }
 
@@ -237,7 +237,7 @@ TEST_F(ProxyForwardingTest, CompletionTheUpstreamReadIsNeverSentTwice) {
   stop(*proxy);
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_TRUE(IsFailedRow(rows[1], 502, "upstream_bad_response"));
+  EXPECT_TRUE(is_failed_row(rows[1], 502, "upstream_bad_response"));
 }
 
 TEST_F(ProxyForwardingTest, SilentUpstreamIs504) {
@@ -251,7 +251,7 @@ TEST_F(ProxyForwardingTest, SilentUpstreamIs504) {
   stop(*proxy);
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_TRUE(IsFailedRow(rows[0], 504, "upstream_timeout"));
+  EXPECT_TRUE(is_failed_row(rows[0], 504, "upstream_timeout"));
   EXPECT_GE(rows[0].response_time_ms, 300);
   EXPECT_LT(rows[0].response_time_ms, 3000);
 }
@@ -288,7 +288,7 @@ TEST_F(ProxyForwardingTest, RefusedUpstreamIs502) {
   stop(*proxy);
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_TRUE(IsFailedRow(rows[0], 502, "upstream_unreachable"));
+  EXPECT_TRUE(is_failed_row(rows[0], 502, "upstream_unreachable"));
   EXPECT_TRUE(rows[0].is_streaming);
   EXPECT_EQ(rows[0].upstream, nowhere);
   EXPECT_THAT(rows[0].request_id, ::testing::StartsWith("proxy-"));
@@ -341,7 +341,7 @@ TEST_F(ProxyForwardingTest, OwnEndpointsOversizedBodiesAndUnknownPaths) {
   // The completion call refused 413 is a row of its own: nothing the proxy was asked is lost.
   const auto rows = read_rows(db_);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_TRUE(IsFailedRow(rows[1], 413, "request_too_large"));
+  EXPECT_TRUE(is_failed_row(rows[1], 413, "request_too_large"));
   EXPECT_EQ(rows[1].model, "unknown");
 }
 

@@ -91,9 +91,7 @@ class ProxyTlsTest : public ProxyTest {
     const auto rows = read_rows(db_);
     ASSERT_EQ(rows.size(), 1u);
     const StoredRow& r = rows[0];
-    EXPECT_FALSE(r.success);
-    EXPECT_EQ(r.status_code, 502);
-    EXPECT_EQ(r.error_type, "upstream_unreachable");
+    EXPECT_TRUE(is_failed_row(r, 502, "upstream_unreachable"));
     EXPECT_EQ(r.upstream, url);
     EXPECT_EQ(r.model, "gpt-test");
     EXPECT_THAT(r.request_id, ::testing::StartsWith("proxy-"));
