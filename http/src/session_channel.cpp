@@ -179,7 +179,9 @@ void SessionChannel::follow_client(tcp::socket& socket, const std::shared_ptr<Cl
                          // Inactive: the channel, and maybe the socket, may be gone.
                          if (!watch->active) return;
                          watch->active = false;
-                         if (!ec && peeked > 0) return;
+                         // Bytes: a pipelined request. Aborted: this side cancelled or closed
+                         // the socket, which is not the client leaving.
+                         if ((!ec && peeked > 0) || ec == asio::error::operation_aborted) return;
                          watch->on_leave();
                        });
 }
