@@ -76,7 +76,7 @@ Router::Match Router::resolve(bhttp::verb method, std::string_view target) const
     match.dot_segment = true;
     return match;
   }
-  if (const auto it = exact_.find(std::string(path)); it != exact_.end()) {
+  if (const auto it = exact_.find(path); it != exact_.end()) {
     const auto& by_method = it->second;
     auto found = by_method.find(method);
     // HEAD is answered by the GET handler; the session sends only the head.

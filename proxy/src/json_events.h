@@ -4,6 +4,7 @@
 // Thread safety: pure functions; a handler belongs to one parse.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -11,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace safemig::proxy::json_events {
 
@@ -93,7 +93,9 @@ class NestingHandler : public HandlerBase {
   }
 
  protected:
-  std::vector<Role> stack_;
+  // Requests and responses nest a few levels deep: those stay inside the object, with no
+  // allocation per parse.
+  boost::container::small_vector<Role, 16> stack_;
   Text key_;
 };
 

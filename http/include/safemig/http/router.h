@@ -78,7 +78,8 @@ class Router {
   Response respond(const Request& request, const RequestContext& context) const;
 
  private:
-  std::map<std::string, std::map<bhttp::verb, Handler>> exact_;
+  // std::less<> finds a path given as a string_view without copying it.
+  std::map<std::string, std::map<bhttp::verb, Handler>, std::less<>> exact_;
   std::vector<std::pair<std::string, StreamingHandler>> prefixes_;
 };
 
