@@ -28,8 +28,8 @@
 #
 # Needs wrk, h2load (nghttp2-client), nginx (nginx-light), curl, sqlite3 and python3.
 # Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release; the binaries are brought up to
-# date before the run), SAFEMIG_BENCH_RESULTS (where wrk's outputs and summary.md go; default a new /tmp
-# directory), SAFEMIG_BENCH_TMP (database dir).
+# date before the run), SAFEMIG_BENCH_RESULTS (where wrk's outputs and summary.md go; default a
+# new /tmp directory), SAFEMIG_BENCH_TMP (database dir).
 set -euo pipefail
 
 root=$(realpath "$(dirname "$0")/..")

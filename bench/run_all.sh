@@ -40,15 +40,9 @@ done
   exit 1
 }
 
-if [[ -n ${SAFEMIG_BENCH_BUILD_DIR:-} ]]; then
-  build_dir=$(realpath "$SAFEMIG_BENCH_BUILD_DIR")
-else
-  build_dir=$root/build/release
-  # shellcheck disable=SC2086 # SAFEMIG_BENCH_CMAKE_ARGS is a list of arguments.
-  (cd "$root" && cmake --preset release ${SAFEMIG_BENCH_CMAKE_ARGS:-} >/dev/null)
-fi
-# Built in either case, so the binaries measured are those of the current sources.
-cmake --build "$build_dir" --target bench_writer bench_metrics bench_file_backup bench_safe_rebuild
+# shellcheck source=bench/build.sh
+source "$root/bench/build.sh"
+build_current bench_writer bench_metrics bench_file_backup bench_safe_rebuild
 
 results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-results-XXXXXX)}
 mkdir -p "$results"

@@ -6,8 +6,9 @@
 #   bench/run_services.sh --quick   small sizes, under a minute: checks that everything runs
 #
 # Needs wrk, nginx-light, jq, curl, sqlite3, python3. Environment: SAFEMIG_BENCH_BUILD_DIR (a
-# configured build to use instead of build/release; its binaries are brought up to date first), SAFEMIG_BENCH_RESULTS (default a new /tmp directory, kept),
-# SAFEMIG_BENCH_TMP (database directory, default /tmp).
+# configured build to use instead of build/release; its binaries are brought up to date first),
+# SAFEMIG_BENCH_RESULTS (default a new /tmp directory, kept), SAFEMIG_BENCH_TMP (database
+# directory, default /tmp).
 set -euo pipefail
 
 root=$(realpath "$(dirname "$0")/..")
@@ -25,14 +26,9 @@ for tool in wrk nginx jq curl sqlite3 python3; do
   }
 done
 
-if [[ -n ${SAFEMIG_BENCH_BUILD_DIR:-} ]]; then
-  build_dir=$(realpath "$SAFEMIG_BENCH_BUILD_DIR")
-else
-  build_dir=$root/build/release
-  [[ -f $build_dir/CMakeCache.txt ]] || (cd "$root" && cmake --preset release >/dev/null)
-fi
-# Built in either case, so the binaries measured are those of the current sources.
-cmake --build "$build_dir" --target metrics-proxy fake-upstream bench_sse_streams bench_recorder
+# shellcheck source=bench/build.sh
+source "$root/bench/build.sh"
+build_current metrics-proxy fake-upstream bench_sse_streams bench_recorder
 export SAFEMIG_BENCH_BUILD_DIR=$build_dir
 results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d /tmp/safemig-bench-services-XXXXXX)}
 mkdir -p "$results"

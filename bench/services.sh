@@ -16,6 +16,9 @@
 #
 # Logs go to $service_logs (a new temporary directory, removed on exit unless KEEP_LOGS=1).
 
+# shellcheck source=bench/build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/build.sh"
+
 service_logs=$(mktemp -d /tmp/safemig-bench-services-XXXXXX)
 service_pids=()
 
@@ -41,33 +44,17 @@ require_tools() {
   done
 }
 
-# prepare_bench NAME BINARY...: build_dir is SAFEMIG_BENCH_BUILD_DIR or build/release (configured
-# with the release preset when it does not exist yet). The BINARYs (paths relative to the build
-# directory) are always brought up to date first, so a benchmark never measures a build older than
-# the sources. results is SAFEMIG_BENCH_RESULTS or a new /tmp/safemig-bench-NAME-* directory
-# (kept); scratch is a new directory under SAFEMIG_BENCH_TMP (default /tmp), removed on exit.
+# prepare_bench NAME BINARY...: build_dir as build_current (bench/build.sh) sets it, with the
+# BINARYs (paths relative to the build directory) brought up to date; results is
+# SAFEMIG_BENCH_RESULTS or a new /tmp/safemig-bench-NAME-* directory (kept); scratch is a new
+# directory under SAFEMIG_BENCH_TMP (default /tmp), removed on exit.
 prepare_bench() {
   local name=$1 binary targets=()
   shift
-  local root
-  root=$(realpath "$(dirname "${BASH_SOURCE[0]}")/..")
-  build_dir=${SAFEMIG_BENCH_BUILD_DIR:-$root/build/release}
   for binary in "$@"; do
     targets+=("$(basename "$binary")")
   done
-  if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-    [[ -z ${SAFEMIG_BENCH_BUILD_DIR:-} ]] || {
-      echo "SAFEMIG_BENCH_BUILD_DIR=$build_dir is not a configured build directory;" \
-        "configure it with cmake, or unset it to use build/release" >&2
-      exit 1
-    }
-    (cd "$root" && cmake --preset release >/dev/null)
-  fi
-  cmake --build "$build_dir" --target "${targets[@]}" >&2 || {
-    echo "building ${targets[*]} in $build_dir failed; the benchmark needs current binaries" >&2
-    exit 1
-  }
-  build_dir=$(realpath "$build_dir")
+  build_current "${targets[@]}"
   results=${SAFEMIG_BENCH_RESULTS:-$(mktemp -d "/tmp/safemig-bench-$name-XXXXXX")}
   mkdir -p "$results"
   scratch=$(mktemp -d "${SAFEMIG_BENCH_TMP:-/tmp}/safemig-bench-$name-db-XXXXXX")

@@ -1,7 +1,7 @@
-// Server: binds the listening socket, runs the accept loop and one session coroutine per
+// Server: binds the listening sockets, runs their accept loops and one session coroutine per
 // connection, and stops them cleanly.
 //
-// Thread safety: see server.h. The acceptor lives on its strand; stop() posts to it and to each
+// Thread safety: see server.h. The acceptors live on one strand; stop() posts to it and to each
 // session's executor (a strand, unless ServerOptions::single_threaded).
 #include <spdlog/spdlog.h>
 #include <algorithm>

@@ -1,7 +1,7 @@
 // Private to safemig_http: the state a Server shares with its accept loop and sessions.
 //
 // Thread safety: `stopping` and `in_flight` are atomic; `sessions` is guarded by `mutex`; the
-// the acceptors are touched only on their strand; a Session only on its own strand.
+// acceptors are touched only on their strand; a Session only on its own strand.
 #pragma once
 
 #include <atomic>

@@ -167,29 +167,26 @@ struct SessionChannel::ClientWatch {
   char next = 0;         // Where the look copies the next byte (it stays in the socket).
 };
 
-void SessionChannel::follow_client(tcp::socket& socket, const std::shared_ptr<ClientWatch>& watch) {
+void SessionChannel::watch_client(std::function<void()> on_leave) {
+  if (phase_ != Phase::idle || watch_ != nullptr) return;
+  watch_ = std::make_shared<ClientWatch>(std::move(on_leave));
   // A look at the next byte without taking it (MSG_PEEK) tells bytes (a pipelined request, left
   // for the session) from an end of stream or an error. Asio tries it at once, which also
   // catches an end of stream that arrived with the request, and otherwise when the socket
   // becomes readable; the look costs one recv and no change to the epoll registration.
-  watch->waiting = true;
-  socket.async_receive(asio::buffer(&watch->next, 1), tcp::socket::message_peek,
-                       [watch](const boost::system::error_code& ec, std::size_t peeked) {
-                         watch->waiting = false;
-                         // Inactive: the channel, and maybe the socket, may be gone.
-                         if (!watch->active) return;
-                         watch->active = false;
-                         // Bytes: a pipelined request. Aborted: this side cancelled or closed
-                         // the socket, which is not the client leaving.
-                         if ((!ec && peeked > 0) || ec == asio::error::operation_aborted) return;
-                         watch->on_leave();
-                       });
-}
-
-void SessionChannel::watch_client(std::function<void()> on_leave) {
-  if (phase_ != Phase::idle || watch_ != nullptr) return;
-  watch_ = std::make_shared<ClientWatch>(std::move(on_leave));
-  follow_client(stream_.socket(), watch_);
+  watch_->waiting = true;
+  stream_.socket().async_receive(
+      asio::buffer(&watch_->next, 1), tcp::socket::message_peek,
+      [watch = watch_](const boost::system::error_code& ec, std::size_t peeked) {
+        watch->waiting = false;
+        // Inactive: the channel, and maybe the socket, may be gone.
+        if (!watch->active) return;
+        watch->active = false;
+        // Bytes: a pipelined request. Aborted: this side cancelled or closed the socket, which
+        // is not the client leaving.
+        if ((!ec && peeked > 0) || ec == asio::error::operation_aborted) return;
+        watch->on_leave();
+      });
 }
 
 void SessionChannel::stop_watching() {

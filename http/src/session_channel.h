@@ -57,9 +57,6 @@ class SessionChannel final : public ResponseChannel {
   enum class BodyMode { none, length, chunked, until_close };
 
   struct ClientWatch;
-  // Looks at the client socket now, and again when it becomes readable while it is quiet.
-  static void follow_client(boost::asio::ip::tcp::socket& socket,
-                            const std::shared_ptr<ClientWatch>& watch);
 
   // Marks the channel failed and returns the io error for `what`.
   Error broken(std::string_view what, const boost::system::error_code& ec);
