@@ -14,6 +14,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server_state.h"
@@ -50,7 +51,7 @@ void start_session(const std::shared_ptr<detail::ServerState>& state, tcp::socke
     std::lock_guard lock(state->mutex);
     state->sessions.insert(session);
   }
-  const auto executor = session->stream.get_executor();
+  const auto executor = session->socket.get_executor();
   asio::co_spawn(executor, detail::run_session(state, session),
                  [state, session](const std::exception_ptr& error) {
                    log_escaped("an HTTP session", error);
@@ -159,8 +160,9 @@ class ServerImpl final : public Server {
     }
     // Sessions waiting for a request close now; the others see `stopping` after their response.
     for (auto& session : sessions) {
-      asio::post(session->stream.get_executor(), [session] {
-        if (session->idle) session->stream.cancel();
+      asio::post(session->socket.get_executor(), [session] {
+        boost::system::error_code ignored;
+        if (session->idle) session->socket.cancel(ignored);
       });
     }
   }
@@ -185,7 +187,7 @@ Result<std::unique_ptr<Server>> Server::listen(asio::io_context& io, const Liste
     return fail(ErrorCode::io,
                 "cannot listen on " + where + ": cannot resolve the host: " + ec.message());
   }
-  auto state = std::make_shared<detail::ServerState>(io, std::move(router), options);
+  auto state = std::make_shared<detail::ServerState>(io, std::move(router), std::move(options));
   // With port 0 the port the first bind picked may be in use on another of the addresses; then
   // the whole binding is tried again, up to 3 times.
   std::string skipped;

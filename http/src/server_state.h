@@ -9,11 +9,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "safemig/http/router.h"
@@ -25,10 +25,11 @@ namespace safemig::http::detail {
 
 // One client connection.
 struct Session {
-  explicit Session(boost::asio::ip::tcp::socket socket)
-      : stream(std::move(socket)), deadline(stream.socket()) {}
-  // The stream's own expiry stays unset: `deadline` bounds its reads and writes.
-  boost::beast::tcp_stream stream;
+  explicit Session(boost::asio::ip::tcp::socket accepted)
+      : socket(std::move(accepted)), deadline(socket) {}
+  // A plain socket, not Beast's tcp_stream: `deadline` bounds its reads and writes, and the
+  // stream's per-operation timer bookkeeping would cost every read and write for nothing.
+  boost::asio::ip::tcp::socket socket;
   SocketDeadline deadline;
   // True while the session waits for the first byte of a request: stop() may close it then.
   // Touched only on the session's strand.
@@ -41,7 +42,7 @@ struct ServerState {
       : io(io_context),
         acceptor_strand(boost::asio::make_strand(io_context)),
         router(std::move(routes)),
-        options(server_options) {}
+        options(std::move(server_options)) {}
 
   boost::asio::io_context& io;
   // One acceptor per address the host resolved to, all on one strand. Filled by listen()

@@ -56,18 +56,18 @@ bool is_parse_error(const boost::system::error_code& ec) {
 
 // Ends the connection politely: no more data from us, discard what the client still sends.
 asio::awaitable<void> linger_close(Session& session) {
-  beast::tcp_stream& stream = session.stream;
+  tcp::socket& socket = session.socket;
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
   const auto bound = session.deadline.bound(kLingerTime);
   std::array<char, std::size_t{16} * 1024> scratch{};
   std::size_t drained = 0;
   while (drained < kLingerBytes) {
-    const auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    const auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch), kUseTuple);
     if (ec) break;
     drained += n;
   }
-  stream.close();
+  socket.close(ignored);
 }
 
 // Answers a request that could not be read: 413 over the body limit; for a head over the head
@@ -105,7 +105,7 @@ asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
                 response.result_int(), ec.message());
   response.keep_alive(false);
   const auto bound = session.deadline.bound(state.options.write_timeout);
-  const auto [write_ec, written] = co_await bhttp::async_write(session.stream, response, kUseTuple);
+  const auto [write_ec, written] = co_await bhttp::async_write(session.socket, response, kUseTuple);
   if (!write_ec) {
     co_await linger_close(session);
   }
@@ -119,7 +119,7 @@ asio::awaitable<bool> serve_streaming(ServerState& state, Session& session,
                              request.method() == bhttp::verb::head};
   const std::string route =
       std::string(request.method_string()) + " " + std::string(request.target());
-  SessionChannel channel(session.stream, session.deadline, shape, state.options.write_timeout,
+  SessionChannel channel(session.socket, session.deadline, shape, state.options.write_timeout,
                          state.stopping);
   std::string failure;
   try {
@@ -164,7 +164,7 @@ asio::awaitable<bool> serve(ServerState& state, Session& session, Request reques
   }
   const ChannelRequest shape{request.version(), request.keep_alive(),
                              request.method() == bhttp::verb::head};
-  SessionChannel channel(session.stream, session.deadline, shape, state.options.write_timeout,
+  SessionChannel channel(session.socket, session.deadline, shape, state.options.write_timeout,
                          state.stopping);
   co_await channel.write_response(std::move(response));
   co_return channel.reusable();
@@ -178,11 +178,11 @@ bool expects_continue(const Request& request) {
 
 asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
                                   std::shared_ptr<Session> session) {
-  beast::tcp_stream& stream = session->stream;
+  tcp::socket& socket = session->socket;
   RequestContext base_context;
   {
     boost::system::error_code ec;
-    const auto peer = stream.socket().remote_endpoint(ec);
+    const auto peer = socket.remote_endpoint(ec);
     if (!ec) base_context.peer_address = peer.address().to_string();
   }
   beast::flat_buffer buffer;
@@ -194,7 +194,7 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
       // Wait for the first byte of the next request: the idle timeout applies here.
       session->deadline.expires_after(first ? state->options.read_timeout
                                             : state->options.idle_timeout);
-      const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+      const auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kUseTuple);
       if (ec) break;
       buffer.commit(n);
     }
@@ -212,7 +212,7 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
     if (parsed == bhttp::error::need_more) parsed = {};
     if (!parsed && !parser.is_header_done()) {
       std::tie(parsed, std::ignore) =
-          co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+          co_await bhttp::async_read_header(socket, buffer, parser, kUseTuple);
     }
     if (parsed) {
       RequestContext context = base_context;
@@ -227,10 +227,10 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
       if (expects_continue(parser.get())) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         const auto [ec, n] = co_await asio::async_write(
-            stream, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
+            socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
         if (ec) break;
       }
-      const auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      const auto [ec, n] = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
       if (ec) {
         co_await answer_read_error(*state, *session, ec, parser.get(), context);
         break;
@@ -243,8 +243,8 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
     if (!co_await serve(*state, *session, std::move(request), std::move(context))) break;
   }
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
 }
 
 }  // namespace safemig::http::detail

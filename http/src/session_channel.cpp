@@ -66,7 +66,7 @@ asio::awaitable<Result<void>> SessionChannel::write_response(Response response) 
   const std::array<asio::const_buffer, 2> message{
       asio::buffer(head), asio::buffer(body.data(), request_.head_only ? 0 : body.size())};
   const auto bound = deadline_.bound(write_timeout_);
-  const auto [ec, written] = co_await asio::async_write(stream_, message, kUseTuple);
+  const auto [ec, written] = co_await asio::async_write(socket_, message, kUseTuple);
   if (ec) co_return fail(broken("writing the response", ec));
   phase_ = Phase::finished;
   co_return Result<void>{};
@@ -101,7 +101,7 @@ asio::awaitable<Result<void>> SessionChannel::write_head(bhttp::response_header<
     co_return Result<void>{};
   }
   const auto bound = deadline_.bound(write_timeout_);
-  const auto [ec, written] = co_await asio::async_write(stream_, asio::buffer(text), kUseTuple);
+  const auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(text), kUseTuple);
   if (ec) co_return fail(broken("writing the response head", ec));
   phase_ = Phase::head_sent;
   co_return Result<void>{};
@@ -117,7 +117,7 @@ asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) 
   boost::system::error_code ec;
   if (mode_ == BodyMode::chunked) {
     std::tie(ec, std::ignore) =
-        co_await asio::async_write(stream_, bhttp::make_chunk(buffer), kUseTuple);
+        co_await asio::async_write(socket_, bhttp::make_chunk(buffer), kUseTuple);
   } else {
     if (mode_ == BodyMode::length) {
       if (data.size() > remaining_) {
@@ -128,10 +128,10 @@ asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) 
       remaining_ -= data.size();
     }
     if (pending_head_.empty()) {
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, buffer, kUseTuple);
+      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffer, kUseTuple);
     } else {
       const std::array<asio::const_buffer, 2> head_and_body{asio::buffer(pending_head_), buffer};
-      std::tie(ec, std::ignore) = co_await asio::async_write(stream_, head_and_body, kUseTuple);
+      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, head_and_body, kUseTuple);
       pending_head_.clear();
     }
   }
@@ -152,7 +152,7 @@ asio::awaitable<Result<void>> SessionChannel::finish() {
   if (mode_ == BodyMode::chunked) {
     const auto bound = deadline_.bound(write_timeout_);
     const auto [ec, written] =
-        co_await asio::async_write(stream_, bhttp::make_chunk_last(), kUseTuple);
+        co_await asio::async_write(socket_, bhttp::make_chunk_last(), kUseTuple);
     if (ec) co_return fail(broken("writing the last chunk", ec));
   }
   phase_ = Phase::finished;
@@ -175,18 +175,18 @@ void SessionChannel::watch_client(std::function<void()> on_leave) {
   // catches an end of stream that arrived with the request, and otherwise when the socket
   // becomes readable; the look costs one recv and no change to the epoll registration.
   watch_->waiting = true;
-  stream_.socket().async_receive(
-      asio::buffer(&watch_->next, 1), tcp::socket::message_peek,
-      [watch = watch_](const boost::system::error_code& ec, std::size_t peeked) {
-        watch->waiting = false;
-        // Inactive: the channel, and maybe the socket, may be gone.
-        if (!watch->active) return;
-        watch->active = false;
-        // Bytes: a pipelined request. Aborted: this side cancelled or closed the socket, which
-        // is not the client leaving.
-        if ((!ec && peeked > 0) || ec == asio::error::operation_aborted) return;
-        watch->on_leave();
-      });
+  auto on_peeked = [watch = watch_](const boost::system::error_code& ec, std::size_t peeked) {
+    watch->waiting = false;
+    // Inactive: the channel, and maybe the socket, may be gone.
+    if (!watch->active) return;
+    watch->active = false;
+    // Bytes: a pipelined request. Aborted: this side cancelled or closed the socket, which is not
+    // the client leaving.
+    if ((!ec && peeked > 0) || ec == asio::error::operation_aborted) return;
+    watch->on_leave();
+  };
+  socket_.async_receive(asio::buffer(&watch_->next, 1), tcp::socket::message_peek,
+                        std::move(on_peeked));
 }
 
 void SessionChannel::stop_watching() {
@@ -195,7 +195,7 @@ void SessionChannel::stop_watching() {
   if (watch_->waiting) {
     boost::system::error_code ignored;
     // Nothing else is pending on the client socket while a handler waits for its response.
-    stream_.socket().cancel(ignored);
+    socket_.cancel(ignored);
   }
   watch_.reset();
 }

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <atomic>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,10 +27,11 @@ struct ChannelRequest {
 class SessionChannel final : public ResponseChannel {
  public:
   // `stopping` is read when the head is written: a stopping server answers Connection: close.
-  // `deadline` is the one bounding `stream`'s operations.
-  SessionChannel(boost::beast::tcp_stream& stream, SocketDeadline& deadline, ChannelRequest request,
-                 std::chrono::seconds write_timeout, const std::atomic<bool>& stopping)
-      : stream_(stream),
+  // `deadline` is the one bounding `socket`'s operations.
+  SessionChannel(boost::asio::ip::tcp::socket& socket, SocketDeadline& deadline,
+                 ChannelRequest request, std::chrono::seconds write_timeout,
+                 const std::atomic<bool>& stopping)
+      : socket_(socket),
         deadline_(deadline),
         request_(request),
         write_timeout_(write_timeout),
@@ -61,7 +62,7 @@ class SessionChannel final : public ResponseChannel {
   // Marks the channel failed and returns the io error for `what`.
   Error broken(std::string_view what, const boost::system::error_code& ec);
 
-  boost::beast::tcp_stream& stream_;
+  boost::asio::ip::tcp::socket& socket_;
   SocketDeadline& deadline_;
   const ChannelRequest request_;
   const std::chrono::seconds write_timeout_;

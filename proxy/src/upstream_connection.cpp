@@ -17,7 +17,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -59,10 +58,10 @@ UpstreamFailure socket_failure(const boost::system::error_code& ec) {
           "opening a socket: " + ec.message(), false};
 }
 
-// Connects `stream` to the first of `endpoints` that accepts before `deadline`, each on a socket
-// opened here: a range connect opens its own sockets and reports a failed open as "operation
+// Connects `socket` to the first of `endpoints` that accepts before `deadline`, each time opened
+// here: a range connect opens its own sockets and reports a failed open as "operation
 // aborted", indistinguishable from a timeout. A timeout ends the attempts.
-asio::awaitable<UpstreamResult<void>> connect_any(beast::tcp_stream& stream,
+asio::awaitable<UpstreamResult<void>> connect_any(tcp::socket& socket,
                                                   http::SocketDeadline& socket_deadline,
                                                   const tcp::resolver::results_type& endpoints,
                                                   std::chrono::steady_clock::time_point deadline,
@@ -70,13 +69,12 @@ asio::awaitable<UpstreamResult<void>> connect_any(beast::tcp_stream& stream,
   UpstreamFailure last{Failure::upstream_unreachable, "resolving " + target.host + ": no address",
                        false};
   for (const auto& entry : endpoints) {
-    tcp::socket& socket = stream.socket();
     boost::system::error_code open_ec;
     if (socket.is_open()) socket.close(open_ec);
     socket.open(entry.endpoint().protocol(), open_ec);
     if (open_ec) co_return tl::make_unexpected(socket_failure(open_ec));
     socket_deadline.expires_at(deadline);
-    const auto [connect_ec] = co_await stream.async_connect(entry.endpoint(), kUseTuple);
+    const auto [connect_ec] = co_await socket.async_connect(entry.endpoint(), kUseTuple);
     if (!connect_ec) co_return UpstreamResult<void>{};
     last = classify(connect_ec, Failure::upstream_unreachable, "connecting to " + target.authority,
                     socket_deadline.expired());
@@ -127,10 +125,11 @@ asio::awaitable<UpstreamResult<tcp::resolver::results_type>> resolve(
 }  // namespace
 
 struct UpstreamConnection::Impl {
-  std::unique_ptr<beast::tcp_stream> plain;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
-  // Bounds every operation on the socket; the streams' own expiry stays unset. Set once the
-  // stream exists, and destroyed before it.
+  // A plain socket, not Beast's tcp_stream: `deadline` bounds the operations, and the stream's
+  // per-operation timer bookkeeping would cost every read and write for nothing.
+  std::unique_ptr<tcp::socket> plain;
+  std::unique_ptr<beast::ssl_stream<tcp::socket>> secure;
+  // Bounds every operation on the socket. Set once the socket exists, and destroyed before it.
   std::optional<http::SocketDeadline> deadline;
   beast::flat_buffer buffer;
   std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
@@ -143,10 +142,8 @@ struct UpstreamConnection::Impl {
                     deadline->expired());
   }
 
-  beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
-  const beast::tcp_stream& lowest() const {
-    return secure ? beast::get_lowest_layer(*secure) : *plain;
-  }
+  tcp::socket& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  const tcp::socket& lowest() const { return secure ? beast::get_lowest_layer(*secure) : *plain; }
   // Calls f with the stream the HTTP messages go over.
   template <typename F>
   auto with_stream(F&& f) {
@@ -171,16 +168,16 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamCon
       co_return tl::make_unexpected(
           UpstreamFailure{Failure::upstream_unreachable, "no TLS context for https", false});
     }
-    impl->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls);
+    impl->secure = std::make_unique<beast::ssl_stream<tcp::socket>>(executor, *tls);
   } else {
-    impl->plain = std::make_unique<beast::tcp_stream>(executor);
+    impl->plain = std::make_unique<tcp::socket>(executor);
   }
-  impl->deadline.emplace(impl->lowest().socket());
+  impl->deadline.emplace(impl->lowest());
   auto connected =
       co_await connect_any(impl->lowest(), *impl->deadline, *endpoints, deadline, target);
   if (!connected) co_return tl::make_unexpected(std::move(connected).error());
   boost::system::error_code ignored;
-  impl->lowest().socket().set_option(tcp::no_delay(true), ignored);
+  impl->lowest().set_option(tcp::no_delay(true), ignored);
 
   if (impl->secure) {
     boost::system::error_code address_ec;
@@ -287,7 +284,7 @@ bool UpstreamConnection::reusable() const {
 bool UpstreamConnection::looks_alive() {
   Impl& s = *impl_;
   if (s.broken || s.buffer.size() != 0) return false;
-  auto& socket = s.lowest().socket();
+  tcp::socket& socket = s.lowest();
   if (!socket.is_open()) return false;
   char byte = 0;
   const ssize_t r = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -297,8 +294,8 @@ bool UpstreamConnection::looks_alive() {
 void UpstreamConnection::close() {
   impl_->broken = true;
   boost::system::error_code ignored;
-  impl_->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  impl_->lowest().close();
+  impl_->lowest().shutdown(tcp::socket::shutdown_both, ignored);
+  impl_->lowest().close(ignored);
 }
 
 }  // namespace safemig::proxy
