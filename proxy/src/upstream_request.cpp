@@ -211,7 +211,8 @@ bhttp::response_header<> build_client_head(const bhttp::response_header<>& upstr
   for_each_end_to_end(
       upstream,
       [&](std::string_view name) { return !keep_length && iequals(name, "content-length"); },
-      [&](const auto& field) { head.insert(field.name_string(), field.value()); });
+      // The parser already named each field: inserting by name would look it up again.
+      [&](const auto& field) { head.insert(field.name(), field.name_string(), field.value()); });
   return head;
 }
 
