@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <string>
+#include <vector>
 
 #include "safemig/proxy/request_id.h"
 #include "support/matchers.h"
@@ -173,6 +176,26 @@ TEST(BuildClientHeadTest, KeepsEndToEndHeadersOnly) {
   EXPECT_EQ(kept.count(bhttp::field::connection), 0u);
   const auto chunked = build_client_head(up, false);
   EXPECT_EQ(chunked.count(bhttp::field::content_length), 0u);
+}
+
+TEST(BuildClientHeadTest, FieldsKeepTheUpstreamsSpellingAndOrder) {
+  bhttp::response_parser<bhttp::empty_body> parser;
+  boost::system::error_code ec;
+  const std::string_view wire =
+      "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nX-Request-ID: r-1\r\n"
+      "CONTENT-LENGTH: 2\r\nx-custom: a\r\n\r\n";
+  parser.put(boost::asio::buffer(wire.data(), wire.size()), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const auto head = build_client_head(parser.get().base(), true);
+  std::vector<std::string> lines;
+  for (const auto& field : head) {
+    lines.push_back(std::string(field.name_string()) + ": " + std::string(field.value()));
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"content-type: application/json", "X-Request-ID: r-1",
+                                             "CONTENT-LENGTH: 2", "x-custom: a"}));
+  // Known names stay known to Beast, whatever their spelling.
+  EXPECT_EQ(head[bhttp::field::content_length], "2");
+  EXPECT_EQ(head.begin()->name(), bhttp::field::content_type);
 }
 
 TEST(MaySendAgainTest, IdempotentMethodsOrAnIdempotencyKeyOnly) {
