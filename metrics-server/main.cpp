@@ -18,6 +18,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "safemig/http/descriptor_table.h"
 #include "safemig/http/open_file_limit.h"
 #include "safemig/http/server.h"
 #include "safemig/metrics_server/options.h"
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
   }
   if (auto limit = http::raise_open_file_limit(); !limit) {
     spdlog::warn("{}", limit.error().describe());
+  }
+  if (auto reserved = http::reserve_descriptor_table(http::kServerDescriptors); !reserved) {
+    spdlog::warn("{}", reserved.error().describe());
   }
   metrics_server::ReadOnlyDatabase database(options.db_path);
   if (auto probe = database.acquire(); !probe) {

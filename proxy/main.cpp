@@ -13,6 +13,7 @@
 #include <exception>
 
 #include "safemig/db/sqlite_connection.h"
+#include "safemig/http/descriptor_table.h"
 #include "safemig/http/open_file_limit.h"
 #include "safemig/proxy/command_line.h"
 #include "safemig/proxy/proxy_service.h"
@@ -37,6 +38,12 @@ int run(const proxy::ProxyOptions& options) {
     spdlog::debug("open-file limit: {}", *limit);
   } else {
     spdlog::warn("{}", limit.error().describe());
+  }
+  // Before the recorder's thread starts: then growing the table waits for no other thread.
+  if (auto reserved = http::reserve_descriptor_table(http::kServerDescriptors); reserved) {
+    spdlog::debug("descriptor table reserved for {} descriptors", *reserved);
+  } else {
+    spdlog::warn("{}", reserved.error().describe());
   }
   auto guard = proxy::prepare_database(options.db_path, options.migrate);
   if (!guard) {

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "safemig/http/descriptor_table.h"
 #include "safemig/http/open_file_limit.h"
 #include "safemig/http/server.h"
 #include "support/fake_upstream.h"
@@ -46,6 +47,12 @@ int main(int argc, char** argv) {
   // Benchmarks hold thousands of streams open.
   if (auto limit = safemig::http::raise_open_file_limit(); !limit) {
     std::cerr << "fake-upstream: " << limit.error().message << "\n";
+  }
+  // As the services do (descriptor_table.h), so that the direct runs of the benchmarks do not
+  // stop at each doubling of the table either.
+  if (auto reserved = safemig::http::reserve_descriptor_table(safemig::http::kServerDescriptors);
+      !reserved) {
+    std::cerr << "fake-upstream: " << reserved.error().message << "\n";
   }
   // The signal_set exists before the server threads start, so the stop signals reach it.
   boost::asio::io_context signals_io;
