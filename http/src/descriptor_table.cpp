@@ -33,7 +33,7 @@ Result<std::uint64_t> reserve_descriptor_table(std::uint64_t descriptors) {
     return cannot_reserve(descriptors,
                           std::string("reading the open-file limit: ") + std::strerror(errno));
   }
-  const std::uint64_t count = std::min<std::uint64_t>(
+  const auto count = std::min<std::uint64_t>(
       {descriptors, limit.rlim_cur, static_cast<std::uint64_t>(std::numeric_limits<int>::max())});
   if (count == 0) return count;
   const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
