@@ -245,6 +245,7 @@ minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
   cores="$(nproc) cores"
   [[ $(nproc) == 1 ]] && cores="1 core"
   echo "# metrics-proxy overhead ($(date -u +%Y-%m-%dT%H:%M:%SZ), $cores${cpus:+ (CPUs $cpus)}, ${duration} s per run)"
+  proxy_binary_summary
   echo
   echo "| load | direct p50 / p99 ms | proxy p50 / p99 ms | added p50 / p99 ms | goal |"
   echo "|---|---|---|---|---|"

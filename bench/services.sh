@@ -11,6 +11,7 @@
 #   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port
 #   rss_kib PID                          resident set size of PID, KiB
 #   proxy_metric NAME                    a sample of the proxy's /metrics ('name{labels}' or name)
+#   proxy_binary_summary                 one line naming the measured metrics-proxy build
 #   cpu_ticks                            "TOTAL STEAL": the machine's CPU ticks so far
 #   steal_percent BEFORE AFTER           % of the CPU time between two cpu_ticks samples stolen
 #
@@ -84,6 +85,15 @@ start_service() {
 start_fake_upstream() {
   start_service fake-upstream '^[0-9]+$' "$build_dir/fake-upstream" --listen 127.0.0.1:0 "$@"
   fake_port=$(head -1 "$service_logs/fake-upstream.out")
+}
+
+# proxy_binary_summary: the measured metrics-proxy: path, the start of its SHA-256, when it was
+# built, and the malloc it links (jemalloc, or the C library's: "system").
+proxy_binary_summary() {
+  local binary=$build_dir/proxy/metrics-proxy malloc=system
+  if ldd "$binary" 2>/dev/null | grep -q 'libjemalloc'; then malloc=jemalloc; fi
+  echo "metrics-proxy: $binary, sha256 $(sha256sum "$binary" | cut -c1-16)," \
+    "built $(date -u -r "$binary" +%Y-%m-%dT%H:%M:%SZ), malloc $malloc"
 }
 
 start_proxy() {

@@ -114,9 +114,7 @@ minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
 {
   echo "# $streams concurrent SSE streams ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
     "$rate connections/s, $tokens tokens ${token_delay_ms} ms apart, load average $load)"
-  echo "metrics-proxy: $build_dir/proxy/metrics-proxy, sha256" \
-    "$(sha256sum "$build_dir/proxy/metrics-proxy" | cut -c1-16), built" \
-    "$(date -u -r "$build_dir/proxy/metrics-proxy" +%Y-%m-%dT%H:%M:%SZ)"
+  proxy_binary_summary
   echo
   echo "| run | ok / failed | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms | TTFT max ms | open at RSS sample | RSS before / all open / peak KiB | KiB per open stream | CPU ms per stream |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
