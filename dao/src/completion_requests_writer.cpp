@@ -4,6 +4,9 @@
 // Thread safety: one thread at a time, like the Connection it uses.
 #include "safemig/dao/completion_requests_writer.h"
 
+#include <algorithm>
+#include <span>
+
 #include "batch_rollup.h"
 #include "record_codec.h"
 #include "rollup_upsert.h"
@@ -21,7 +24,7 @@ struct WriterScratch {
 
 CompletionRequestsWriter::CompletionRequestsWriter(db::Connection& connection)
     : connection_(&connection), scratch_(std::make_unique<internal::WriterScratch>()) {
-  params_.reserve(internal::kInsertParamCount);
+  params_.reserve(internal::kInsertParamCount * internal::kMaxRowsPerInsert);
 }
 
 CompletionRequestsWriter::CompletionRequestsWriter(CompletionRequestsWriter&&) noexcept = default;
@@ -70,14 +73,23 @@ Result<void> CompletionRequestsWriter::write_rows(std::span<const CompletionRequ
   if (!scratch_) scratch_ = std::make_unique<internal::WriterScratch>();  // Moved-from writer.
   internal::BatchRollup& rollup = scratch_->rollup;
   rollup.clear();
-  const std::string_view sql = internal::insert_sql();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const CompletionRequest& r = records[i];
+  // Up to kMaxRowsPerInsert rows per statement; a statement never spans a pause, so that each
+  // pause still comes after exactly a multiple of pause_every_rows_ rows.
+  std::size_t i = 0;
+  while (i < records.size()) {
     if (pause_every_rows_ != 0 && i != 0 && i % pause_every_rows_ == 0) pause_();
-    internal::bind_record(r, params_);
-    SAFEMIG_TRY_VOID(connection_->execute_params(sql, params_));
+    std::size_t rows = std::min(internal::kMaxRowsPerInsert, records.size() - i);
+    if (pause_every_rows_ != 0) rows = std::min(rows, pause_every_rows_ - i % pause_every_rows_);
+    for (std::size_t k = 0; k < rows; ++k) {
+      internal::bind_record(records[i + k], params_, k * internal::kInsertParamCount);
+    }
+    SAFEMIG_TRY_VOID(connection_->execute_params(
+        internal::insert_sql(rows),
+        std::span<const db::Value>(params_.data(), rows * internal::kInsertParamCount)));
+    // The statement's last row: the one insert() wrote when it was given one record.
     last_id_ = connection_->last_insert_id();
-    rollup.add(r);
+    for (std::size_t k = 0; k < rows; ++k) rollup.add(records[i + k]);
+    i += rows;
   }
   rollup.finish();
   return internal::upsert_rollups(*connection_, rollup, scratch_->params);

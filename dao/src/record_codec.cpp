@@ -4,6 +4,9 @@
 // Thread safety: pure functions.
 #include "record_codec.h"
 
+#include <algorithm>
+#include <array>
+#include <span>
 #include <string>
 
 namespace safemig::dao::internal {
@@ -40,19 +43,26 @@ bool negative(const std::optional<std::int64_t>& v) { return v.has_value() && *v
 
 }  // namespace
 
-std::string_view insert_sql() {
+std::string_view insert_sql(std::size_t rows) {
   // Compact text (no blanks after commas): the connection looks the statement up by its text on
-  // every row.
-  static const std::string sql = [] {
+  // every statement.
+  static const std::array<std::string, kMaxRowsPerInsert> statements = [] {
     std::string columns;
     for (const char c : kRecordColumns.substr(kRecordColumns.find(',') + 2)) {
       if (c != ' ') columns += c;
     }
-    std::string s = "INSERT INTO completion_requests(" + columns + ")VALUES(";
-    for (std::size_t i = 0; i < kInsertParamCount; ++i) s += i == 0 ? "?" : ",?";
-    return s + ")";
+    std::string row = "(";
+    for (std::size_t i = 0; i < kInsertParamCount; ++i) row += i == 0 ? "?" : ",?";
+    row += ")";
+    std::array<std::string, kMaxRowsPerInsert> all;
+    std::string s = "INSERT INTO completion_requests(" + columns + ")VALUES" + row;
+    for (std::string& statement : all) {
+      statement = s;
+      s += "," + row;
+    }
+    return all;
   }();
-  return sql;
+  return statements.at(std::clamp<std::size_t>(rows, 1, kMaxRowsPerInsert) - 1);
 }
 
 CompletionRequest record_from_row(const db::Row& row) {
@@ -83,8 +93,9 @@ CompletionRequest record_from_row(const db::Row& row) {
   return r;
 }
 
-void bind_record(const CompletionRequest& r, std::vector<db::Value>& p) {
-  if (p.size() != kInsertParamCount) p.resize(kInsertParamCount);
+void bind_record(const CompletionRequest& r, std::vector<db::Value>& params, std::size_t offset) {
+  if (params.size() < offset + kInsertParamCount) params.resize(offset + kInsertParamCount);
+  const std::span<db::Value> p(params.data() + offset, kInsertParamCount);
   set(p[0], to_epoch_ms(r.timestamp));
   set(p[1], r.request_id);
   set(p[2], r.success);

@@ -22,15 +22,22 @@ inline constexpr std::string_view kRecordColumns =
 // Number of values bind_record() writes (every column but id).
 inline constexpr std::size_t kInsertParamCount = 22;
 
-// The INSERT statement whose parameters bind_record() fills.
-std::string_view insert_sql();
+// Rows one INSERT statement carries at most. SQLite's work per statement (starting it, halting
+// it, resetting it) is then paid once for up to this many rows; 16 × 22 parameters stay far
+// below SQLite's limit on parameters per statement.
+inline constexpr std::size_t kMaxRowsPerInsert = 16;
+
+// The INSERT statement of `rows` rows (1 to kMaxRowsPerInsert), whose parameters bind_record()
+// fills, row after row.
+std::string_view insert_sql(std::size_t rows);
 
 // Builds a record from a row selected with kRecordColumns.
 CompletionRequest record_from_row(const db::Row& row);
 
-// Writes the record's column values into params[0..kInsertParamCount) (resized if needed),
-// reusing the storage already there.
-void bind_record(const CompletionRequest& record, std::vector<db::Value>& params);
+// Writes the record's column values into params[offset .. offset + kInsertParamCount) (grown
+// if needed), reusing the storage already there.
+void bind_record(const CompletionRequest& record, std::vector<db::Value>& params,
+                 std::size_t offset);
 
 // invalid_input naming the field when the record breaks a rule of the schema (empty request_id
 // or model, negative tokens or times).

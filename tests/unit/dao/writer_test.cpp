@@ -140,6 +140,41 @@ TEST_F(WriterTest, JoinsTheCallersTransaction) {
   EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
 }
 
+TEST_F(WriterTest, BatchOfSeveralStatementsIsWrittenWholeAndInOrder) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  // 37 rows: statements of 16, 16 and 5 rows. Every field of every row comes back.
+  std::vector<CompletionRequest> records;
+  for (int i = 0; i < 37; ++i) {
+    CompletionRequest r = testing::full_record(100 + i, from_epoch_ms(kT0 + i));
+    if (i % 3 == 0) r.error_message.reset();
+    records.push_back(std::move(r));
+  }
+  ASSERT_THAT(writer->insert_batch(records), IsOk());
+  const auto rows = read_all();
+  ASSERT_EQ(rows.size(), records.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CompletionRequest expected = records[i];
+    expected.id = rows[i].id;
+    EXPECT_EQ(rows[i], expected) << "row " << i;
+  }
+  EXPECT_EQ(count("SELECT sum(requests) FROM completion_rollups_day"), 37);
+  // insert() still returns the id of the row it wrote.
+  auto id = writer->insert(testing::full_record(200, from_epoch_ms(kT0 + 50)));
+  ASSERT_THAT(id, IsOk());
+  EXPECT_EQ(*id, count("SELECT max(id) FROM completion_requests"));
+}
+
+TEST_F(WriterTest, DuplicateInALaterStatementFailsTheWholeBatch) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  auto records = testing::sample_records(37, from_epoch_ms(kT0), 60000, 8);
+  records[35].request_id = records[2].request_id;  // In the third statement; its twin in the first.
+  EXPECT_THAT(writer->insert_batch(records), ErrorIs(ErrorCode::constraint, HasSubstr("UNIQUE")));
+  EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
+}
+
 TEST_F(WriterTest, PausesEveryNRowsInsideTheBatchTransaction) {
   auto writer = CompletionRequestsWriter::create(*connection_);
   ASSERT_THAT(writer, IsOk());
