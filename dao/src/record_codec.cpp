@@ -4,7 +4,6 @@
 // Thread safety: pure functions.
 #include "record_codec.h"
 
-#include <algorithm>
 #include <array>
 #include <span>
 #include <string>
@@ -62,7 +61,7 @@ std::string_view insert_sql(std::size_t rows) {
     }
     return all;
   }();
-  return statements.at(std::clamp<std::size_t>(rows, 1, kMaxRowsPerInsert) - 1);
+  return statements[rows - 1];
 }
 
 CompletionRequest record_from_row(const db::Row& row) {

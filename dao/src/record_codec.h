@@ -27,8 +27,8 @@ inline constexpr std::size_t kInsertParamCount = 22;
 // below SQLite's limit on parameters per statement.
 inline constexpr std::size_t kMaxRowsPerInsert = 16;
 
-// The INSERT statement of `rows` rows (1 to kMaxRowsPerInsert), whose parameters bind_record()
-// fills, row after row.
+// The INSERT statement of `rows` rows, whose parameters bind_record() fills, row after row.
+// REQUIRES: 1 <= rows <= kMaxRowsPerInsert.
 std::string_view insert_sql(std::size_t rows);
 
 // Builds a record from a row selected with kRecordColumns.

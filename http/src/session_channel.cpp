@@ -162,9 +162,10 @@ asio::awaitable<Result<void>> SessionChannel::finish() {
 struct SessionChannel::ClientWatch {
   explicit ClientWatch(std::function<void()> callback) : on_leave(std::move(callback)) {}
   std::function<void()> on_leave;
-  bool active = true;    // Until stop_watching(), the client leaving, or a pipelined request.
-  bool waiting = false;  // The look at the client socket is pending.
-  char next = 0;         // Where the look copies the next byte (it stays in the socket).
+  // The look at the client socket is pending and its answer still wanted: until
+  // stop_watching() or the look's completion.
+  bool active = true;
+  char next = 0;  // Where the look copies the next byte (it stays in the socket).
 };
 
 void SessionChannel::watch_client(std::function<void()> on_leave) {
@@ -174,9 +175,7 @@ void SessionChannel::watch_client(std::function<void()> on_leave) {
   // for the session) from an end of stream or an error. Asio tries it at once, which also
   // catches an end of stream that arrived with the request, and otherwise when the socket
   // becomes readable; the look costs one recv and no change to the epoll registration.
-  watch_->waiting = true;
   auto on_peeked = [watch = watch_](const boost::system::error_code& ec, std::size_t peeked) {
-    watch->waiting = false;
     // Inactive: the channel, and maybe the socket, may be gone.
     if (!watch->active) return;
     watch->active = false;
@@ -191,8 +190,8 @@ void SessionChannel::watch_client(std::function<void()> on_leave) {
 
 void SessionChannel::stop_watching() {
   if (watch_ == nullptr) return;
-  watch_->active = false;
-  if (watch_->waiting) {
+  if (watch_->active) {
+    watch_->active = false;
     boost::system::error_code ignored;
     // Nothing else is pending on the client socket while a handler waits for its response.
     socket_.cancel(ignored);
