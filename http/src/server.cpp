@@ -84,6 +84,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<detail::ServerState> state,
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    // Before the first asynchronous operation, which would otherwise set the mode itself: the
+    // session's writes try a direct send first (write_all.h).
+    socket.non_blocking(true, ignored);
     start_session(state, std::move(socket));
   }
 }

@@ -5,15 +5,13 @@
 #include "session_channel.h"
 
 #include <array>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <charconv>
 #include <string>
 
 #include "safemig/http/head_text.h"
+#include "safemig/http/write_all.h"
 
 namespace safemig::http::detail {
 
@@ -22,8 +20,6 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // Whether a response with `status` may carry a body at all (not 1xx, 204, 304).
 bool status_allows_body(unsigned status) { return status >= 200 && status != 204 && status != 304; }
@@ -66,7 +62,7 @@ asio::awaitable<Result<void>> SessionChannel::write_response(Response response) 
   const std::array<asio::const_buffer, 2> message{
       asio::buffer(head), asio::buffer(body.data(), request_.head_only ? 0 : body.size())};
   const auto bound = deadline_.bound(write_timeout_);
-  const auto [ec, written] = co_await asio::async_write(socket_, message, kUseTuple);
+  const auto [ec, written] = co_await write_all(socket_, message);
   if (ec) co_return fail(broken("writing the response", ec));
   phase_ = Phase::finished;
   co_return Result<void>{};
@@ -101,7 +97,7 @@ asio::awaitable<Result<void>> SessionChannel::write_head(bhttp::response_header<
     co_return Result<void>{};
   }
   const auto bound = deadline_.bound(write_timeout_);
-  const auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(text), kUseTuple);
+  const auto [ec, written] = co_await write_all(socket_, asio::buffer(text));
   if (ec) co_return fail(broken("writing the response head", ec));
   phase_ = Phase::head_sent;
   co_return Result<void>{};
@@ -116,8 +112,7 @@ asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) 
   const auto bound = deadline_.bound(write_timeout_);
   boost::system::error_code ec;
   if (mode_ == BodyMode::chunked) {
-    std::tie(ec, std::ignore) =
-        co_await asio::async_write(socket_, bhttp::make_chunk(buffer), kUseTuple);
+    std::tie(ec, std::ignore) = co_await write_all(socket_, bhttp::make_chunk(buffer));
   } else {
     if (mode_ == BodyMode::length) {
       if (data.size() > remaining_) {
@@ -128,10 +123,10 @@ asio::awaitable<Result<void>> SessionChannel::write_body(std::string_view data) 
       remaining_ -= data.size();
     }
     if (pending_head_.empty()) {
-      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, buffer, kUseTuple);
+      std::tie(ec, std::ignore) = co_await write_all(socket_, buffer);
     } else {
       const std::array<asio::const_buffer, 2> head_and_body{asio::buffer(pending_head_), buffer};
-      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, head_and_body, kUseTuple);
+      std::tie(ec, std::ignore) = co_await write_all(socket_, head_and_body);
       pending_head_.clear();
     }
   }
@@ -151,8 +146,7 @@ asio::awaitable<Result<void>> SessionChannel::finish() {
   }
   if (mode_ == BodyMode::chunked) {
     const auto bound = deadline_.bound(write_timeout_);
-    const auto [ec, written] =
-        co_await asio::async_write(socket_, bhttp::make_chunk_last(), kUseTuple);
+    const auto [ec, written] = co_await write_all(socket_, bhttp::make_chunk_last());
     if (ec) co_return fail(broken("writing the last chunk", ec));
   }
   phase_ = Phase::finished;

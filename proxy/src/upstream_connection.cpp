@@ -24,9 +24,11 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cerrno>
 #include <optional>
+#include <type_traits>
 
 #include "safemig/http/buffered_parse.h"
 #include "safemig/http/socket_deadline.h"
+#include "safemig/http/write_all.h"
 
 namespace safemig::proxy {
 
@@ -73,6 +75,10 @@ asio::awaitable<UpstreamResult<void>> connect_any(tcp::socket& socket,
     if (socket.is_open()) socket.close(open_ec);
     socket.open(entry.endpoint().protocol(), open_ec);
     if (open_ec) co_return tl::make_unexpected(socket_failure(open_ec));
+    // Before the connect, which would otherwise set the mode itself: plain requests are sent
+    // with a direct send first (http/write_all.h).
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
     socket_deadline.expires_at(deadline);
     const auto [connect_ec] = co_await socket.async_connect(entry.endpoint(), kUseTuple);
     if (!connect_ec) co_return UpstreamResult<void>{};
@@ -212,8 +218,13 @@ asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(std::string_view 
   const std::array<asio::const_buffer, 2> message{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
   const auto bound = s.deadline->bound(timeout);
-  const auto [ec, n] = co_await s.with_stream(
-      [&](auto& stream) { return asio::async_write(stream, message, kUseTuple); });
+  const auto [ec, n] = co_await s.with_stream([&](auto& stream) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(stream)>, tcp::socket>) {
+      return http::write_all(stream, message);
+    } else {
+      return asio::async_write(stream, message, kUseTuple);
+    }
+  });
   if (ec) {
     s.broken = true;
     UpstreamFailure error =
