@@ -8,7 +8,7 @@
 #   prepare_bench NAME BINARY...         sets build_dir, results and scratch (see below)
 #   start_fake_upstream [ARGS...]        sets fake_port
 #   start_proxy DB UPSTREAM_URL [ARGS..] sets proxy_port, proxy_pid
-#   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port
+#   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port and nginx_worker_pids
 #   rss_kib PID                          resident set size of PID, KiB
 #   proxy_metric NAME                    a sample of the proxy's /metrics ('name{labels}' or name)
 #   proxy_binary_summary                 one line naming the measured metrics-proxy build
@@ -107,7 +107,9 @@ start_proxy() {
 
 # nginx as a reverse proxy with upstream keep-alive, the configuration its documentation gives
 # for proxying HTTP/1.1 with persistent upstream connections; the access log is written
-# (buffered) as the proxy's record of each request is.
+# (buffered) as the proxy's record of each request is. Responses are relayed unbuffered
+# (proxy_buffering off), as SSE needs. Each worker takes up to 15,000 connections (two per
+# proxied request), within its descriptor limit of 20,000. Sets nginx_worker_pids too.
 start_nginx_proxy() {
   local upstream_port=$1 workers=${2:-1}
   local dir=$service_logs/nginx
@@ -119,7 +121,7 @@ worker_rlimit_nofile 20000;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 10000; }
+events { worker_connections 15000; }
 http {
   access_log $dir/access.log combined buffer=64k flush=1s;
   client_body_temp_path $dir/body;
@@ -144,7 +146,10 @@ CONF
   service_pids+=($!)
   local _
   for _ in $(seq 1 200); do
-    if curl -s -o /dev/null "http://127.0.0.1:$nginx_port/v1/models"; then return 0; fi
+    if curl -s -o /dev/null "http://127.0.0.1:$nginx_port/v1/models"; then
+      nginx_worker_pids=$(pgrep -P "${service_pids[-1]}" | paste -sd ' ')
+      return 0
+    fi
     sleep 0.05
   done
   echo "nginx did not start; its log: $dir/error.log" >&2

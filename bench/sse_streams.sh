@@ -5,7 +5,9 @@
 #
 #   1. direct: bench_sse_streams opens N streaming chat completions against the fake upstream and
 #      samples the fake upstream's VmRSS (its own share per stream).
-#   2. proxy: the same through metrics-proxy (fresh database), sampling the proxy's VmRSS before
+#   2. nginx: the same through Debian's nginx (one worker, proxy_pass with proxy_buffering off),
+#      the reference for what any reverse proxy adds on this machine; VmRSS of its worker.
+#   3. proxy: the same through metrics-proxy (fresh database), sampling the proxy's VmRSS before
 #      the first connection and when every stream has its first token and none has finished.
 #   Then the proxy is stopped with SIGTERM (it flushes its recorder) and its rows are counted:
 #   one per stream is expected.
@@ -21,12 +23,13 @@
 # queue (seconds, directly as well as through the proxy) rather than the proxy's latency.
 # Each run also reports the CPU time (user + system) the measured process used, per stream.
 #
-# Needs sqlite3 and jq. Environment: SAFEMIG_BENCH_BUILD_DIR (default build/release; the targets
-# are brought up to date there first), SAFEMIG_BENCH_RESULTS (where direct/proxy .json, .csv and
-# summary.md go; default a new /tmp directory), SAFEMIG_BENCH_TMP (database dir, default /tmp).
-# The driver, the fake upstream (2 threads) and the proxy (1 I/O thread) share the machine's
-# cores; TTFT includes their scheduling, so other load on the machine shows in it (the summary
-# gives the load average).
+# Needs sqlite3, jq, nginx (nginx-light), curl and python3. Environment: SAFEMIG_BENCH_BUILD_DIR
+# (default build/release; the targets are brought up to date there first),
+# SAFEMIG_BENCH_RESULTS (where direct/nginx/proxy .json, .csv and summary.md go; default a new
+# /tmp directory), SAFEMIG_BENCH_TMP (database dir, default /tmp).
+# The driver, the fake upstream (2 threads) and the proxy (1 I/O thread; nginx: one worker)
+# share the machine's cores; TTFT includes their scheduling, so other load on the machine shows
+# in it (the summary gives the load average).
 set -euo pipefail
 
 root=$(realpath "$(dirname "$0")/..")
@@ -47,7 +50,7 @@ while [[ $# -gt 0 ]]; do
 done
 # shellcheck source=bench/services.sh
 source "$root/bench/services.sh"
-require_tools sqlite3 jq
+require_tools sqlite3 jq nginx curl python3
 prepare_bench sse proxy/metrics-proxy fake-upstream bench/bench_sse_streams
 driver=$build_dir/bench/bench_sse_streams
 
@@ -99,6 +102,13 @@ run_driver() {
 run_driver direct "$fake_port" "$fake_pid"
 sleep 1
 
+start_nginx_proxy "$fake_port" 1
+nginx_master=${service_pids[-1]}
+run_driver nginx "$nginx_port" "$nginx_worker_pids"
+kill -TERM "$nginx_master"
+wait "$nginx_master" || true
+sleep 1
+
 db=$scratch/metrics.db
 start_proxy "$db" "$upstream"
 run_driver proxy "$proxy_port" "$proxy_pid"
@@ -118,7 +128,7 @@ minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
   echo
   echo "| run | ok / failed | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms | TTFT max ms | open at RSS sample | RSS before / all open / peak KiB | KiB per open stream | CPU ms per stream |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  for run in direct proxy; do
+  for run in direct nginx proxy; do
     cpu=${run}_cpu_ms
     echo "| $run | $(field $run ok) / $(field $run failed) | $(field $run ttft_p50_ms) |" \
       "$(field $run ttft_p90_ms) | $(field $run ttft_p99_ms) | $(field $run ttft_max_ms) |" \
@@ -128,24 +138,29 @@ minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
       "$(jq -rn "${!cpu} / $streams | . * 1000 | round / 1000") |"
   done
   echo
-  echo "(direct: RSS and CPU of the fake upstream; proxy: of metrics-proxy; CPU over the whole run)"
+  echo "(direct: RSS and CPU of the fake upstream; nginx: of its worker; proxy: of metrics-proxy;" \
+    "CPU over the whole run)"
   echo
-  steal_direct=direct_steal steal_proxy=proxy_steal
+  steal_direct=direct_steal steal_nginx=nginx_steal steal_proxy=proxy_steal
   echo "CPU time stolen by the hypervisor during the runs (/proc/stat): direct ${!steal_direct}%," \
-    "proxy ${!steal_proxy}%"
+    "nginx ${!steal_nginx}%, proxy ${!steal_proxy}%"
   echo
-  echo "TTFT added by the proxy: p50 $(minus "$(field proxy ttft_p50_ms)" "$(field direct ttft_p50_ms)") ms," \
-    "p90 $(minus "$(field proxy ttft_p90_ms)" "$(field direct ttft_p90_ms)") ms," \
-    "p99 $(minus "$(field proxy ttft_p99_ms)" "$(field direct ttft_p99_ms)") ms (goal <= 1 ms)"
+  for run in proxy nginx; do
+    goal=
+    if [[ $run == proxy ]]; then goal=" (goal <= 1 ms)"; fi
+    echo "TTFT added by $run: p50 $(minus "$(field $run ttft_p50_ms)" "$(field direct ttft_p50_ms)") ms," \
+      "p90 $(minus "$(field $run ttft_p90_ms)" "$(field direct ttft_p90_ms)") ms," \
+      "p99 $(minus "$(field $run ttft_p99_ms)" "$(field direct ttft_p99_ms)") ms$goal"
+  done
   echo "proxy memory per open stream: $(field proxy per_stream_kib) KiB"
-  for run in direct proxy; do
+  for run in direct nginx proxy; do
     if [[ $(field $run completed_before_rss_sample) != 0 ]]; then
       echo "$run: $(field $run completed_before_rss_sample) streams had completed before the last" \
         "first token, so not all were open at once and KiB per open stream is overstated" \
         "(the memory of finished streams stays resident)"
     fi
   done
-  for run in direct proxy; do
+  for run in direct nginx proxy; do
     if [[ $(field $run failed) != 0 ]]; then
       echo "$run failures: $(jq -c .failures "$results/$run.json")"
     fi
