@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string_view>
 
 namespace safemig::proxy::json_scan {
@@ -17,13 +18,19 @@ inline std::size_t skip_spaces(std::string_view s, std::size_t i) {
 }
 
 // The index just past the string that starts at s[i] == '"', or npos when it does not end.
+// Quotes are found with memchr (strings are most of a completion's bytes); a quote ends the
+// string unless an odd number of backslashes precedes it.
 inline std::size_t skip_string(std::string_view s, std::size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
+  const std::size_t content = i + 1;
+  for (std::size_t from = content; from < s.size();) {
+    const auto* quote =
+        static_cast<const char*>(std::memchr(s.data() + from, '"', s.size() - from));
+    if (quote == nullptr) break;
+    const auto at = static_cast<std::size_t>(quote - s.data());
+    std::size_t backslashes = 0;
+    while (at - backslashes > content && s[at - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return at + 1;
+    from = at + 1;
   }
   return std::string_view::npos;
 }

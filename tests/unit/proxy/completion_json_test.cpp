@@ -177,12 +177,19 @@ TEST(WithoutNullUsageTest, CutsTheMemberKeepingOtherBytes) {
   EXPECT_EQ(without_null_usage(R"({ "usage":null,"a":{"usage":null}})"),
             R"({ "a":{"usage":null}})");
   EXPECT_EQ(without_null_usage(R"({"usage":null})"), "{}");
+  // Strings that end in escaped backslashes, or hold escaped quotes, end where JSON says.
+  EXPECT_EQ(without_null_usage(R"({"a":"x\\","usage":null})"), R"({"a":"x\\"})");
+  EXPECT_EQ(without_null_usage(R"({"a":"\\\"}","usage":null,"b":"\""})"),
+            R"({"a":"\\\"}","b":"\""})");
+  EXPECT_EQ(without_null_usage(R"({"\\":"\\\\","usage":null})"), R"({"\\":"\\\\"})");
 }
 
 TEST(WithoutNullUsageTest, LeavesEverythingElse) {
   EXPECT_FALSE(without_null_usage(R"({"usage":{"total_tokens":1}})").has_value());
   EXPECT_FALSE(without_null_usage(R"({"a":{"usage":null}})").has_value());
   EXPECT_FALSE(without_null_usage(R"({"a":"\"usage\":null"})").has_value());
+  EXPECT_FALSE(without_null_usage(R"({"a":"\\\"usage\\\":null"})").has_value());
+  EXPECT_FALSE(without_null_usage(R"({"a":"unterminated\",)").has_value());
   EXPECT_FALSE(without_null_usage(R"({"a":["usage",null]})").has_value());
   EXPECT_FALSE(without_null_usage("[1]").has_value());
   EXPECT_FALSE(without_null_usage("").has_value());
