@@ -13,6 +13,7 @@
 // Thread safety: a value type; one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -96,7 +97,7 @@ class BatchRollup {
   // Folds `from` into `to`, whose buckets are `unit_ms` long.
   void fold(const Level& from, Level& to, std::int64_t unit_ms);
 
-  Level levels_[kRollupLevelCount];
+  std::array<Level, kRollupLevelCount> levels_;
   std::vector<std::uint32_t> folded_;  // Slot of the coarser level per slot of the finer one.
 };
 

@@ -141,7 +141,15 @@ std::optional<tcp::endpoint> bind_all(detail::ServerState& state,
 class ServerImpl final : public Server {
  public:
   explicit ServerImpl(std::shared_ptr<detail::ServerState> state) : state_(std::move(state)) {}
-  ~ServerImpl() override { stop(); }
+  // stop() allocates (the posted close, the list of sessions); nothing it throws may leave a
+  // destructor.
+  ~ServerImpl() override {
+    try {
+      stop();
+    } catch (...) {
+      log_escaped("stopping the server", std::current_exception());
+    }
+  }
   ServerImpl(const ServerImpl&) = delete;
   ServerImpl& operator=(const ServerImpl&) = delete;
 

@@ -33,7 +33,7 @@ namespace {
 constexpr std::size_t kMaxSparePieces = 256;
 // A recorded non-streaming response is kept for parsing up to this size; larger bodies are
 // relayed whole but recorded without usage.
-constexpr std::size_t kCaptureLimit = 16 * 1024 * 1024;
+constexpr std::size_t kCaptureLimit = std::size_t{16} * 1024 * 1024;
 
 bool is_event_stream(const bhttp::response_header<>& head) {
   const auto type = head[bhttp::field::content_type];
@@ -286,7 +286,9 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
     relay.upstream = connection.get();
     auto result = co_await connection->send(head, body, options_.upstream_timeout);
     const bool sent = result.has_value();
-    if (sent) result = co_await connection->read_head(head_request, options_.upstream_timeout);
+    if (sent) {
+      result = co_await connection->read_head(head_request, options_.upstream_timeout);
+    }
     relay.upstream = nullptr;
     relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);
     if (relay.client_left || relay.aborted) {  // The connection was closed under the exchange.

@@ -89,6 +89,10 @@ inline tl::unexpected<Error> fail(Error error) { return tl::make_unexpected(std:
 #define SAFEMIG_CONCAT_INNER(a, b) a##b
 #define SAFEMIG_CONCAT(a, b) SAFEMIG_CONCAT_INNER(a, b)
 
+// In the two macros below, `tmp` is a name and `lhs` a declaration (`auto x`): neither can be
+// parenthesized, so bugprone-macro-parentheses does not apply to them.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+
 // Evaluates `expr` (a Result<T>); on error returns the error from the enclosing function.
 #define SAFEMIG_TRY_VOID(expr) \
   SAFEMIG_TRY_VOID_IMPL(expr, SAFEMIG_CONCAT(safemig_try_void_, __COUNTER__))
@@ -109,3 +113,4 @@ inline tl::unexpected<Error> fail(Error error) { return tl::make_unexpected(std:
     return ::tl::make_unexpected(std::move(tmp).error()); \
   }                                                       \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)

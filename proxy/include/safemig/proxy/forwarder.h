@@ -90,7 +90,7 @@ class Forwarder {
   ForwarderOptions options_;
   RequestIdGenerator ids_;
   // Upstream bytes read at a time: a TLS record's worth. Small, as every open stream holds one.
-  using PieceBuffer = std::array<char, 16 * 1024>;
+  using PieceBuffer = std::array<char, std::size_t{16} * 1024>;
   // Upstream read buffers of finished requests, taken by the next ones (see Piece).
   std::vector<std::unique_ptr<PieceBuffer>> spare_pieces_;
   // The requests in progress. A Relay leaves the list by itself when it is destroyed.
