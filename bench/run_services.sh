@@ -2,7 +2,7 @@
 # Builds the release preset's service targets and runs the four service benchmarks (see
 # bench/README.md, "Services"), each into its own directory under one results directory.
 #
-#   bench/run_services.sh           full sizes (about 5 minutes on 2 cores)
+#   bench/run_services.sh           full sizes (about 8 minutes on 2 cores)
 #   bench/run_services.sh --quick   small sizes, under a minute: checks that everything runs
 #
 # Needs wrk, nginx-light, jq, curl, sqlite3, python3. Environment: SAFEMIG_BENCH_BUILD_DIR (a
@@ -36,7 +36,7 @@ mkdir -p "$results"
 if [[ $quick == 1 ]]; then
   SAFEMIG_BENCH_RESULTS=$results/overhead "$root/bench/proxy_overhead.sh" --duration 2
   SAFEMIG_BENCH_RESULTS=$results/sse "$root/bench/sse_streams.sh" --streams 200 --rate 200 \
-    --tokens 4 --token-delay-ms 500
+    --tokens 4 --token-delay-ms 500 --rounds 1
   "$build_dir/bench/bench_recorder" --rows 5000 --repeat 1 --single-rows 1000 --stall-ms 1000 \
     --before-ms 500 --after-ms 1000 --json "$results/recorder.json"
   SAFEMIG_BENCH_RESULTS=$results/stall SAFEMIG_BENCH_STALL_DURATION=4 \
