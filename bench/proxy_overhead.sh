@@ -187,9 +187,6 @@ measure() {
     >"$results/$name.cpu"
 }
 
-# median VALUE...: the middle of the values (the lower middle of an even count), as given.
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-
 # median_rps NAME...: the median of the NAMEs' requests/s.
 median_rps() {
   local name values=()
@@ -200,14 +197,13 @@ median_rps() {
 db=$scratch/metrics.db
 start_proxy "$db" "$upstream"
 start_nginx_proxy "$fake_port" 1
-nginx_workers=$nginx_worker_pids
 
 # Rounds alternate between the sides, so that drift in the machine's speed hits both alike.
 for round in 1 2 3; do
   echo "round $round of 3 ..."
   measure direct_c64_$round "$fake_port" 64 "$fake_pid"
-  # shellcheck disable=SC2086 # nginx_workers is a list of PIDs.
-  measure nginx1_c64_$round "$nginx_port" 64 $nginx_workers
+  # shellcheck disable=SC2086 # nginx_worker_pids is a list of PIDs.
+  measure nginx1_c64_$round "$nginx_port" 64 $nginx_worker_pids
   measure proxy_c64_$round "$proxy_port" 64 "$proxy_pid"
 done
 for round in 1 2 3; do

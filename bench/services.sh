@@ -9,6 +9,7 @@
 #   start_fake_upstream [ARGS...]        sets fake_port
 #   start_proxy DB UPSTREAM_URL [ARGS..] sets proxy_port, proxy_pid
 #   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port and nginx_worker_pids
+#   median VALUE...                      the middle value (the lower middle of an even count)
 #   rss_kib PID                          resident set size of PID, KiB
 #   proxy_metric NAME                    a sample of the proxy's /metrics ('name{labels}' or name)
 #   proxy_binary_summary                 one line naming the measured metrics-proxy build
@@ -155,6 +156,9 @@ CONF
   echo "nginx did not start; its log: $dir/error.log" >&2
   exit 1
 }
+
+# median VALUE...: the middle of the values (the lower middle of an even count), as given.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 rss_kib() {
   awk '/^VmRSS:/ {print $2}' "/proc/$1/status"

@@ -146,11 +146,6 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 field() { jq -r ".$2" "$results/$1.json"; }
 minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
-# median VALUE...: the median, with three decimals.
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { printf "%.3f\n", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
 # added SIDE ROUND PERCENTILE: SIDE's TTFT percentile minus the direct run's, same round.
 added() { minus "$(field "$1_$2" "ttft_$3_ms")" "$(field "direct_$2" "ttft_$3_ms")"; }
 {
