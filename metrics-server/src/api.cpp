@@ -25,14 +25,22 @@ http::Response bad_request(const http::Request& request, const Error& error) {
                           error.message);
 }
 
-// Runs `call` with a reader on a leased connection; a failed call drops the connection.
+// True for an error in what the client sent (a parameter or cursor the reader refused). The
+// reader's statements are fixed, so a statement the database refuses (it carries its SQL) says
+// that the database is not what this build expects, not that the request was wrong.
+bool is_client_error(const Error& error) {
+  return error.code == ErrorCode::invalid_input && error.sql.empty();
+}
+
+// Runs `call` with a reader on a leased connection; a call that failed for any reason but the
+// client's drops the connection.
 template <typename Call>
 auto with_reader(ReadOnlyDatabase& database, Call&& call)
     -> decltype(call(std::declval<const dao::CompletionRequestsReader&>())) {
   SAFEMIG_TRY(auto lease, database.acquire_at_version(app::kLatestVersion));
   const dao::CompletionRequestsReader reader(lease.connection());
   auto result = call(reader);
-  if (!result && result.error().code != ErrorCode::invalid_input) lease.discard();
+  if (!result && !is_client_error(result.error())) lease.discard();
   return result;
 }
 
@@ -43,9 +51,14 @@ dao::TimePoint system_now() {
 }
 
 http::Response error_response(const http::Request& request, const Error& error) {
+  if (is_client_error(error)) return bad_request(request, error);
   switch (error.code) {
     case ErrorCode::invalid_input:
-      return bad_request(request, error);
+      return http::json_error(request, bhttp::status::internal_server_error, "database_error",
+                              "the database refused a query of this server (" +
+                                  error.message.substr(0, error.message.find(';')) +
+                                  "): its tables are not the ones its schema version promises; "
+                                  "check it with 'safemig verify --db PATH'");
     case ErrorCode::busy:
     case ErrorCode::locked:
       return http::json_error(request, bhttp::status::service_unavailable, "database_busy",

@@ -133,8 +133,12 @@ ExpositionData fold_exposition(
   other.model = kOtherLabel;
   other.requests = {metrics.non_streaming.requests, metrics.streaming.requests};
   bool has_other = false;
+  std::set<std::string_view> recorded;
   for (const dao::ModelUsage& usage : metrics.models) {
-    if (named.size() < top_models) {
+    recorded.insert(usage.model);
+    // A model that is itself named "other" is reported with the overflow: naming it too would
+    // give two series with the same labels.
+    if (named.size() < top_models && usage.model != kOtherLabel) {
       named.insert(usage.model);
       ModelSeries series;
       series.model = usage.model;
@@ -152,6 +156,10 @@ ExpositionData fold_exposition(
     }
   }
   for (const auto& [model, usage] : tokens) {
+    // Token usage covers every row, the rest only those before `now`: a model seen only in rows
+    // stamped later waits until they are due, so that it never passes through "other" (whose
+    // counts would then fall) on its way to its own series.
+    if (!recorded.contains(model)) continue;
     auto it = std::find_if(data.models.begin(), data.models.end(),
                            [&model](const ModelSeries& s) { return s.model == model; });
     if (it != data.models.end()) {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "metrics_test_db.h"
+#include "safemig/db/sqlite_connection.h"
 #include "safemig/metrics_server/service.h"
 #include "support/temp_dir.h"
 
@@ -261,6 +262,33 @@ TEST(ApiOnAnOlderSchema, EveryReadAnswersSchemaMismatch) {
     EXPECT_EQ(response.result(), bhttp::status::service_unavailable);
     EXPECT_THAT(response.body(), HasSubstr("\"type\":\"schema_mismatch\""));
     EXPECT_THAT(response.body(), HasSubstr("is at schema version 1 and this server reads version"));
+  }
+}
+
+// A database at the right version whose tables were altered by hand: the server's own queries
+// fail, which is the server's condition (500 database_error), not a bad request.
+TEST(ApiOnADatabaseMissingATable, AnswersDatabaseErrorNotBadRequest) {
+  ::safemig::testing::TempDir dir;
+  const std::string path = dir.file("altered.db");
+  testing::create_database(path);
+  {
+    auto connection = db::open_sqlite(path, db::SqliteOptions{});
+    ASSERT_TRUE(connection.has_value()) << connection.error().describe();
+    ASSERT_TRUE((*connection)->execute_script("DROP TABLE completion_rollups_minute").has_value());
+  }
+  ReadOnlyDatabase database(path);
+  MetricsService service(database, ServiceConfig{});
+  const auto router = service.router();
+  for (const char* target : {"/api/v1/metrics", "/api/v1/timeseries", "/metrics"}) {
+    SCOPED_TRACE(target);
+    const http::Response response = router->respond(get(target), http::RequestContext{});
+    EXPECT_EQ(response.result(), bhttp::status::internal_server_error);
+    const json::value body = json::parse(response.body());
+    EXPECT_EQ(body.at("error").at("type").as_string(), "database_error");
+    const std::string message(body.at("error").at("message").as_string());
+    EXPECT_THAT(message, HasSubstr("no such table: completion_rollups_minute"));
+    EXPECT_THAT(message, HasSubstr("safemig verify"));
+    EXPECT_THAT(message, ::testing::Not(HasSubstr("fix the SQL statement")));
   }
 }
 

@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "metrics_test_db.h"
 #include "safemig/metrics_server/read_only_database.h"
@@ -133,6 +135,55 @@ TEST(FoldExposition, ModelsPastTheTopNBecomeOther) {
               ::testing::Contains(LabelSeries{"status_code", "none", "other", true, 1}));
   EXPECT_THAT(data.labels,
               ::testing::Contains(LabelSeries{"status_code", "200", "other", false, 1}));
+}
+
+TEST(FoldExposition, AModelNamedOtherIsReportedWithTheOverflowNotBesideIt) {
+  dao::Metrics metrics = three_models();
+  for (dao::ModelUsage& usage : metrics.models) {
+    if (usage.model == "big") usage.model = "other";
+  }
+  for (dao::LabelCount& label : metrics.labels) {
+    if (label.model == "big") label.model = "other";
+  }
+  const std::map<std::string, std::array<std::int64_t, 2>> split = {
+      {"other", {5, 5}}, {"mid", {3, 3}}, {"small", {1, 1}}};
+  TokenUsageByModel tokens;
+  tokens["other"].input.add(7);
+  tokens["small"].input.add(9);
+  const ExpositionData data = fold_exposition(metrics, split, tokens, 2);
+  std::vector<std::string> names;
+  for (const ModelSeries& m : data.models) names.push_back(m.model);
+  EXPECT_EQ(names, (std::vector<std::string>{"mid", "small", "other"}));
+  EXPECT_EQ(data.models[2].requests, (std::array<std::int64_t, 2>{5, 5}));
+  EXPECT_EQ(data.models[2].response_time.count, 10);
+  EXPECT_EQ(data.models[2].tokens.input.count(), 1u);
+  std::int64_t requests = 0;
+  std::set<std::tuple<std::string, std::string, std::string, bool>> keys;
+  for (const LabelSeries& l : data.labels) {
+    EXPECT_TRUE(keys.insert({l.label, l.value, l.model, l.streaming}).second) << l.model;
+    if (l.label == "status_code") requests += l.requests;
+  }
+  EXPECT_EQ(requests, 18);
+  // Every sample line is a distinct series.
+  std::istringstream text(render_exposition(data));
+  std::size_t sample_lines = 0;
+  for (std::string line; std::getline(text, line);) sample_lines += line.starts_with('#') ? 0 : 1;
+  EXPECT_EQ(samples(render_exposition(data)).size(), sample_lines);
+}
+
+TEST(FoldExposition, TokensOfAModelWithNoRequestYetWaitForItsFirstRequest) {
+  const dao::Metrics metrics = three_models();
+  const std::map<std::string, std::array<std::int64_t, 2>> split = {
+      {"big", {5, 5}}, {"mid", {3, 3}}, {"small", {1, 1}}};
+  TokenUsageByModel tokens;
+  tokens["big"].input.add(7);
+  tokens["stamped-later"].input.add(9);
+  const ExpositionData data = fold_exposition(metrics, split, tokens, 20);
+  std::vector<std::string> names;
+  for (const ModelSeries& m : data.models) names.push_back(m.model);
+  EXPECT_EQ(names, (std::vector<std::string>{"big", "mid", "small"}));
+  EXPECT_EQ(data.models[0].tokens.input.count(), 1u);
+  EXPECT_THAT(render_exposition(data), Not(HasSubstr("other")));
 }
 
 TEST(FoldExposition, LabelValuesAreBounded) {

@@ -22,9 +22,10 @@ using Clock = std::function<dao::TimePoint()>;
 // The system clock, truncated to milliseconds.
 dao::TimePoint system_now();
 
-// The error reply for a failed reader or database call: 400 for invalid_input, 503 for a
-// database that cannot be read now (missing, busy, locked, io; schema_mismatch for one at
-// another schema version), 500 otherwise.
+// The error reply for a failed reader or database call: 400 for invalid_input about the request
+// (one without SQL), 503 for a database that cannot be read now (missing, busy, locked, io;
+// schema_mismatch for one at another schema version), 500 database_error for a statement the
+// database refused (its tables differ from its version's), 500 internal_error otherwise.
 http::Response error_response(const http::Request& request, const Error& error);
 
 class Api {

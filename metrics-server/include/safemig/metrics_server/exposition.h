@@ -3,9 +3,10 @@
 // Window: all time — every request with a timestamp before the scrape — read from the rollup
 // tables, so counters only grow between scrapes. The token usage histogram is built from the
 // rows instead and covers every row in the database (see token_usage.h). Label cardinality is
-// bounded: the `top_models` models with the most requests keep their name, the rest are
-// reported as model "other"; the error_type and finish_reason values are bounded the same way
-// (kTopLabelValues).
+// bounded: the `top_models` models with the most requests keep their name, the rest (and a model
+// that is itself named "other") are reported as model "other"; the error_type and finish_reason
+// values are bounded the same way (kTopLabelValues). Token usage of a model with no request
+// before the scrape is left out until it has one.
 //
 // Families (see metrics-server/README.md):
 //   gen_ai_server_request_duration_seconds      histogram {gen_ai_request_model}
