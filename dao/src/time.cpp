@@ -44,7 +44,9 @@ tl::unexpected<Error> bad(std::string_view text, std::string_view why) {
   return fail(ErrorCode::invalid_input, std::move(message));
 }
 
-// 9999-12-31T23:59:59.999Z: the last instant ISO-8601's four-digit years can name.
+// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the first and last instants
+// ISO-8601's four-digit years can name.
+constexpr std::int64_t kEarliestEpochMs = -62'167'219'200'000;
 constexpr std::int64_t kLatestEpochMs = 253'402'300'799'999;
 
 Result<TimePoint> parse_epoch_ms(std::string_view text) {
@@ -58,7 +60,7 @@ Result<TimePoint> parse_epoch_ms(std::string_view text) {
 }
 
 // Parses "[T ]HH:MM[:SS[.fff…]](Z|±HH:MM|±HHMM)" at `pos`; returns milliseconds since midnight
-// minus the offset.
+// minus the offset. A fraction finer than a millisecond rounds up to the next one (see time.h).
 Result<std::int64_t> parse_time_of_day(std::string_view text, std::size_t pos) {
   using std::chrono::hours;
   using std::chrono::milliseconds;
@@ -69,6 +71,7 @@ Result<std::int64_t> parse_time_of_day(std::string_view text, std::size_t pos) {
   if (!mm) return bad(text, "time must be HH:MM[:SS[.fff]]");
   int ss = 0;
   std::int64_t fraction_ms = 0;
+  bool finer_than_ms = false;
   if (consume(text, pos, ':')) {
     const auto s = read_digits(text, pos, 2);
     if (!s) return bad(text, "seconds must be two digits");
@@ -76,12 +79,17 @@ Result<std::int64_t> parse_time_of_day(std::string_view text, std::size_t pos) {
     if (consume(text, pos, '.') || consume(text, pos, ',')) {
       std::size_t digits = 0;
       while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-        if (digits < 3) fraction_ms = fraction_ms * 10 + (text[pos] - '0');
+        if (digits < 3) {
+          fraction_ms = fraction_ms * 10 + (text[pos] - '0');
+        } else if (text[pos] != '0') {
+          finer_than_ms = true;
+        }
         ++digits;
         ++pos;
       }
       if (digits == 0 || digits > 9) return bad(text, "fraction of a second must be 1-9 digits");
       for (std::size_t d = digits; d < 3; ++d) fraction_ms *= 10;
+      if (finer_than_ms) ++fraction_ms;
     }
   }
   if (*hh > 23 || *mm > 59 || ss > 59) return bad(text, "no such time of day");
@@ -140,8 +148,12 @@ Result<TimePoint> parse_time(std::string_view text) {
   }
   SAFEMIG_TRY(const std::int64_t time_ms, parse_time_of_day(text, pos));
   const TimePoint at = midnight + std::chrono::milliseconds(time_ms);
-  if (to_epoch_ms(at) > kLatestEpochMs)
+  if (to_epoch_ms(at) > kLatestEpochMs) {
     return bad(text, "an instant after 9999-12-31T23:59:59.999Z");
+  }
+  if (to_epoch_ms(at) < kEarliestEpochMs) {
+    return bad(text, "an instant before 0000-01-01T00:00:00.000Z");
+  }
   return at;
 }
 

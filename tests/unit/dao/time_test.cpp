@@ -27,7 +27,24 @@ TEST(ParseTime, AcceptsZulu) {
 TEST(ParseTime, AcceptsOffsetsAndFractions) {
   EXPECT_THAT(parse_time("2026-11-22T08:30:00.123+01:00"), IsOkAndHolds(at(kMorning + 123)));
   EXPECT_THAT(parse_time("2026-11-22T02:00:00.5-0530"), IsOkAndHolds(at(kMorning + 500)));
-  EXPECT_THAT(parse_time("2026-11-22T07:30:00.123456789Z"), IsOkAndHolds(at(kMorning + 123)));
+  EXPECT_THAT(parse_time("2026-11-22T07:30:00.123000000Z"), IsOkAndHolds(at(kMorning + 123)));
+}
+
+// Rows are stored in whole milliseconds: rounding a finer bound up keeps [start, end) exact.
+TEST(ParseTime, AFractionFinerThanAMillisecondRoundsUp) {
+  EXPECT_THAT(parse_time("2026-11-22T07:30:00.123456789Z"), IsOkAndHolds(at(kMorning + 124)));
+  EXPECT_THAT(parse_time("2026-11-22T07:30:00.0015Z"), IsOkAndHolds(at(kMorning + 2)));
+  EXPECT_THAT(parse_time("2026-11-22T07:30:00.000000001Z"), IsOkAndHolds(at(kMorning + 1)));
+  EXPECT_THAT(parse_time("2026-11-22T07:29:59.9999Z"), IsOkAndHolds(at(kMorning)));
+  EXPECT_THAT(parse_time("9999-12-31T23:59:59.9991Z"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("after 9999-12-31T23:59:59.999Z")));
+}
+
+TEST(ParseTime, RejectsInstantsBeforeTheYear0000) {
+  EXPECT_THAT(parse_time("0000-01-01T00:00:00Z"), IsOkAndHolds(at(-62'167'219'200'000)));
+  EXPECT_EQ(format_time(at(-62'167'219'200'000)), "0000-01-01T00:00:00.000Z");
+  EXPECT_THAT(parse_time("0000-01-01T00:00:00+01:00"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("before 0000-01-01T00:00:00.000Z")));
 }
 
 TEST(ParseTime, DateOnlyIsMidnightUtc) {

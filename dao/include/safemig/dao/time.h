@@ -7,7 +7,11 @@
 //   - a date-time with an offset or Z:            2026-11-22T07:30:00Z
 //                                                 2026-11-22T08:30:00.123+01:00
 //     (seconds and the fraction are optional; 'T' may be a space; offsets ±HH:MM or ±HHMM)
-// Impossible dates and times (Feb 30, hour 25) are rejected, not normalised.
+// Impossible dates and times (Feb 30, hour 25) are rejected, not normalised, and so are instants
+// outside 0000-01-01T00:00:00.000Z … 9999-12-31T23:59:59.999Z (after applying the offset).
+// Instants are kept in whole milliseconds; a fraction finer than that (…00.0015Z) rounds up to
+// the next millisecond. Rows are stored in whole milliseconds, so a half-open range [start, end)
+// of rounded-up bounds holds exactly the rows of the range that was asked for.
 //
 // Thread safety: pure functions over value types.
 #pragma once
