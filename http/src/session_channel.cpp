@@ -39,9 +39,16 @@ std::optional<std::uint64_t> content_length_of(const Message& message) {
 bool finalize_response(Response& response, const ChannelRequest& request, bool stopping) {
   const bool keep = request.keep_alive && response.keep_alive() && !stopping;
   response.version(request.version);
-  // 1xx, 204 and 304 carry no body; Beast refuses to prepare one that has.
-  if (!status_allows_body(response.result_int())) response.body().clear();
-  if (!response.has_content_length() && !response.chunked()) response.prepare_payload();
+  if (!status_allows_body(response.result_int())) {
+    // 1xx, 204 and 304 carry no body, and no framing fields: RFC 9110 §8.6 forbids a
+    // Content-Length on 1xx and 204, and on a 304 it would state the length of the stored
+    // representation, which a cache takes as the new one.
+    response.body().clear();
+    response.erase(bhttp::field::content_length);
+    response.erase(bhttp::field::transfer_encoding);
+  } else if (!response.has_content_length() && !response.chunked()) {
+    response.prepare_payload();
+  }
   response.keep_alive(keep);
   return keep && !response.need_eof();
 }

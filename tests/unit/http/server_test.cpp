@@ -60,6 +60,9 @@ class ServerTest : public ::testing::Test {
     router_->add(bhttp::verb::post, "/echo", [](const Request& r, const RequestContext&) {
       return text_response(r, bhttp::status::ok, "text/plain", r.body());
     });
+    router_->add(bhttp::verb::get, "/unchanged", [](const Request& r, const RequestContext&) {
+      return text_response(r, bhttp::status::not_modified, "text/plain", "");
+    });
     router_->add(bhttp::verb::get, "/throw", [](const Request&, const RequestContext&) -> Response {
       throw std::runtime_error("handler bug");
     });
@@ -423,6 +426,17 @@ TEST_F(ServerTest, HeadSendsNoBody) {
   bhttp::read(client.socket(), client.buffer(), parser);
   EXPECT_EQ(parser.get().result(), bhttp::status::ok);
   EXPECT_EQ(parser.get()[bhttp::field::content_length], "15");
+  EXPECT_EQ(client.round_trip(get("/hello")).body(), "hello 127.0.0.1");
+}
+
+// A 304 carries no framing field: its Content-Length would be that of the stored representation.
+TEST_F(ServerTest, NotModifiedCarriesNoContentLengthAndKeepsTheConnection) {
+  start();
+  Client client(server_->port());
+  const Response unchanged = client.round_trip(get("/unchanged"));
+  EXPECT_EQ(unchanged.result(), bhttp::status::not_modified);
+  EXPECT_EQ(unchanged.count(bhttp::field::content_length), 0u);
+  EXPECT_EQ(unchanged.count(bhttp::field::transfer_encoding), 0u);
   EXPECT_EQ(client.round_trip(get("/hello")).body(), "hello 127.0.0.1");
 }
 
