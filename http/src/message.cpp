@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <string>
 #include <utility>
+#include "safemig/http/json_text.h"
 
 namespace safemig::http {
 
@@ -29,7 +29,7 @@ Response make_response(const Request& request, bhttp::status status, std::string
 
 Response json_response(const Request& request, bhttp::status status,
                        const boost::json::value& body) {
-  return make_response(request, status, "application/json", boost::json::serialize(body));
+  return make_response(request, status, "application/json", json_text(body));
 }
 
 Response json_error(const Request& request, bhttp::status status, std::string_view type,

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "safemig/http/utf8.h"
+
 namespace safemig::http {
 
 namespace {
@@ -26,8 +28,10 @@ std::string escape_help(std::string_view text) {
   return out;
 }
 
-// Label values escape backslash, double quote and newline.
-std::string escape_label_value(std::string_view text) {
+// Label values escape backslash, double quote and newline, and are made well-formed UTF-8: a
+// value read from the database that is not would make Prometheus refuse the whole scrape.
+std::string escape_label_value(std::string_view raw) {
+  const std::string text = valid_utf8(raw);
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {

@@ -92,7 +92,12 @@ json::object totals_json(const dao::UsageTotals& t) {
   out["requests"] = t.requests;
   out["successes"] = t.successes;
   out["errors"] = t.errors;
-  out["error_rate"] = t.error_rate;
+  // No requests: no rate, as in an empty time series bucket.
+  if (t.requests > 0) {
+    out["error_rate"] = t.error_rate;
+  } else {
+    out["error_rate"] = nullptr;
+  }
   out["prompt_tokens"] = t.prompt_tokens;
   out["completion_tokens"] = t.completion_tokens;
   out["total_tokens"] = t.total_tokens;

@@ -12,6 +12,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "safemig/http/utf8.h"
+
 namespace safemig::metrics_server {
 namespace {
 
@@ -32,39 +34,6 @@ tl::unexpected<Error> bad(std::string_view parameter, std::string_view value,
   return fail(ErrorCode::invalid_input, "invalid " + std::string(parameter) + " '" +
                                             std::string(value) + "': expected " +
                                             std::string(expected));
-}
-
-// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
-// U+10FFFF). Values are echoed in JSON, which must be UTF-8.
-bool is_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // The allowed range of the second byte.
-    if (lead < 0x80) {
-      length = 1;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto byte = static_cast<unsigned char>(text[i + k]);
-      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 // Parses all-digit text as a non-negative integer of at most 12 digits.
@@ -102,7 +71,7 @@ Result<QueryParameters> QueryParameters::parse(std::string_view target,
   for (const auto& param : url->params(options)) {
     if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2", a bare "?".
     const std::string& key = param.key;
-    if (!is_utf8(key) || !is_utf8(param.value)) {
+    if (!http::is_utf8(key) || !http::is_utf8(param.value)) {
       return fail(ErrorCode::invalid_input,
                   "a query parameter is not UTF-8 text once percent-decoded: expected names and "
                   "values as percent-encoded UTF-8");

@@ -8,8 +8,14 @@ const COLORS = { a: '#2f6fed', b: '#e8590c', c: '#12b886' };
 const state = { preset: '24h', start: null, end: null, model: '' };
 
 const fmt = {
-  count: (v) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e4 ? `${(v / 1e3).toFixed(1)}k`
-                                                              : String(Math.round(v * 10) / 10)),
+  count: (v) => {
+    // [from, unit, suffix]: thousands get a suffix from 10,000 on.
+    const steps = [[1e12, 1e12, 'T'], [1e9, 1e9, 'B'], [1e6, 1e6, 'M'], [1e4, 1e3, 'k']];
+    for (const [from, unit, suffix] of steps) {
+      if (v >= from) return `${(v / unit).toFixed(1)}${suffix}`;
+    }
+    return String(Math.round(v * 10) / 10);
+  },
   ms: (v) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s`
                                                               : `${Math.round(v)} ms`),
   pct: (v) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`),

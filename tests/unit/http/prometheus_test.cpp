@@ -52,6 +52,21 @@ TEST(PrometheusTextTest, EscapesLabelValuesAndHelp) {
             "g{path=\"C:\\\\dir\\n\\\"x\\\"\",b=\"\"} 1\n");
 }
 
+// Prometheus refuses a whole scrape over one label value that is not UTF-8.
+TEST(PrometheusTextTest, LabelValuesThatAreNotUtf8AreRepaired) {
+  PrometheusText text;
+  text.counter("c_total", "Help.",
+               {{"model",
+                 "a\xFF"
+                 "b"}},
+               1);
+  EXPECT_EQ(text.text(),
+            "# HELP c_total Help.\n"
+            "# TYPE c_total counter\n"
+            "c_total{model=\"a\xEF\xBF\xBD"
+            "b\"} 1\n");
+}
+
 TEST(PrometheusTextTest, ValueFormatting) {
   PrometheusText text;
   text.gauge("v", "V.", {{"i", "0"}}, 0.25);

@@ -132,6 +132,16 @@ TEST_F(ApiTest, MetricsEqualBruteForceOverTheRows) {
   check_counts("status_codes", "status_code");
 }
 
+TEST_F(ApiTest, AnEmptyRangeHasNoErrorRateAndPlainDecimalNumbers) {
+  const http::Response response = api_.metrics(get("/api/v1/metrics?start=0&end=1000"));
+  const json::value body = ok(response);
+  EXPECT_EQ(body.at("overall").at("requests").as_int64(), 0);
+  EXPECT_TRUE(body.at("overall").at("error_rate").is_null());
+  const http::Response all = api_.metrics(get("/api/v1/metrics?" + range_query(kT0, kT0 + kSpan)));
+  EXPECT_GT(ok(all).at("overall").at("error_rate").as_double(), 0.0);
+  EXPECT_THAT(all.body(), ::testing::Not(::testing::ContainsRegex("[0-9]E[-0-9]")));
+}
+
 TEST_F(ApiTest, MetricsOfOneModel) {
   const json::value body = ok(api_.metrics(get("/api/v1/metrics?model=model-1")));
   EXPECT_EQ(body.at("model").as_string(), "model-1");
