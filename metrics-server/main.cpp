@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
     (*server)->stop();
     io.stop();
   });
-  std::cout << "listening on " << address->host << ":" << (*server)->port() << std::endl;
+  std::cout << "listening on " << http::format_listen_address({address->host, (*server)->port()})
+            << std::endl;
   spdlog::info("serving {} read-only", options.db_path);
   // Destroyed (stop requested, then joined) before the service and the database it uses.
   const std::jthread warm_up = service.start_warm_up();

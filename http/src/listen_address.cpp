@@ -1,4 +1,4 @@
-// parse_listen_address: "host:port" and "[v6]:port".
+// parse_listen_address and format_listen_address: "host:port" and "[v6]:port".
 //
 // Thread safety: a pure function.
 #include <charconv>
@@ -47,6 +47,11 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
     return bad_address(text, "PORT must be a number from 0 to 65535");
   }
   return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+std::string format_listen_address(const ListenAddress& address) {
+  const bool v6 = address.host.find(':') != std::string::npos;
+  return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
 }
 
 }  // namespace safemig::http

@@ -103,9 +103,8 @@ Result<void> serve(asio::io_context& io, const ProxyOptions& options,
   };
   SAFEMIG_TRY(std::unique_ptr<http::Server> server,
               http::Server::listen(io, options.listen, std::move(router), server_options));
-  const bool v6 = options.listen.host.find(':') != std::string::npos;
-  std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", options.listen.host.c_str(), v6 ? "]" : "",
-              static_cast<unsigned>(server->port()));
+  std::printf("listening on %s\n",
+              http::format_listen_address({options.listen.host, server->port()}).c_str());
   std::fflush(stdout);
   spdlog::info("metrics-proxy serving on port {}, forwarding /v1/* to {}", server->port(),
                options.upstream.url);

@@ -68,7 +68,7 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary,
   process->pid_ = pid;
   process->stdout_fd_ = fd;
   if (pid < 0) return process;
-  const std::regex listening("listening on [^\\s:]+:(\\d+)");
+  const std::regex listening("listening on (?:\\[[^\\]]+\\]|[^\\s:]+):(\\d+)");
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};

@@ -27,6 +27,16 @@ TEST(ParseListenAddressTest, BracketedIpv6) {
   EXPECT_EQ(address->port, 65535);
 }
 
+TEST(FormatListenAddressTest, BracketsIpv6HostsAndReadsBack) {
+  EXPECT_EQ(format_listen_address({"127.0.0.1", 8080}), "127.0.0.1:8080");
+  EXPECT_EQ(format_listen_address({"localhost", 0}), "localhost:0");
+  EXPECT_EQ(format_listen_address({"::1", 44923}), "[::1]:44923");
+  const auto back = parse_listen_address(format_listen_address({"::1", 44923}));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->host, "::1");
+  EXPECT_EQ(back->port, 44923);
+}
+
 class BadListenAddressTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BadListenAddressTest, IsInvalidInputSayingWhatIsExpected) {

@@ -43,6 +43,8 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 Result<ListenAddress> parse_listen_address(std::string_view text);
+// "HOST:PORT" as parse_listen_address reads it: an IPv6 host in brackets ("[::1]:8080").
+std::string format_listen_address(const ListenAddress& address);
 
 class Server {
  public:
