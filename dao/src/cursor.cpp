@@ -53,6 +53,9 @@ Result<CursorPosition> decode_cursor(std::string_view text) {
       !parse_hex(text.substr(dot + 1), p.id)) {
     return malformed(text);
   }
+  // Only the one text encode_cursor gives for a position: an edited cursor ("n01.2") is refused
+  // rather than read as another.
+  if (encode_cursor(p) != text) return malformed(text);
   return p;
 }
 

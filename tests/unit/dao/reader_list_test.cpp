@@ -112,7 +112,9 @@ TEST_F(ReaderListTest, LimitBounds) {
 
 TEST_F(ReaderListTest, MalformedCursorIsInvalidInput) {
   CompletionRequestsReader reader(*connection_);
-  for (const char* bad : {"", "garbage", "n12", "x1.2", "nzz.1", "n1.", "n.1", "n1.2.3"}) {
+  // Only the form next_cursor takes: no leading zeros, no upper-case hex digits, no sign.
+  for (const char* bad : {"", "garbage", "n12", "x1.2", "nzz.1", "n1.", "n.1", "n1.2.3", "n01.2",
+                          "n1.02", "n1A.2", "n+1.2", "n1. 2"}) {
     ListQuery q = query(kT0, kT0 + 5000, 10, ListOrder::newest_first);
     q.cursor = bad;
     EXPECT_THAT(reader.list(q), ErrorIs(ErrorCode::invalid_input, HasSubstr("cursor"))) << bad;
