@@ -51,9 +51,19 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     const bool blank = line.empty();
     if (!blank) take_line(line);
     current_.raw.push_back(bytes[end]);
-    line_start_ = current_.raw.size();
-    skip_lf_ = bytes[end] == '\r';
     i = end + 1;
+    if (bytes[end] == '\r') {
+      // A "\r\n" stays whole in the event it ends when both bytes are at hand, so that a client
+      // never gets an event without the last byte of its terminator. Only a '\r' that ends the
+      // bytes fed leaves its '\n' to the next feed.
+      if (i < bytes.size() && bytes[i] == '\n') {
+        current_.raw.push_back('\n');
+        ++i;
+      } else {
+        skip_lf_ = true;
+      }
+    }
+    line_start_ = current_.raw.size();
     if (blank) dispatch(out);
   }
 }

@@ -59,6 +59,21 @@ TEST(SseParserTest, AcceptsCrLfAndBareCr) {
   EXPECT_THAT(data_of(cr), ::testing::ElementsAre("a", "b"));
 }
 
+// A client that holds back a trailing '\r' to see whether '\n' follows would show an event
+// only when the next one arrives; so an event takes its whole "\r\n" when it is at hand.
+TEST(SseParserTest, CrLfTerminatedEventsKeepTheirWholeTerminator) {
+  const Parsed whole = parse_in_pieces("data: a\r\n\r\ndata: b\r\n\r\n", {});
+  ASSERT_EQ(whole.events.size(), 2u);
+  EXPECT_EQ(whole.events[0].raw, "data: a\r\n\r\n");
+  EXPECT_EQ(whole.events[1].raw, "data: b\r\n\r\n");
+  EXPECT_TRUE(whole.rest.raw.empty());
+  // Cut between the last '\r' and its '\n': the '\n' goes with the bytes that follow.
+  const Parsed cut = parse_in_pieces("data: a\r\n\r\ndata: b\r\n\r\n", {10});
+  ASSERT_EQ(cut.events.size(), 2u);
+  EXPECT_EQ(cut.events[0].raw, "data: a\r\n\r");
+  EXPECT_EQ(cut.events[1].raw, "\ndata: b\r\n\r\n");
+}
+
 TEST(SseParserTest, FieldWithoutColonAndUnknownFieldsAreIgnored) {
   const Parsed p = parse_in_pieces("data\nid: 7\nretry: 10\nfoo: bar\n\n", {});
   ASSERT_EQ(p.events.size(), 1u);
