@@ -3,6 +3,8 @@
 // Thread safety: pure function.
 #include "safemig/proxy/record_builder.h"
 
+#include "safemig/http/utf8.h"
+
 namespace safemig::proxy {
 namespace {
 
@@ -12,10 +14,7 @@ std::int64_t to_ms(microseconds d) { return d.count() < 0 ? 0 : d.count() / 1000
 
 // Cuts `text` to at most kMaxErrorMessageBytes without splitting a UTF-8 sequence.
 std::string clip(std::string text) {
-  if (text.size() <= kMaxErrorMessageBytes) return text;
-  std::size_t end = kMaxErrorMessageBytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  text.resize(end);
+  text.resize(http::utf8_prefix(text, kMaxErrorMessageBytes).size());
   return text;
 }
 

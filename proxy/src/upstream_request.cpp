@@ -12,6 +12,8 @@
 #include <cctype>
 #include <set>
 
+#include "safemig/http/utf8.h"
+
 namespace safemig::proxy {
 namespace {
 
@@ -88,7 +90,8 @@ std::optional<std::string> request_origin(const http::Request& request,
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    if (!value.empty()) return std::string(value.substr(0, kMaxOrigin));
+    // Header values may hold any byte (obs-text); what is stored is UTF-8, cut on a character.
+    if (!value.empty()) return std::string(http::utf8_prefix(http::valid_utf8(value), kMaxOrigin));
   }
   if (peer_address.empty()) return std::nullopt;
   return std::string(peer_address);

@@ -44,5 +44,14 @@ TEST(ValidUtf8, ReplacesEachByteOutsideAWellFormedSequence) {
   EXPECT_TRUE(is_utf8(valid_utf8("\xC0\xAF\xF5\x80 ok \xF0\x9F\x98")));
 }
 
+TEST(Utf8Prefix, CutsOnlyBetweenCharacters) {
+  EXPECT_EQ(utf8_prefix("short", 10), "short");
+  EXPECT_EQ(utf8_prefix("abcdef", 3), "abc");
+  EXPECT_EQ(utf8_prefix("a\xC3\xA9", 2), "a");  // é would be cut in half.
+  EXPECT_EQ(utf8_prefix("a\xC3\xA9", 3), "a\xC3\xA9");
+  EXPECT_EQ(utf8_prefix("\xF0\x9F\x98\x80x", 3), "");  // Inside a 4-byte sequence.
+  EXPECT_EQ(utf8_prefix("\xF0\x9F\x98\x80x", 4), "\xF0\x9F\x98\x80");
+}
+
 }  // namespace
 }  // namespace safemig::http

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "safemig/http/utf8.h"
 #include "safemig/proxy/request_id.h"
 #include "support/matchers.h"
 
@@ -196,6 +197,32 @@ TEST(BuildClientHeadTest, FieldsKeepTheUpstreamsSpellingAndOrder) {
   // Known names stay known to Beast, whatever their spelling.
   EXPECT_EQ(head[bhttp::field::content_length], "2");
   EXPECT_EQ(head.begin()->name(), bhttp::field::content_type);
+}
+
+TEST(RequestOriginTest, XOriginTrimmedElseThePeerAddress) {
+  http::Request request{bhttp::verb::post, "/v1/chat/completions", 11};
+  EXPECT_EQ(request_origin(request, "10.0.0.7"), "10.0.0.7");
+  EXPECT_EQ(request_origin(request, ""), std::nullopt);
+  request.set("X-Origin", "  team-a\t");
+  EXPECT_EQ(request_origin(request, "10.0.0.7"), "team-a");
+}
+
+// What is stored must be UTF-8: metrics-server writes it into JSON.
+TEST(RequestOriginTest, LongOrForeignBytesAreCutOnACharacterAndMadeUtf8) {
+  http::Request request{bhttp::verb::post, "/v1/chat/completions", 11};
+  std::string accented = "a";
+  for (int i = 0; i < 150; ++i) accented += "\xC3\xA9";  // é, two bytes each.
+  request.set("X-Origin", accented);
+  const auto origin = request_origin(request, "10.0.0.7");
+  ASSERT_TRUE(origin.has_value());
+  EXPECT_EQ(origin->size(), 199u);
+  EXPECT_TRUE(http::is_utf8(*origin));
+  request.set("X-Origin",
+              "team\xFF"
+              "b");
+  EXPECT_EQ(request_origin(request, "10.0.0.7"),
+            "team\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(MaySendAgainTest, IdempotentMethodsOrAnIdempotencyKeyOnly) {

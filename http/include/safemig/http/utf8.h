@@ -18,4 +18,8 @@ bool is_utf8(std::string_view text);
 // (the replacement character); `text` itself when it is well-formed.
 std::string valid_utf8(std::string_view text);
 
+// The longest prefix of well-formed `text` that has at most `max_bytes` bytes and does not end
+// inside a multi-byte sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
 }  // namespace safemig::http
