@@ -18,6 +18,7 @@
 #include <exception>
 #include <tuple>
 
+#include "request_framing.h"
 #include "safemig/http/buffered_parse.h"
 #include "server_state.h"
 #include "session_channel.h"
@@ -70,6 +71,16 @@ asio::awaitable<void> linger_close(Session& session) {
   socket.close(ignored);
 }
 
+// Writes `response` with Connection: close, then closes after a linger.
+asio::awaitable<void> answer_and_close(ServerState& state, Session& session, Response response) {
+  response.keep_alive(false);
+  const auto bound = session.deadline.bound(state.options.write_timeout);
+  const auto [write_ec, written] = co_await bhttp::async_write(session.socket, response, kUseTuple);
+  if (!write_ec) {
+    co_await linger_close(session);
+  }
+}
+
 // Answers a request that could not be read: 413 over the body limit; for a head over the head
 // limit, 414 when its request line did not end within it (`partial` has no target then) and 431
 // otherwise; 400 for a malformed one. Other failures (client gone, timeout) get no answer. The
@@ -103,12 +114,21 @@ asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
   }
   spdlog::debug("http session: answering {} to a request that could not be read: {}",
                 response.result_int(), ec.message());
-  response.keep_alive(false);
-  const auto bound = session.deadline.bound(state.options.write_timeout);
-  const auto [write_ec, written] = co_await bhttp::async_write(session.socket, response, kUseTuple);
-  if (!write_ec) {
-    co_await linger_close(session);
-  }
+  co_await answer_and_close(state, session, std::move(response));
+}
+
+// Answers a request whose head was read but whose body cannot be framed (see
+// request_framing.h), without reading on: the connection closes.
+asio::awaitable<void> answer_framing_refusal(ServerState& state, Session& session,
+                                             const Request& head, FramingRefusal refusal) {
+  Request request_shape;
+  request_shape.version(head.version() == 10 ? 10 : 11);
+  request_shape.keep_alive(false);
+  spdlog::debug("http session: answering {}: {}", static_cast<unsigned>(refusal.status),
+                refusal.message);
+  co_await answer_and_close(
+      state, session,
+      json_error(request_shape, refusal.status, "invalid_request_error", refusal.message));
 }
 
 // Runs the StreamingHandler of a prefix route. Returns whether the connection stays open.
@@ -218,6 +238,10 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
       RequestContext context = base_context;
       context.received_at = std::chrono::steady_clock::now();
       co_await answer_read_error(*state, *session, parsed, parser.get(), std::move(context));
+      break;
+    }
+    if (auto refusal = refuse_transfer_coding(parser.get().base())) {
+      co_await answer_framing_refusal(*state, *session, parser.get(), std::move(*refusal));
       break;
     }
     InFlight in_flight(state->in_flight);

@@ -399,6 +399,59 @@ TEST_F(ServerTest, GarbageIs400) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
+// A body whose end cannot be known must not be read as the next request (RFC 9112 §6.3).
+TEST_F(ServerTest, TransferCodingsNotEndingInChunkedAre400AndNothingMoreIsRead) {
+  start();
+  const std::string smuggled = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const char* codings : {"chunked, identity", "identity", "xchunked"}) {
+    SCOPED_TRACE(codings);
+    Client client(server_->port());
+    client.write_raw(std::string("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") +
+                     codings + "\r\n\r\n" + smuggled);
+    const auto response = client.read_response();
+    EXPECT_EQ(response.result(), bhttp::status::bad_request);
+    EXPECT_THAT(response.body(), HasSubstr("does not end in chunked"));
+    EXPECT_TRUE(client.closed_by_server());
+  }
+}
+
+TEST_F(ServerTest, TransferCodingsOtherThanChunkedAre501AndChunkedTwiceIs400) {
+  start();
+  const std::string body = "5\r\nhello\r\n0\r\n\r\n";
+  {
+    Client client(server_->port());
+    client.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" +
+                     body);
+    const auto response = client.read_response();
+    EXPECT_EQ(response.result(), bhttp::status::not_implemented);
+    EXPECT_THAT(response.body(), HasSubstr("'gzip' is not implemented"));
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  {
+    Client client(server_->port());
+    client.write_raw(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n" + body);
+    const auto response = client.read_response();
+    EXPECT_EQ(response.result(), bhttp::status::bad_request);
+    EXPECT_THAT(response.body(), HasSubstr("chunked more than once"));
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  {
+    Client client(server_->port());
+    client.write_raw("POST /echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    const auto response = client.read_response();
+    EXPECT_EQ(response.result(), bhttp::status::bad_request);
+    EXPECT_THAT(response.body(), HasSubstr("HTTP/1.0"));
+  }
+  {
+    Client client(server_->port());
+    client.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n" + body);
+    const auto response = client.read_response();
+    EXPECT_EQ(response.result(), bhttp::status::ok);
+    EXPECT_EQ(response.body(), "hello");
+  }
+}
+
 TEST_F(ServerTest, UnknownPathIs404Json) {
   start();
   Client client(server_->port());

@@ -1,0 +1,73 @@
+// The transfer codings a request may use (see request_framing.h).
+//
+// Thread safety: pure function.
+#include "request_framing.h"
+
+#include <algorithm>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace safemig::http::detail {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// Every coding of every Transfer-Encoding field, in order; empty list elements are skipped
+// (RFC 9110 §5.6.1).
+std::vector<std::string_view> codings_of(const bhttp::header<true>& head) {
+  std::vector<std::string_view> codings;
+  for (const auto& field : head) {
+    if (field.name() != bhttp::field::transfer_encoding) continue;
+    std::string_view list(field.value().data(), field.value().size());
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string_view coding = trimmed(list.substr(0, comma));
+      if (!coding.empty()) codings.push_back(coding);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  return codings;
+}
+
+bool is_chunked(std::string_view coding) { return boost::beast::iequals(coding, "chunked"); }
+
+}  // namespace
+
+std::optional<FramingRefusal> refuse_transfer_coding(const bhttp::header<true>& head) {
+  if (head.find(bhttp::field::transfer_encoding) == head.end()) return std::nullopt;
+  const std::vector<std::string_view> codings = codings_of(head);
+  if (head.version() < 11) {
+    return FramingRefusal{bhttp::status::bad_request,
+                          "an HTTP/1.0 request cannot use Transfer-Encoding; send its body with "
+                          "Content-Length"};
+  }
+  if (codings.empty() || !is_chunked(codings.back())) {
+    return FramingRefusal{bhttp::status::bad_request,
+                          "the request's Transfer-Encoding does not end in chunked, so where its "
+                          "body ends cannot be known; send it with Content-Length or chunked"};
+  }
+  const std::span<const std::string_view> before_last(codings.data(), codings.size() - 1);
+  if (std::any_of(before_last.begin(), before_last.end(), is_chunked)) {
+    return FramingRefusal{bhttp::status::bad_request,
+                          "the request's Transfer-Encoding applies chunked more than once; send "
+                          "it as chunked once"};
+  }
+  if (!before_last.empty()) {
+    return FramingRefusal{bhttp::status::not_implemented,
+                          "the transfer coding '" + std::string(before_last.front()) +
+                              "' is not implemented; send the body with Content-Length or "
+                              "chunked only"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace safemig::http::detail
