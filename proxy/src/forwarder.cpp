@@ -34,6 +34,8 @@ constexpr std::size_t kMaxSparePieces = 256;
 // A recorded non-streaming response is kept for parsing up to this size; larger bodies are
 // relayed whole but recorded without usage.
 constexpr std::size_t kCaptureLimit = std::size_t{16} * 1024 * 1024;
+// How long a request whose send failed waits for an answer the upstream may have sent first.
+constexpr std::chrono::milliseconds kEarlyResponseWait{1000};
 
 bool is_event_stream(const bhttp::response_header<>& head) {
   const auto type = head[bhttp::field::content_type];
@@ -288,6 +290,13 @@ asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> Forwarder::
     const bool sent = result.has_value();
     if (sent) {
       result = co_await connection->read_head(head_request, options_.upstream_timeout);
+    } else if (result.error().failure != Failure::upstream_timeout && !relay.client_left) {
+      // An upstream may answer before it has read the whole request (a 413 for a body over its
+      // limit) and close, which fails the rest of the send; that answer is the response
+      // (RFC 9112 §9.5). Whatever it sent is already here or never comes.
+      auto early = co_await connection->read_head(
+          head_request, std::min(kEarlyResponseWait, options_.upstream_timeout));
+      if (early) result = std::move(early);
     }
     relay.upstream = nullptr;
     relay.upstream_time += duration_cast<microseconds>(Clock::now() - t0);

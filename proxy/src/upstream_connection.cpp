@@ -40,6 +40,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// Interim (1xx) responses read before the final one; an upstream sending more is refused.
+constexpr std::size_t kMaxInterimResponses = 16;
 
 // `ec` is the error an operation ended with; an operation cut short by its deadline (which
 // closes the socket) or cancelled is a timeout.
@@ -238,22 +240,40 @@ asio::awaitable<UpstreamResult<void>> UpstreamConnection::send(std::string_view 
 asio::awaitable<UpstreamResult<void>> UpstreamConnection::read_head(
     bool head_request, std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
-  s.parser.emplace();
-  s.parser->body_limit(boost::none);
-  s.parser->header_limit(64 * 1024);
-  if (head_request) s.parser->skip(true);
   const auto bound = s.deadline->bound(timeout);
-  const auto [ec, n] = co_await s.with_stream([&](auto& stream) {
-    return bhttp::async_read_header(stream, s.buffer, *s.parser, kUseTuple);
-  });
-  if (ec) {
-    s.broken = true;
-    UpstreamFailure error = classify(ec, Failure::upstream_protocol, "reading the response head",
-                                     s.deadline->expired());
-    error.closed_before_response = is_closed(ec) && !s.parser->got_some();
-    co_return tl::make_unexpected(std::move(error));
+  // Interim responses (100 Continue, 102, 103 Early Hints) precede the final one and are not
+  // relayed: the client has one response to read per request, and the proxy sends no Expect.
+  // Reading on keeps the final response from being left in the connection for the next request.
+  for (std::size_t interim = 0;; ++interim) {
+    s.parser.emplace();
+    s.parser->body_limit(boost::none);
+    s.parser->header_limit(64 * 1024);
+    if (head_request) s.parser->skip(true);
+    const auto [ec, n] = co_await s.with_stream([&](auto& stream) {
+      return bhttp::async_read_header(stream, s.buffer, *s.parser, kUseTuple);
+    });
+    if (ec) {
+      s.broken = true;
+      UpstreamFailure error = classify(ec, Failure::upstream_protocol, "reading the response head",
+                                       s.deadline->expired());
+      error.closed_before_response = is_closed(ec) && !s.parser->got_some() && interim == 0;
+      co_return tl::make_unexpected(std::move(error));
+    }
+    const unsigned status = s.parser->get().result_int();
+    if (status >= 200) co_return UpstreamResult<void>{};
+    std::string refused;
+    if (status == 101) {
+      refused = "the upstream switched protocols (101), which the proxy never asks for";
+    } else if (interim + 1 == kMaxInterimResponses) {
+      refused = "the upstream sent " + std::to_string(kMaxInterimResponses) +
+                " interim (1xx) responses without a final one";
+    }
+    if (!refused.empty()) {
+      s.broken = true;
+      co_return tl::make_unexpected(
+          UpstreamFailure{Failure::upstream_protocol, std::move(refused), false});
+    }
   }
-  co_return UpstreamResult<void>{};
 }
 
 const bhttp::response_header<>& UpstreamConnection::head() const {

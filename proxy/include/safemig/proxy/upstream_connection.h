@@ -56,8 +56,10 @@ class UpstreamConnection {
   boost::asio::awaitable<UpstreamResult<void>> send(std::string_view head, std::string_view body,
                                                     std::chrono::milliseconds timeout);
 
-  // Reads the response head. `head_request`: the request was HEAD (the response has no body).
-  // Errors: upstream_timeout, upstream_protocol (malformed, or closed before the head).
+  // Reads the final response head, passing over interim (1xx) responses before it.
+  // `head_request`: the request was HEAD (the response has no body). Errors: upstream_timeout,
+  // upstream_protocol (malformed, closed before the head, 101 Switching Protocols, or more than
+  // 16 interim responses).
   boost::asio::awaitable<UpstreamResult<void>> read_head(bool head_request,
                                                          std::chrono::milliseconds timeout);
 
