@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -23,6 +24,7 @@ struct DirCloser {
 struct Found {
   internal::BackupName name;
   BackupInfo info;
+  std::int64_t modified_ns = 0;  // The file's modification time.
 };
 
 Result<std::vector<std::string>> directory_entries(const std::string& dir) {
@@ -44,8 +46,12 @@ Result<std::vector<std::string>> directory_entries(const std::string& dir) {
   }
 }
 
+// Names carry the second a backup was taken; backups of one second (the steps of a quick
+// migrate, a restore and the backup it takes first) are ordered by when their files were
+// written, never by their names ("-v9" sorts after "-v10" as text).
 bool newer_first(const Found& a, const Found& b) {
   if (a.name.created_at != b.name.created_at) return a.name.created_at > b.name.created_at;
+  if (a.modified_ns != b.modified_ns) return a.modified_ns > b.modified_ns;
   if (a.name.sequence != b.name.sequence) return a.name.sequence > b.name.sequence;
   return a.info.path > b.info.path;
 }
@@ -58,8 +64,11 @@ Result<std::vector<Found>> find_backups(const std::string& db_path) {
   for (const auto& entry : entries) {
     auto name = internal::parse_backup_name(base, entry);
     if (!name) continue;
-    Found item{*name, {}};
+    Found item{*name, {}, 0};
     item.info.path = dir + "/" + entry;
+    struct stat st {};
+    if (::stat(item.info.path.c_str(), &st) != 0) continue;  // Removed meanwhile.
+    item.modified_ns = std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
     item.info.version = name->version;
     item.info.label = name->label;
     item.info.gzip = name->gzip;

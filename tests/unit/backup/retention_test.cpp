@@ -84,6 +84,25 @@ TEST_F(RetentionTest, PruneKeepsExactlyTheNewestN) {
   EXPECT_TRUE(prune_backups(db_, 2)->empty());
 }
 
+// Backups taken within one second (the steps of a quick migrate) are ordered by when they were
+// written: "-v10" is newer than "-v9" although it sorts before it as text.
+TEST_F(RetentionTest, BackupsOfOneSecondAreOrderedByWhenTheyWereWritten) {
+  std::vector<BackupInfo> made;
+  for (int version : {8, 9, 10, 11}) {
+    BackupOptions options;
+    options.from_version = version;
+    options.created_at = base_;
+    auto info = create_file_backup(*conn_, options);
+    ASSERT_THAT(info, IsOk());
+    made.push_back(*info);
+  }
+  auto listed = list_backups(db_);
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_THAT(versions_of(*listed), ElementsAre(11, 10, 9, 8));
+  ASSERT_THAT(prune_backups(db_, 2), IsOk());
+  EXPECT_THAT(versions_of(*list_backups(db_)), ElementsAre(11, 10));
+}
+
 TEST_F(RetentionTest, KeepBelowOneIsInvalidInput) {
   backup_at(1);
   EXPECT_THAT(prune_backups(db_, 0),
