@@ -79,7 +79,10 @@ Result<void> accept_copy(const std::string& backup_path, const std::string& tmp,
                  mismatch.message);
   }
   if (copy.stream_error) return fail(refused(backup_path, *copy.stream_error, false));
-  auto checked = internal::check_database_file(tmp, false);
+  // integrity_check, not only the open that proves a fresh backup: a backup may have been
+  // damaged since, together with its sidecar, and what is put in place of the database must
+  // be sound.
+  auto checked = internal::check_database_file(tmp, /*deep=*/true);
   if (!checked) {
     // Name the backup, not the temporary copy, in what the user reads.
     std::string& message = checked.error().message;

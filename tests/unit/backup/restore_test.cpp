@@ -98,6 +98,27 @@ TEST_F(RestoreTest, CorruptBackupIsRefusedAndTheDatabaseUntouched) {
   EXPECT_EQ(list_backups(db_)->size(), 1u);  // No before_restore copy was taken.
 }
 
+// A damaged page under a matching sidecar (the backup was damaged and its checksum rewritten,
+// or it was damaged before the sidecar was written): integrity_check finds it.
+TEST_F(RestoreTest, BackupFailingIntegrityCheckIsRefusedUnlessForced) {
+  make_backup(false);
+  for (std::size_t offset = 2 * 4096 + 100; offset < 2 * 4096 + 400; ++offset) {
+    flip_byte(backup_.path, offset);
+  }
+  write_sidecar_with_tool(backup_.path);
+  const std::string before = read_file(db_);
+  EXPECT_THAT(restore_backup(backup_.path, db_),
+              ErrorIs(ErrorCode::corrupt, AllOf(HasSubstr("refusing to restore " + backup_.path),
+                                                HasSubstr("integrity_check"),
+                                                HasSubstr("the database was not changed"))));
+  EXPECT_EQ(read_file(db_), before);
+  EXPECT_FALSE(exists(db_ + ".restore-tmp"));
+  EXPECT_EQ(list_backups(db_)->size(), 1u);
+  auto forced =
+      restore_backup(backup_.path, db_, {.force = true, .current_version = 0, .progress = {}});
+  EXPECT_THAT(forced, IsOk());
+}
+
 TEST_F(RestoreTest, StaleWalIsRemoved) {
   make_backup(false);
   ASSERT_EQ(std::remove(db_.c_str()), 0);

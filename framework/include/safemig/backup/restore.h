@@ -30,12 +30,12 @@ struct RestoreResult {
 // Replaces the database at `db_path` with the backup at `backup_path`.
 // REQUIRES: the caller holds the writer lock and has no open connection to db_path.
 // Steps: the backup is copied (or decompressed) to <db>.restore-tmp while its hash is checked
-// against the sidecar, fsynced, and opened as a database; the current database (if it exists and
-// is a database) is saved as a before_restore backup; stale <db>-wal/<db>-shm are removed;
+// against the sidecar, fsynced, and must pass integrity_check; the current database (if it exists
+// and is a database) is saved as a before_restore backup; stale <db>-wal/<db>-shm are removed;
 // <db>.restore-tmp is renamed over db_path; the directory is fsynced.
 // On failure the database at db_path is untouched and no <db>.restore-tmp is left. Errors:
-// not_found (backup or, without force, its sidecar), corrupt (hash mismatch without force,
-// damaged gzip), not_a_database (always refused), io.
+// not_found (backup or, without force, its sidecar), corrupt (hash mismatch or failed
+// integrity_check without force, damaged gzip), not_a_database (always refused), io.
 Result<RestoreResult> restore_backup(const std::string& backup_path, const std::string& db_path,
                                      const RestoreOptions& options = {});
 
