@@ -162,7 +162,11 @@ Result<RestoreResult> restore_backup(const std::string& backup_path, const std::
 
   RestoreResult result;
   result.restored_from = backup_path;
-  if (db_exists) SAFEMIG_TRY_VOID(save_current(db_path, options, result));
+  if (db_exists && options.keep_current_as_failed) {
+    SAFEMIG_TRY(result.kept_as_failed, preserve_failed_database(db_path));
+  } else if (db_exists) {
+    SAFEMIG_TRY_VOID(save_current(db_path, options, result));
+  }
 
   for (const char* suffix : kCompanionSuffixes) {
     SAFEMIG_TRY_VOID(internal::remove_if_exists(db_path + suffix));

@@ -198,15 +198,17 @@ Result<void> SafeMigrationManager::recover_from_journal() {
     report.action = "the step was interrupted inside its transaction, which SQLite rolled back";
   } else {
     Error cause(ErrorCode::aborted, "interrupted " + report.step);
-    SAFEMIG_TRY_VOID(restore_after_failure(journal->backup_path, cause).map_error([&](Error e) {
-      return Error(ErrorCode::failed_precondition,
-                   "an interrupted migration (" + report.step +
-                       ") left the database in an "
-                       "unknown state and restoring its backup failed: " +
-                       e.message +
-                       "; restore a backup by hand with 'safemig restore FILE', then remove '" +
-                       journal_path(options_.db_path) + "'");
-    }));
+    SAFEMIG_TRY(report.failed_copy,
+                restore_after_failure(journal->backup_path, cause).map_error([&](Error e) {
+                  return Error(ErrorCode::failed_precondition,
+                               "an interrupted migration (" + report.step +
+                                   ") left the database in an unknown state and restoring its "
+                                   "backup failed: " +
+                                   e.message +
+                                   "; restore another backup with 'safemig restore FILE', then "
+                                   "remove '" +
+                                   journal_path(options_.db_path) + "'");
+                }));
     report.action =
         "the step was interrupted outside a transaction; the database was restored "
         "from its file backup";
@@ -264,28 +266,24 @@ Result<RunReport> SafeMigrationManager::downgrade(int target) {
   return report;
 }
 
-Result<void> SafeMigrationManager::restore_after_failure(const std::string& backup_path,
-                                                         const Error& cause) {
+Result<std::string> SafeMigrationManager::restore_after_failure(const std::string& backup_path,
+                                                                const Error& cause) {
   spdlog::error("restoring '{}' from its backup '{}' after: {}", options_.db_path, backup_path,
                 cause.describe());
   // Closing the connection rolls back whatever transaction a failed ROLLBACK left open.
   conn_.reset();
-  auto restored_database = [&]() -> Result<void> {
-    SAFEMIG_TRY(std::string failed_copy, backup::preserve_failed_database(options_.db_path));
-    backup::RestoreOptions restore_options;
-    restore_options.progress = options_.progress;
-    auto restored = backup::restore_backup(backup_path, options_.db_path, restore_options);
-    if (!restored) {
-      return fail(restored.error().with_prefix("the failed database was kept as '" + failed_copy +
-                                               "'; restoring '" + backup_path + "' failed"));
-    }
-    spdlog::warn("restored '{}' from '{}'; the failed database was kept as '{}'", options_.db_path,
-                 backup_path, failed_copy);
-    return {};
-  }();
+  backup::RestoreOptions restore_options;
+  restore_options.progress = options_.progress;
+  restore_options.keep_current_as_failed = true;
+  auto restored = backup::restore_backup(backup_path, options_.db_path, restore_options);
   auto reopened = reopen();
-  if (!restored_database) return restored_database;
-  return reopened;
+  if (!restored) {
+    return fail(restored.error().with_prefix("restoring '" + backup_path + "' failed"));
+  }
+  spdlog::warn("restored '{}' from '{}'; the failed database was kept as '{}'", options_.db_path,
+               backup_path, restored->kept_as_failed);
+  SAFEMIG_TRY_VOID(std::move(reopened));
+  return restored->kept_as_failed;
 }
 
 Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Direction direction,
@@ -344,14 +342,16 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
       rolled_back = after && *after == *before;
     }
     if (!rolled_back) {
-      if (auto restored = restore_after_failure(backup->path, cause); !restored) {
+      auto restored = restore_after_failure(backup->path, cause);
+      if (!restored) {
         return fail(
             Error(ErrorCode::data_loss,
                   cause.message + "; then restoring the backup failed: " + restored.error().message)
                 .with_step(step.label()));
       }
       (void)remove_journal(options_.db_path);
-      return fail(cause.with_prefix("restored from the file backup '" + backup->path + "'"));
+      return fail(cause.with_prefix("restored from the file backup '" + backup->path +
+                                    "' (the failed database was kept as '" + *restored + "')"));
     }
     (void)remove_journal(options_.db_path);
     return fail(cause);

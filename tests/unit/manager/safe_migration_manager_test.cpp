@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "safemig/db/sqlite_connection.h"
+#include "safemig/migrate/journal.h"
 #include "support/database_snapshot.h"
 #include "support/fault_connection.h"
 #include "support/fault_vfs.h"
@@ -68,7 +70,9 @@ class SafeMigrationManagerTest : public ::testing::Test {
 
   // Runs `variant` in a child process, which the step kills mid-way, and returns the manager of
   // the next open (which recovers), after checking that the database is exactly as before.
-  std::unique_ptr<SafeMigrationManager> kill_mid_step_and_reopen(test_steps::Variant variant) {
+  // Runs migrate from version 2 in a child process that dies in the middle of V3; returns the
+  // database's snapshot from before.
+  std::string kill_mid_step(test_steps::Variant variant) {
     auto set = test_steps::parent_child_set(variant);
     EXPECT_THAT(set, IsOk());
     set_ = std::move(*set);
@@ -84,6 +88,11 @@ class SafeMigrationManagerTest : public ::testing::Test {
     ::waitpid(child, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == test_steps::kDeathExitCode);
     EXPECT_TRUE(std::filesystem::exists(journal_path(db_)));
+    return before;
+  }
+
+  std::unique_ptr<SafeMigrationManager> kill_mid_step_and_reopen(test_steps::Variant variant) {
+    const std::string before = kill_mid_step(variant);
     auto manager = SafeMigrationManager::open(set_, options());
     EXPECT_THAT(manager, IsOk());
     if (!manager) return nullptr;
@@ -418,6 +427,36 @@ TEST_F(SafeMigrationManagerTest, KilledOutsideTransactionIsRestoredOnNextOpen) {
   EXPECT_THAT(manager->recovery()->action, HasSubstr("restored from its file backup"));
   EXPECT_FALSE(manager->recovery()->restored_from.empty());
   EXPECT_EQ(manager->recovery()->version_after, 2);
+  EXPECT_THAT(manager->recovery()->failed_copy, HasSubstr("app.db.failed-"));
+  EXPECT_TRUE(std::filesystem::exists(manager->recovery()->failed_copy));
+}
+
+// The backup the journal names cannot be restored: the database stays where the interrupted
+// run left it (nothing is moved aside), and every later open says the same until a person acts.
+TEST_F(SafeMigrationManagerTest, InterruptedStepWhoseBackupIsDamagedLeavesTheDatabaseInPlace) {
+  kill_mid_step(test_steps::Variant::dies_outside_transaction);
+  auto journal = read_journal(db_);
+  ASSERT_THAT(journal, IsOk());
+  ASSERT_TRUE(journal->has_value());
+  {
+    std::fstream backup((*journal)->backup_path, std::ios::in | std::ios::out | std::ios::binary);
+    backup.seekp(5000);
+    backup.put('\x5a');
+  }
+  const std::string interrupted = database_snapshot(db_);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_THAT(
+        SafeMigrationManager::open(set_, options()),
+        ErrorIs(ErrorCode::failed_precondition, AllOf(HasSubstr("restoring its backup failed"),
+                                                      HasSubstr("the database was not changed"),
+                                                      HasSubstr("safemig restore FILE"))));
+    EXPECT_EQ(database_snapshot(db_), interrupted);
+    EXPECT_TRUE(std::filesystem::exists(journal_path(db_)));
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      EXPECT_EQ(entry.path().filename().string().find(".failed-"), std::string::npos)
+          << entry.path();
+    }
+  }
 }
 
 TEST_F(SafeMigrationManagerTest, StairwayUpDownUpKeepsSchemaAndRows) {

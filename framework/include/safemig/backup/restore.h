@@ -17,6 +17,10 @@ struct RestoreOptions {
   bool force = false;
   int current_version = 0;  // Version recorded in the name of the before_restore backup.
   Progress progress;        // Optional; reports the copy of the backup.
+  // Keep the current database by renaming it aside (preserve_failed_database) instead of
+  // saving a before_restore backup of it: for a database a failed step left in an unknown
+  // state. Done only once the backup's copy has passed every check.
+  bool keep_current_as_failed = false;
 };
 
 struct RestoreResult {
@@ -25,6 +29,8 @@ struct RestoreResult {
   // When the file at db_path existed but was not a database it is kept here
   // (<db>.failed-YYYYMMDD-HHMMSS) instead of being overwritten; "" otherwise.
   std::string preserved_non_database;
+  // With keep_current_as_failed: where the replaced database was kept; "" when there was none.
+  std::string kept_as_failed;
 };
 
 // Replaces the database at `db_path` with the backup at `backup_path`.

@@ -151,7 +151,9 @@ class SafeMigrationManager {
   Result<void> recover_from_journal();
   Result<StepOutcome> run_step(const MigrationStep& step, Direction direction, int from_version,
                                int to_version);
-  Result<void> restore_after_failure(const std::string& backup_path, const Error& cause);
+  // Puts the file backup in place of the database, which is kept aside as <db>.failed-…;
+  // returns where. When the backup cannot be restored the database stays where it is.
+  Result<std::string> restore_after_failure(const std::string& backup_path, const Error& cause);
 
   const MigrationSet* set_;
   ManagerOptions options_;
