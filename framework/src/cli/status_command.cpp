@@ -35,9 +35,10 @@ void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
   }
 }
 
-// The report read through a read-only connection while another process holds the writer lock.
-CliResult<StatusReport> read_while_locked(const Context& ctx, const migrate::MigrationSet& set,
-                                          std::string holder) {
+// The report read through a read-only connection; `holder` is the process holding the writer
+// lock, "" when none does.
+CliResult<StatusReport> read_only_report(const Context& ctx, const migrate::MigrationSet& set,
+                                         std::string holder) {
   SAFEMIG_TRY(auto conn, open_reader(ctx));
   SAFEMIG_TRY(auto history, lift(migrate::read_history(*conn)));
   StatusReport report;
@@ -49,9 +50,16 @@ CliResult<StatusReport> read_while_locked(const Context& ctx, const migrate::Mig
   return report;
 }
 
+// Status only reads, through a read-only connection: it changes nothing in the file (not even
+// its journal mode) and never holds the writer lock a migrate or the proxy needs. Only a run that
+// was interrupted (its journal is there and nobody holds the lock) makes it open as the writer,
+// which recovers the database and reports what it did.
 CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet& set) {
   SAFEMIG_TRY(std::string path, ctx.existing_database());
   std::string holder = db::WriterLock::current_holder(path);
+  const auto journal = migrate::read_journal(path);
+  const bool interrupted = !journal || journal->has_value();
+  if (holder.empty() && !interrupted) return read_only_report(ctx, set, "");
   if (holder.empty()) {
     auto manager = open_writer(ctx, set, "status", {});
     if (manager) {
@@ -67,7 +75,7 @@ CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet&
     holder = db::WriterLock::current_holder(path);
     if (holder.empty()) holder = "another process";
   }
-  return read_while_locked(ctx, set, std::move(holder));
+  return read_only_report(ctx, set, std::move(holder));
 }
 
 void print_text(std::ostream& out, const StatusReport& r) {

@@ -4,10 +4,13 @@
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "cli_fixture.h"
 #include "safemig/db/writer_lock.h"
 #include "safemig/migrate/journal.h"
+#include "support/database_snapshot.h"
 
 namespace safemig::cli::testing {
 namespace {
@@ -54,6 +57,26 @@ TEST_F(InspectTest, StatusWhileAnotherWriterHoldsTheLockReadsAndSaysSo) {
   ASSERT_EQ(r.code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("open for writing by pid " + std::to_string(::getpid())));
   EXPECT_THAT(r.out, HasSubstr("\nversion: 2\n"));
+}
+
+// status only reads: a rollback-journal database stays byte for byte what it was, its journal
+// mode included.
+TEST_F(InspectTest, StatusChangesNothingInTheFile) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  exec("PRAGMA journal_mode=DELETE");
+  const std::string before = ::safemig::testing::database_snapshot(db);
+  const auto bytes = [this] {
+    std::ifstream in(db, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string file_before = bytes();
+  CliRun r = run_sql({"status"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("\nversion: 1\n"));
+  EXPECT_EQ(bytes(), file_before);
+  EXPECT_EQ(::safemig::testing::database_snapshot(db), before);
+  EXPECT_EQ(query("PRAGMA journal_mode"), "delete");
 }
 
 TEST_F(InspectTest, StatusReportsChangedSteps) {
