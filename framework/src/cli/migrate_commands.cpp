@@ -43,11 +43,18 @@ CliResult<void> check_target(const MigrationSet& set, int target) {
   return {};
 }
 
-CliResult<void> refuse_mismatches(const Context& ctx,
-                                  const std::vector<migrate::ChecksumMismatch>& mismatches) {
-  if (mismatches.empty()) return {};
+// Exit 3 (nothing changed) when an applied step was changed or removed, or a step below the
+// current version was never applied: a person must decide.
+CliResult<void> refuse_definition_problems(const Context& ctx, const MigrationSet& set,
+                                           const std::vector<migrate::HistoryEntry>& history) {
+  const auto mismatches = migrate::find_checksum_mismatches(set, history);
+  const auto skipped = migrate::find_skipped_steps(set, history);
+  if (mismatches.empty() && skipped.empty()) return {};
   std::string message = "applied migrations differ from their definitions:";
   for (const auto& m : mismatches) message += "\n  " + m.describe();
+  for (const auto* step : skipped) {
+    message += "\n  " + migrate::describe_skipped(*step, migrate::current_version(history));
+  }
   return cli_fail(
       ExitCode::needs_person, Error(ErrorCode::checksum_mismatch, message),
       {"nothing was changed; '" + ctx.env.program_name + " verify' lists every difference"});
@@ -66,7 +73,7 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, std::optional
                           ") awaits recovery; a real run recovers it first");
     }
   }
-  SAFEMIG_TRY_VOID(refuse_mismatches(ctx, migrate::find_checksum_mismatches(set, history)));
+  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
   const int current = migrate::current_version(history);
   SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, target), ExitCode::usage));
   std::ostream& out = ctx.console.out();
@@ -116,8 +123,8 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   options.create = true;
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "migrate", std::move(options)));
   print_recovery(ctx, *manager);
-  SAFEMIG_TRY(auto mismatches, lift(manager->checksum_mismatches()));
-  SAFEMIG_TRY_VOID(refuse_mismatches(ctx, mismatches));
+  SAFEMIG_TRY(auto history, lift(manager->history()));
+  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
   SAFEMIG_TRY(int current, lift(manager->current_version()));
   SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, args.to), ExitCode::usage));
   std::ostream& out = ctx.console.out();
@@ -137,8 +144,8 @@ CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   SAFEMIG_TRY_VOID(check_target(set, args.to));
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "downgrade", {}));
   print_recovery(ctx, *manager);
-  SAFEMIG_TRY(auto mismatches, lift(manager->checksum_mismatches()));
-  SAFEMIG_TRY_VOID(refuse_mismatches(ctx, mismatches));
+  SAFEMIG_TRY(auto history, lift(manager->history()));
+  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
   SAFEMIG_TRY(int current, lift(manager->current_version()));
   SAFEMIG_TRY(auto plan, lift(migrate::plan_downgrade(set, current, args.to), ExitCode::usage));
   std::ostream& out = ctx.console.out();

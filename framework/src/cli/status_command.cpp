@@ -20,7 +20,8 @@ struct StatusReport {
   int latest = 0;
   std::vector<const migrate::MigrationStep*> pending;
   std::vector<migrate::ChecksumMismatch> mismatches;
-  std::string writer;                               // Holder of the lock; "" when free.
+  std::vector<const migrate::MigrationStep*> skipped;  // Unapplied below the current version.
+  std::string writer;                                  // Holder of the lock; "" when free.
   std::string running_step;                         // Step named by the running writer's journal.
   std::optional<migrate::RecoveryReport> recovery;  // What open() recovered.
 };
@@ -30,6 +31,7 @@ void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
   report.version = migrate::current_version(history);
   report.latest = set.latest_version();
   report.mismatches = migrate::find_checksum_mismatches(set, history);
+  report.skipped = migrate::find_skipped_steps(set, history);
   for (const migrate::MigrationStep& step : set.steps()) {
     if (step.version > report.version) report.pending.push_back(&step);
   }
@@ -98,6 +100,9 @@ void print_text(std::ostream& out, const StatusReport& r) {
   out << r.database << ": at version " << r.version << " of " << r.latest << ", ";
   if (r.version > r.latest) {
     out << "newer than the migrations know\n";
+  } else if (!r.skipped.empty()) {
+    out << r.skipped.size() << (r.skipped.size() == 1 ? " step" : " steps")
+        << " below it not applied (see skipped)\n";
   } else if (r.pending.empty()) {
     out << "up to date\n";
   } else {
@@ -119,6 +124,12 @@ void print_text(std::ostream& out, const StatusReport& r) {
     out << "checksums: " << r.mismatches.size() << " applied step(s) changed\n";
     for (const auto& m : r.mismatches) out << "  " << m.describe() << '\n';
   }
+  if (!r.skipped.empty()) {
+    out << "skipped: " << r.skipped.size() << " step(s) below the current version\n";
+    for (const auto* step : r.skipped) {
+      out << "  " << migrate::describe_skipped(*step, r.version) << '\n';
+    }
+  }
   out << "writer lock: " << (r.writer.empty() ? "free" : "held by " + r.writer) << '\n';
 }
 
@@ -133,10 +144,15 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
     pending.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
   }
   o["pending"] = std::move(pending);
-  o["up_to_date"] = r.pending.empty();
+  o["up_to_date"] = r.pending.empty() && r.skipped.empty();
   boost::json::array mismatches;
   for (const auto& m : r.mismatches) mismatches.push_back(mismatch_json(m));
   o["checksum_mismatches"] = std::move(mismatches);
+  boost::json::array skipped;
+  for (const auto* step : r.skipped) {
+    skipped.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
+  }
+  o["skipped"] = std::move(skipped);
   o["writer"] = r.writer.empty() ? boost::json::value(nullptr) : boost::json::value(r.writer);
   o["running_step"] =
       r.running_step.empty() ? boost::json::value(nullptr) : boost::json::value(r.running_step);

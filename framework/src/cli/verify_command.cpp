@@ -50,7 +50,12 @@ void check_checksums(Findings& f, const migrate::MigrationSet& set,
   for (const auto& m : mismatches) {
     f.changed_step("V" + std::to_string(m.version) + " " + m.name, m.describe());
   }
-  if (mismatches.empty()) {
+  const auto skipped = migrate::find_skipped_steps(set, history);
+  for (const auto* step : skipped) {
+    f.changed_step(step->label(),
+                   migrate::describe_skipped(*step, migrate::current_version(history)));
+  }
+  if (mismatches.empty() && skipped.empty()) {
     const auto applied = migrate::applied_entries(history).size();
     f.ok("checksums of " + std::to_string(applied) + " applied step(s) match the migrations");
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include "safemig/backup/restore.h"
 #include "safemig/backup/retention.h"
@@ -132,6 +133,42 @@ std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
   return out;
 }
 
+std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
+                                                     const std::vector<HistoryEntry>& history) {
+  const int current = current_version(history);
+  std::set<int> applied;
+  for (const HistoryEntry& entry : applied_entries(history)) applied.insert(entry.version);
+  std::vector<const MigrationStep*> out;
+  for (const MigrationStep& step : set.steps()) {
+    if (step.version < current && !applied.contains(step.version)) out.push_back(&step);
+  }
+  return out;
+}
+
+std::string describe_skipped(const MigrationStep& step, int current) {
+  return step.label() + " is not applied but version " + std::to_string(current) +
+         " is: a step below the applied ones never runs; give it a version above " +
+         std::to_string(current) + " (or downgrade below it first)";
+}
+
+namespace {
+
+// checksum_mismatch (a person must decide) naming every changed or skipped step, or nothing.
+Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
+                               std::string_view preface) {
+  const auto mismatches = find_checksum_mismatches(set, history);
+  const auto skipped = find_skipped_steps(set, history);
+  if (mismatches.empty() && skipped.empty()) return {};
+  std::string message(preface);
+  for (const auto& m : mismatches) message += "\n  " + m.describe();
+  for (const MigrationStep* step : skipped) {
+    message += "\n  " + describe_skipped(*step, current_version(history));
+  }
+  return fail(ErrorCode::checksum_mismatch, message);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SafeMigrationManager>> SafeMigrationManager::open(const MigrationSet& set,
                                                                          ManagerOptions options) {
   if (!options.open_connection) {
@@ -224,11 +261,8 @@ Result<void> SafeMigrationManager::recover_from_journal() {
 
 Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
   SAFEMIG_TRY(auto entries, read_history(*conn_));
-  if (auto mismatches = find_checksum_mismatches(*set_, entries); !mismatches.empty()) {
-    std::string message = "applied migrations differ from their definitions:";
-    for (const auto& m : mismatches) message += "\n  " + m.describe();
-    return fail(ErrorCode::checksum_mismatch, message);
-  }
+  SAFEMIG_TRY_VOID(
+      check_definitions(*set_, entries, "applied migrations differ from their definitions:"));
   int current = migrate::current_version(entries);
   SAFEMIG_TRY(Plan plan, plan_upgrade(*set_, current, target));
   RunReport report{current, current, {}};
@@ -243,13 +277,9 @@ Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
 
 Result<RunReport> SafeMigrationManager::downgrade(int target) {
   SAFEMIG_TRY(auto entries, read_history(*conn_));
-  if (auto mismatches = find_checksum_mismatches(*set_, entries); !mismatches.empty()) {
-    std::string message =
-        "applied migrations differ from their definitions, so their down "
-        "steps cannot be trusted:";
-    for (const auto& m : mismatches) message += "\n  " + m.describe();
-    return fail(ErrorCode::checksum_mismatch, message);
-  }
+  SAFEMIG_TRY_VOID(check_definitions(
+      *set_, entries,
+      "applied migrations differ from their definitions, so their down steps cannot be trusted:"));
   int current = migrate::current_version(entries);
   SAFEMIG_TRY(Plan plan, plan_downgrade(*set_, current, target));
   RunReport report{current, current, {}};

@@ -36,6 +36,35 @@ TEST_F(MigrateTest, NothingToApplyExitsZero) {
   EXPECT_THAT(r.out, HasSubstr("nothing to apply"));
 }
 
+// A step added below the applied ones (after merging a branch) would never run: every command
+// names it, and migrate and downgrade refuse (a person renumbers it) without changing anything.
+TEST_F(MigrateTest, AStepAddedBelowTheAppliedOnesIsNamedAndBlocksMigrateAndDowngrade) {
+  write_migration("V1__create.sql", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\n");
+  write_migration("U1__create.sql", "DROP TABLE t;\n");
+  write_migration("V5__add.sql", "ALTER TABLE t ADD COLUMN w INTEGER;\n");
+  write_migration("U5__add.sql", "ALTER TABLE t DROP COLUMN w;\n");
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  write_migration("V3__index.sql", "CREATE INDEX t_v ON t(v);\n");
+  write_migration("U3__index.sql", "DROP INDEX t_v;\n");
+  const std::string before = read_file(db);
+
+  CliRun status = run_sql({"status"});
+  EXPECT_EQ(status.code, 0) << status;
+  EXPECT_THAT(status.out, HasSubstr("1 step below it not applied"));
+  EXPECT_THAT(status.out, HasSubstr("V3 index is not applied but version 5 is"));
+  CliRun migrate = run_sql({"migrate"});
+  EXPECT_EQ(migrate.code, 3) << migrate;
+  EXPECT_THAT(migrate.err, HasSubstr("give it a version above 5"));
+  CliRun downgrade = run_sql({"downgrade", "--to", "3"});
+  EXPECT_EQ(downgrade.code, 3) << downgrade;
+  EXPECT_THAT(downgrade.err, HasSubstr("V3 index is not applied"));
+  CliRun verify = run_sql({"verify"});
+  EXPECT_EQ(verify.code, 3) << verify;
+  EXPECT_THAT(verify.out, HasSubstr("problem: V3 index is not applied"));
+  EXPECT_EQ(read_file(db), before);
+  EXPECT_EQ(query("SELECT count(*) FROM pragma_table_info('t')"), "3");
+}
+
 TEST_F(MigrateTest, ToStopsAtTheTarget) {
   write_two_steps();
   CliRun r = run_sql({"migrate", "--to", "1"});

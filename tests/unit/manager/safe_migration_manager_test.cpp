@@ -369,6 +369,41 @@ TEST_F(SafeMigrationManagerTest, EditedAppliedStepBlocksMigrateNamingIt) {
   EXPECT_EQ(mismatches->front().version, 2);
 }
 
+TEST_F(SafeMigrationManagerTest, AStepBelowTheAppliedOnesBlocksMigrateAndDowngrade) {
+  const auto step = [](int version, std::string name, std::string up, std::string down) {
+    MigrationStep s;
+    s.version = version;
+    s.name = std::move(name);
+    s.up = std::move(up);
+    s.down = std::move(down);
+    return s;
+  };
+  auto applied = MigrationSet::create({step(1, "t", "CREATE TABLE t(x);", "DROP TABLE t;"),
+                                       step(5, "u", "CREATE TABLE u(y);", "DROP TABLE u;")},
+                                      "test steps");
+  ASSERT_THAT(applied, IsOk());
+  {
+    auto manager = SafeMigrationManager::open(*applied, options());
+    ASSERT_THAT(manager, IsOk());
+    ASSERT_THAT((*manager)->migrate(), IsOk());
+  }
+  auto merged = MigrationSet::create({step(1, "t", "CREATE TABLE t(x);", "DROP TABLE t;"),
+                                      step(3, "v", "CREATE TABLE v(z);", "DROP TABLE v;"),
+                                      step(5, "u", "CREATE TABLE u(y);", "DROP TABLE u;")},
+                                     "test steps");
+  ASSERT_THAT(merged, IsOk());
+  auto manager = SafeMigrationManager::open(*merged, options());
+  ASSERT_THAT(manager, IsOk());
+  const auto names_v3 =
+      ErrorIs(ErrorCode::checksum_mismatch, HasSubstr("V3 v is not applied but version 5 is"));
+  EXPECT_THAT((*manager)->migrate(), names_v3);
+  EXPECT_THAT((*manager)->downgrade(3), names_v3);
+  EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(5));
+  EXPECT_THAT((*manager)->connection().query_int(
+                  "SELECT count(*) FROM sqlite_master WHERE name IN ('v', 'u')"),
+              IsOkAndHolds(1));
+}
+
 TEST_F(SafeMigrationManagerTest, SecondManagerIsRefusedWhileTheFirstHoldsTheLock) {
   auto set = test_steps::parent_child_set();
   ASSERT_THAT(set, IsOk());

@@ -115,6 +115,13 @@ Result<Plan> plan_downgrade(const MigrationSet& set, int current, int target);
 std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
                                                        const std::vector<HistoryEntry>& history);
 
+// Steps of the set that are not applied although a higher version is (a step added below the
+// applied ones, as after merging a branch): migrate would never run them. Ascending.
+std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
+                                                     const std::vector<HistoryEntry>& history);
+// "V3 b is not applied but version 5 is: …; give it a version above 5", for one of them.
+std::string describe_skipped(const MigrationStep& step, int current);
+
 class SafeMigrationManager {
  public:
   // Takes the writer lock (locked, naming the holder, when another writer has it), opens the
