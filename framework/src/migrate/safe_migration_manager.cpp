@@ -126,7 +126,10 @@ std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
     const MigrationStep* step = set.find(applied.version);
     if (step == nullptr) {
       out.push_back({applied.version, applied.name, applied.checksum, ""});
-    } else if (const std::string now = step->checksum(); now != applied.checksum) {
+    } else if (const std::string now = step->checksum();
+               now != applied.checksum &&
+               std::find(step->earlier_checksums.begin(), step->earlier_checksums.end(),
+                         applied.checksum) == step->earlier_checksums.end()) {
       out.push_back({applied.version, applied.name, applied.checksum, now});
     }
   }

@@ -472,6 +472,26 @@ Result<std::string> read_text(const fs::path& path, const std::string& display) 
   return text;
 }
 
+// A migration file's text as its checksum sees it: without a UTF-8 byte order mark, with CRLF
+// line ends as LF.
+std::string checksum_text(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    out += text[i];
+  }
+  return out;
+}
+
+// The checksum MigrationStep::checksum() gives a step whose definition is `text`.
+std::string sha256_text(const std::string& text) {
+  MigrationStep step;
+  step.definition = text;
+  return step.checksum();
+}
+
 // What the comment lines at the top of an up file declare.
 struct Directives {
   bool transactional = true;
@@ -793,7 +813,12 @@ Result<MigrationStep> load_step(const Candidate& candidate) {
     }
   }
   step.rebuilds_tables = up_analysis.drops_table();
-  step.definition = up;
+  // The checksum covers what the up file says, not how it is stored: line endings and a byte
+  // order mark (a Windows checkout) are not a change, and neither is adding or fixing its down
+  // file, which runs only when asked for (as Flyway checksums undo files apart).
+  step.definition = checksum_text(up);
+  const std::string raw_up = up;
+  step.earlier_checksums = {sha256_text(raw_up)};
   step.up = std::move(up);
 
   if (candidate.down_path) {
@@ -813,9 +838,10 @@ Result<MigrationStep> load_step(const Candidate& candidate) {
       down_analysis.add_statement(statement.tokens);
     }
     step.rebuilds_tables = step.rebuilds_tables || down_analysis.drops_table();
-    // A NUL separates the files: they hold none, so no other pair of texts gives this string.
-    step.definition += '\0';
-    step.definition += down;
+    // What earlier releases recorded: both files' bytes, separated by a NUL (they hold none).
+    step.earlier_checksums.push_back(sha256_text(raw_up + '\0' + down));
+    step.earlier_checksums.push_back(
+        sha256_text(checksum_text(raw_up) + '\0' + checksum_text(down)));
     step.down = std::move(down);
   }
   return step;

@@ -7,6 +7,7 @@
 
 #include "cli_fixture.h"
 #include "safemig/db/writer_lock.h"
+#include "safemig/migrate/step.h"
 
 namespace safemig::cli::testing {
 namespace {
@@ -63,6 +64,40 @@ TEST_F(MigrateTest, AStepAddedBelowTheAppliedOnesIsNamedAndBlocksMigrateAndDowng
   EXPECT_THAT(verify.out, HasSubstr("problem: V3 index is not applied"));
   EXPECT_EQ(read_file(db), before);
   EXPECT_EQ(query("SELECT count(*) FROM pragma_table_info('t')"), "3");
+}
+
+// What an applied file says is checked, not how it is stored or whether it has a down file.
+TEST_F(MigrateTest, LineEndingsAByteOrderMarkOrANewDownFileAreNoChange) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  write_migration("V1__create.sql",
+                  "\xEF\xBB\xBF"
+                  "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\r\n");
+  write_migration("U2__add.sql", "ALTER TABLE t DROP COLUMN w;\n");
+  CliRun status = run_sql({"status"});
+  EXPECT_EQ(status.code, 0) << status;
+  EXPECT_THAT(status.out, HasSubstr("\nchecksums: ok\n"));
+  CliRun down = run_sql({"downgrade", "--to", "1"});
+  EXPECT_EQ(down.code, 0) << down;
+  EXPECT_EQ(query("SELECT count(*) FROM pragma_table_info('t')"), "2");
+  // A changed statement still is one.
+  write_migration("V1__create.sql", "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);\r\n");
+  EXPECT_EQ(run_sql({"migrate"}).code, 3);
+}
+
+// Steps applied by earlier releases recorded the raw bytes of the up and down files together.
+TEST_F(MigrateTest, ChecksumsRecordedByEarlierReleasesStillMatch) {
+  write_migration("V1__create.sql", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\r\n");
+  write_migration("U1__create.sql", "DROP TABLE t;\r\n");
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  migrate::MigrationStep former;
+  former.definition = std::string("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\r\n") + '\0' +
+                      "DROP TABLE t;\r\n";
+  exec("UPDATE _safemig_history SET checksum = '" + former.checksum() + "'");
+  CliRun status = run_sql({"status"});
+  EXPECT_EQ(status.code, 0) << status;
+  EXPECT_THAT(status.out, HasSubstr("\nchecksums: ok\n"));
+  EXPECT_EQ(run_sql({"migrate"}).code, 0);
 }
 
 TEST_F(MigrateTest, ToStopsAtTheTarget) {

@@ -48,6 +48,9 @@ struct MigrationStep {
   // SQL text of up, down and verify; C++ callables must set a description that changes
   // whenever their behaviour does.
   std::string definition;
+  // Checksums earlier releases recorded for this same step (a SQL file step's raw bytes, with
+  // its down file): a stored one of these is not a change.
+  std::vector<std::string> earlier_checksums;
 
   // "V3 rebuild_completion_requests".
   std::string label() const;
