@@ -284,7 +284,12 @@ TEST(ApiOnADatabaseMissingATable, AnswersDatabaseErrorNotBadRequest) {
   {
     auto connection = db::open_sqlite(path, db::SqliteOptions{});
     ASSERT_TRUE(connection.has_value()) << connection.error().describe();
-    ASSERT_TRUE((*connection)->execute_script("DROP TABLE completion_rollups_minute").has_value());
+    // Every rollup table: which of them a range reads depends on where its edges fall.
+    ASSERT_TRUE((*connection)
+                    ->execute_script("DROP TABLE completion_rollups_minute; "
+                                     "DROP TABLE completion_rollups_hour; "
+                                     "DROP TABLE completion_rollups_day")
+                    .has_value());
   }
   ReadOnlyDatabase database(path);
   MetricsService service(database, ServiceConfig{});
@@ -296,7 +301,7 @@ TEST(ApiOnADatabaseMissingATable, AnswersDatabaseErrorNotBadRequest) {
     const json::value body = json::parse(response.body());
     EXPECT_EQ(body.at("error").at("type").as_string(), "database_error");
     const std::string message(body.at("error").at("message").as_string());
-    EXPECT_THAT(message, HasSubstr("no such table: completion_rollups_minute"));
+    EXPECT_THAT(message, HasSubstr("no such table: completion_rollups_"));
     EXPECT_THAT(message, HasSubstr("safemig verify"));
     EXPECT_THAT(message, ::testing::Not(HasSubstr("fix the SQL statement")));
   }
