@@ -6,6 +6,7 @@
 // Thread safety: one Context per run_cli call; not shared between threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,8 @@ struct Context {
 struct WriterOptions {
   bool create = false;        // Create the database when it does not exist.
   backup::Progress progress;  // Progress of file backups and restores.
+  // Called as each step completes (see migrate::ManagerOptions::on_step_done).
+  std::function<void(const migrate::StepOutcome&)> on_step_done;
 };
 
 // Opens the database as its single writer: takes the writer lock (failed, naming the holder,

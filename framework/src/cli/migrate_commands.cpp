@@ -89,13 +89,15 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, std::optional
   return ExitCode::ok;
 }
 
-void print_outcomes(std::ostream& out, const migrate::RunReport& report) {
-  for (const auto& step : report.steps) {
+// Prints each step as it completes, so that the steps a run applied before a failing one are
+// on record too.
+std::function<void(const migrate::StepOutcome&)> outcome_printer(std::ostream& out) {
+  return [&out](const migrate::StepOutcome& step) {
     out << (step.direction == Direction::up ? "applied " : "undid ") << 'V' << step.version << ' '
         << step.name << " in " << step.duration.count() << " ms";
     if (!step.backup_path.empty()) out << " (backup: " << step.backup_path << ')';
-    out << '\n';
-  }
+    out << std::endl;
+  };
 }
 
 // The failure of a run, with where the database stands now.
@@ -117,10 +119,16 @@ Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) 
 CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
   if (args.to) SAFEMIG_TRY_VOID(check_target(set, *args.to));
+  if (set.steps().empty()) {
+    // Most likely --dir names the wrong directory; a database created for nothing would hide it.
+    return usage_fail("there are no migrations in " + set.source(),
+                      {"nothing was created or changed; check --dir"});
+  }
   if (args.dry_run) return dry_run(ctx, set, args.to);
 
   WriterOptions options;
   options.create = true;
+  options.on_step_done = outcome_printer(ctx.console.out());
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "migrate", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));
@@ -134,7 +142,6 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   }
   auto report = manager->migrate(args.to);
   if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
-  print_outcomes(out, *report);
   out << ctx.db_path << ": at version " << report->to_version << '\n';
   return ExitCode::ok;
 }
@@ -142,7 +149,9 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
 CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
   SAFEMIG_TRY_VOID(check_target(set, args.to));
-  SAFEMIG_TRY(auto manager, open_writer(ctx, set, "downgrade", {}));
+  WriterOptions options;
+  options.on_step_done = outcome_printer(ctx.console.out());
+  SAFEMIG_TRY(auto manager, open_writer(ctx, set, "downgrade", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));
   SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
@@ -155,7 +164,6 @@ CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   }
   auto report = manager->downgrade(args.to);
   if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
-  print_outcomes(out, *report);
   out << ctx.db_path << ": at version " << report->to_version << '\n';
   return ExitCode::ok;
 }

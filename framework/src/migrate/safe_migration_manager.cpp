@@ -273,6 +273,7 @@ Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
     SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::up, current, step->version));
     current = step->version;
     report.to_version = current;
+    if (options_.on_step_done) options_.on_step_done(outcome);
     report.steps.push_back(std::move(outcome));
   }
   return report;
@@ -294,6 +295,7 @@ Result<RunReport> SafeMigrationManager::downgrade(int target) {
     SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::down, current, below));
     current = below;
     report.to_version = current;
+    if (options_.on_step_done) options_.on_step_done(outcome);
     report.steps.push_back(std::move(outcome));
   }
   return report;

@@ -100,6 +100,27 @@ TEST_F(MigrateTest, ChecksumsRecordedByEarlierReleasesStillMatch) {
   EXPECT_EQ(run_sql({"migrate"}).code, 0);
 }
 
+// The steps a run applied before a failing one are on record, with their backups.
+TEST_F(MigrateTest, StepsAppliedBeforeAFailingOneAreReported) {
+  write_two_steps();
+  write_migration("V3__broken.sql", "CREATE TABLE oops(;\n");
+  CliRun r = run_sql({"migrate"});
+  EXPECT_EQ(r.code, 1) << r;
+  EXPECT_THAT(r.out, HasSubstr("applied V1 create"));
+  EXPECT_THAT(r.out, HasSubstr("applied V2 add"));
+  EXPECT_THAT(r.out, HasSubstr("(backup: "));
+  EXPECT_THAT(r.out, Not(HasSubstr("V3")));
+  EXPECT_THAT(r.err, HasSubstr("the database is at version 2"));
+}
+
+TEST_F(MigrateTest, ADirectoryWithoutMigrationsIsAUsageErrorAndCreatesNothing) {
+  CliRun r = run_sql({"migrate"});
+  EXPECT_EQ(r.code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("there are no migrations in"));
+  EXPECT_THAT(r.err, HasSubstr("check --dir"));
+  EXPECT_FALSE(std::filesystem::exists(db));
+}
+
 TEST_F(MigrateTest, ToStopsAtTheTarget) {
   write_two_steps();
   CliRun r = run_sql({"migrate", "--to", "1"});

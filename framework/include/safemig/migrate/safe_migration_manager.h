@@ -51,6 +51,14 @@ std::string_view to_string(Stage stage);
 using ConnectionOpener =
     std::function<Result<std::unique_ptr<db::Connection>>(const std::string& path)>;
 
+struct StepOutcome {
+  int version = 0;
+  std::string name;
+  Direction direction = Direction::up;
+  std::chrono::milliseconds duration{0};
+  std::string backup_path;
+};
+
 struct ManagerOptions {
   std::string db_path;
   std::string command = "safemig";     // Written into the lock file for other writers to see.
@@ -63,6 +71,9 @@ struct ManagerOptions {
   // Called when each stage begins; an error returned here fails that stage (fault injection
   // for stages that are not engine calls, such as the journal and the file copy).
   std::function<Result<void>(Stage, const MigrationStep&)> before_stage;
+  // Called as each step of a migrate or downgrade completes, before the next one starts: the
+  // steps a run applied are known even when a later one fails.
+  std::function<void(const StepOutcome&)> on_step_done;
 };
 
 // What happened to an interrupted step found in the journal at open().
@@ -73,14 +84,6 @@ struct RecoveryReport {
   std::string restored_from;  // Backup used, when the file backup was restored.
   std::string failed_copy;    // Where the interrupted database was kept, when restored.
   int version_after = 0;
-};
-
-struct StepOutcome {
-  int version = 0;
-  std::string name;
-  Direction direction = Direction::up;
-  std::chrono::milliseconds duration{0};
-  std::string backup_path;
 };
 
 struct RunReport {
