@@ -115,4 +115,21 @@ Result<std::vector<std::string>> prune_backups(const std::string& db_path, int k
   return removed;
 }
 
+Result<std::vector<std::string>> remove_leftover_temporaries(const std::string& db_path) {
+  const std::string dir = internal::dir_name(db_path);
+  const std::string base = internal::base_name(db_path);
+  SAFEMIG_TRY(std::vector<std::string> entries, directory_entries(dir));
+  std::vector<std::string> removed;
+  for (const std::string& entry : entries) {
+    const bool partial_backup = entry.starts_with(base + ".backup-") &&
+                                (entry.ends_with(".partial") || entry.ends_with(".partial-raw"));
+    if (!partial_backup && entry != base + ".restore-tmp") continue;
+    const std::string path = dir + "/" + entry;
+    SAFEMIG_TRY_VOID(internal::remove_if_exists(path));
+    removed.push_back(path);
+  }
+  if (!removed.empty()) SAFEMIG_TRY_VOID(internal::fsync_directory(dir));
+  return removed;
+}
+
 }  // namespace safemig::backup

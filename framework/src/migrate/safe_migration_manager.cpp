@@ -180,6 +180,14 @@ Result<std::unique_ptr<SafeMigrationManager>> SafeMigrationManager::open(const M
   SAFEMIG_TRY(db::WriterLock lock, db::WriterLock::acquire(options.db_path, options.command));
   std::unique_ptr<SafeMigrationManager> manager(
       new SafeMigrationManager(set, std::move(options), std::move(lock)));
+  // Holding the lock, no other process can be writing a partial copy: any there is a leftover.
+  if (auto removed = backup::remove_leftover_temporaries(manager->options_.db_path); !removed) {
+    spdlog::warn("{}", removed.error().describe());
+  } else {
+    for (const std::string& path : *removed) {
+      spdlog::warn("removed '{}', left by a process killed while copying", path);
+    }
+  }
   SAFEMIG_TRY_VOID(manager->reopen());
   SAFEMIG_TRY_VOID(manager->recover_from_journal());
   return manager;

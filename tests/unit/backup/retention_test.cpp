@@ -103,6 +103,27 @@ TEST_F(RetentionTest, BackupsOfOneSecondAreOrderedByWhenTheyWereWritten) {
   EXPECT_THAT(versions_of(*list_backups(db_)), ElementsAre(11, 10));
 }
 
+TEST_F(RetentionTest, LeftoverTemporariesOfThisDatabaseAreRemoved) {
+  const BackupInfo kept = backup_at(1);
+  const std::vector<std::string> leftovers = {
+      dir_.file("t.db.backup-20240102-030009-v9.partial"),
+      dir_.file("t.db.backup-20240102-030009-v9.gz.partial-raw"),
+      dir_.file("t.db.backup-20240102-030009-v9.sha256.partial"), dir_.file("t.db.restore-tmp")};
+  for (const std::string& path : leftovers) write_file(path, "partial");
+  const std::string others = dir_.file("other.db.backup-20240102-030009-v9.partial");
+  write_file(others, "someone else's");
+  auto removed = remove_leftover_temporaries(db_);
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_THAT(*removed, ::testing::UnorderedElementsAreArray(leftovers));
+  for (const std::string& path : leftovers) EXPECT_FALSE(exists(path)) << path;
+  EXPECT_TRUE(exists(others));
+  EXPECT_TRUE(exists(kept.path));
+  EXPECT_TRUE(exists(kept.path + ".sha256"));
+  EXPECT_TRUE(exists(db_));
+  EXPECT_THAT(remove_leftover_temporaries(db_),
+              ::safemig::testing::IsOkAndHolds(::testing::IsEmpty()));
+}
+
 TEST_F(RetentionTest, KeepBelowOneIsInvalidInput) {
   backup_at(1);
   EXPECT_THAT(prune_backups(db_, 0),

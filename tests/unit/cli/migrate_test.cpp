@@ -121,6 +121,16 @@ TEST_F(MigrateTest, ADirectoryWithoutMigrationsIsAUsageErrorAndCreatesNothing) {
   EXPECT_FALSE(std::filesystem::exists(db));
 }
 
+TEST_F(MigrateTest, APartialBackupLeftByAKilledRunIsRemoved) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  const std::string partial = db + ".backup-20240101-000000-v1.partial";
+  write_file(partial, "cut short");
+  CliRun r = run_sql({"migrate"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_FALSE(std::filesystem::exists(partial));
+}
+
 TEST_F(MigrateTest, ToStopsAtTheTarget) {
   write_two_steps();
   CliRun r = run_sql({"migrate", "--to", "1"});

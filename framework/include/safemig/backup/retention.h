@@ -14,9 +14,9 @@
 
 namespace safemig::backup {
 
-// Returns the backups of `db_path`, newest first (by the time in the name, then by the "-<n>"
-// collision suffix). sha256 is filled from the sidecar when one is readable, else "".
-// On failure: not_found (the directory does not exist), io.
+// Returns the backups of `db_path`, newest first (by the time in the name, then by when the file
+// was written, then by the "-<n>" collision suffix). sha256 is filled from the sidecar when one is
+// readable, else "". On failure: not_found (the directory does not exist), io.
 Result<std::vector<BackupInfo>> list_backups(const std::string& db_path);
 
 // Keeps the newest `keep` backups of `db_path` (every label counts, before_restore included)
@@ -25,5 +25,12 @@ Result<std::vector<BackupInfo>> list_backups(const std::string& db_path);
 // Returns the removed backup paths (oldest last). On failure: io, with the backups removed so far
 // gone and the rest untouched.
 Result<std::vector<std::string>> prune_backups(const std::string& db_path, int keep);
+
+// Removes what a process killed while copying left beside `db_path`: partial backups
+// (<db>.backup-….partial, .partial-raw), partial sidecars (….sha256.partial) and the copy of a
+// restore (<db>.restore-tmp); then fsyncs the directory when it removed any.
+// REQUIRES: the caller holds the single-writer lock (no other process is writing them).
+// Returns the removed paths. On failure: io.
+Result<std::vector<std::string>> remove_leftover_temporaries(const std::string& db_path);
 
 }  // namespace safemig::backup
