@@ -30,8 +30,9 @@ std::set<std::string, std::less<>> top_values(const std::vector<dao::LabelCount>
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::set<std::string, std::less<>> out;
-  for (std::size_t i = 0; i < ranked.size() && i < kTopLabelValues; ++i)
+  for (std::size_t i = 0; i < ranked.size() && i < kTopLabelValues; ++i) {
     out.insert(ranked[i].first);
+  }
   return out;
 }
 
@@ -78,6 +79,7 @@ std::vector<LabelSeries> fold_labels(const dao::Metrics& metrics,
 
 std::vector<double> latency_bounds_seconds() {
   std::vector<double> out;
+  out.reserve(dao::kLatencyBucketBoundsMs.size());
   for (const std::int64_t ms : dao::kLatencyBucketBoundsMs) {
     out.push_back(static_cast<double>(ms) / 1000.0);
   }
@@ -111,7 +113,7 @@ struct CounterFamily {
   std::string_view help;
 };
 
-constexpr CounterFamily kCounterFamilies[] = {
+constexpr std::array<CounterFamily, 3> kCounterFamilies = {{
     {dao::kLabelStatusCode, "llm_proxy_requests_total",
      "Completion requests recorded, by model, HTTP status code (none: no status was received) "
      "and streaming."},
@@ -119,7 +121,7 @@ constexpr CounterFamily kCounterFamilies[] = {
      "Failed completion requests, by model, error type and streaming."},
     {dao::kLabelFinishReason, "llm_proxy_finish_reasons_total",
      "Completion requests by model, finish reason and streaming."},
-};
+}};
 
 }  // namespace
 
@@ -155,7 +157,8 @@ ExpositionData fold_exposition(
       merge_latency(other.time_to_first_token, usage.totals.time_to_first_token);
     }
   }
-  for (const auto& [model, usage] : tokens) {
+  for (const auto& [token_model, usage] : tokens) {
+    const std::string& model = token_model;  // A name a lambda can capture.
     // Token usage covers every row, the rest only those before `now`: a model seen only in rows
     // stamped later waits until they are due, so that it never passes through "other" (whose
     // counts would then fall) on its way to its own series.

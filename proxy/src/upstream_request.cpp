@@ -87,9 +87,12 @@ std::optional<std::string> request_origin(const http::Request& request,
   const auto it = request.find("X-Origin");
   if (it != request.end()) {
     std::string_view value(it->value().data(), it->value().size());
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
       value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    }
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+      value.remove_suffix(1);
+    }
     // Header values may hold any byte (obs-text); what is stored is UTF-8, cut on a character.
     if (!value.empty()) return std::string(http::utf8_prefix(http::valid_utf8(value), kMaxOrigin));
   }

@@ -65,7 +65,9 @@ Result<std::vector<Found>> find_backups(const std::string& db_path) {
     auto name = internal::parse_backup_name(base, entry);
     if (!name) continue;
     Found item{*name, {}, 0};
-    item.info.path = dir + "/" + entry;
+    item.info.path = dir;
+    item.info.path += '/';
+    item.info.path += entry;
     struct stat st {};
     if (::stat(item.info.path.c_str(), &st) != 0) continue;  // Removed meanwhile.
     item.modified_ns = std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
@@ -102,7 +104,7 @@ Result<std::vector<std::string>> prune_backups(const std::string& db_path, int k
   }
   SAFEMIG_TRY(std::vector<Found> found, find_backups(db_path));
   std::vector<std::string> removed;
-  for (std::size_t i = static_cast<std::size_t>(keep); i < found.size(); ++i) {
+  for (auto i = static_cast<std::size_t>(keep); i < found.size(); ++i) {
     const std::string& path = found[i].info.path;
     // The sidecar first: a backup without a sidecar is visibly unverifiable, a sidecar without
     // its backup would be a silent orphan.
@@ -119,12 +121,16 @@ Result<std::vector<std::string>> remove_leftover_temporaries(const std::string& 
   const std::string dir = internal::dir_name(db_path);
   const std::string base = internal::base_name(db_path);
   SAFEMIG_TRY(std::vector<std::string> entries, directory_entries(dir));
+  const std::string backup_prefix = base + ".backup-";
+  const std::string restore_copy = base + ".restore-tmp";
   std::vector<std::string> removed;
   for (const std::string& entry : entries) {
-    const bool partial_backup = entry.starts_with(base + ".backup-") &&
+    const bool partial_backup = entry.starts_with(backup_prefix) &&
                                 (entry.ends_with(".partial") || entry.ends_with(".partial-raw"));
-    if (!partial_backup && entry != base + ".restore-tmp") continue;
-    const std::string path = dir + "/" + entry;
+    if (!partial_backup && entry != restore_copy) continue;
+    std::string path = dir;
+    path += '/';
+    path += entry;
     SAFEMIG_TRY_VOID(internal::remove_if_exists(path));
     removed.push_back(path);
   }

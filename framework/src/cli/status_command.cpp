@@ -71,8 +71,9 @@ CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet&
       report.recovery = (*manager)->recovery();
       return report;
     }
-    if (manager.error().error.code != ErrorCode::locked)
+    if (manager.error().error.code != ErrorCode::locked) {
       return tl::make_unexpected(manager.error());
+    }
     // Another writer took the lock in between: report it as running.
     holder = db::WriterLock::current_holder(path);
     if (holder.empty()) holder = "another process";

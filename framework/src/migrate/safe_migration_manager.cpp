@@ -107,14 +107,16 @@ Result<Plan> plan_downgrade(const MigrationSet& set, int current, int target) {
                                               "; use 'safemig migrate'");
   }
   Plan plan{current, target, Direction::down, {}};
-  for (auto it = set.steps().rbegin(); it != set.steps().rend(); ++it) {
-    if (it->version > current || it->version <= target) continue;
-    if (!it->down) {
+  const std::vector<MigrationStep>& steps = set.steps();
+  for (std::size_t i = steps.size(); i-- > 0;) {  // Newest first.
+    const MigrationStep& step = steps[i];
+    if (step.version > current || step.version <= target) continue;
+    if (!step.down) {
       return fail(ErrorCode::invalid_input,
-                  it->label() + " has no down step, so the database cannot go below version " +
-                      std::to_string(it->version));
+                  step.label() + " has no down step, so the database cannot go below version " +
+                      std::to_string(step.version));
     }
-    plan.steps.push_back(&*it);
+    plan.steps.push_back(&step);
   }
   return plan;
 }
@@ -247,7 +249,7 @@ Result<void> SafeMigrationManager::recover_from_journal() {
   } else {
     Error cause(ErrorCode::aborted, "interrupted " + report.step);
     SAFEMIG_TRY(report.failed_copy,
-                restore_after_failure(journal->backup_path, cause).map_error([&](Error e) {
+                restore_after_failure(journal->backup_path, cause).map_error([&](const Error& e) {
                   return Error(ErrorCode::failed_precondition,
                                "an interrupted migration (" + report.step +
                                    ") left the database in an unknown state and restoring its "
