@@ -2,29 +2,17 @@
 // never waits on a blocked call.
 #include "scripted_upstream.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <boost/beast/core/string.hpp>
-#include <stdexcept>
+#include <thread>
+
+#include "loopback_listener.h"
 
 namespace safemig::testing {
 namespace {
-
-constexpr int kPollMs = 20;
-
-// Waits until `fd` is readable or `stopping`; returns whether it is readable.
-bool wait_readable(int fd, const std::atomic<bool>& stopping) {
-  while (!stopping.load()) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, kPollMs) > 0) return true;
-  }
-  return false;
-}
 
 // Reads into `pending` until it holds `size` bytes; false when the peer closed or on stop.
 bool read_at_least(int fd, std::string& pending, std::size_t size,
@@ -68,19 +56,9 @@ std::string head_field(const std::string& head, const std::string& name) {
 }
 
 ScriptedUpstream::ScriptedUpstream(ReplyScript script) : script_(std::move(script)) {
-  listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (listener_ < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::listen(listener_, 16) != 0 ||
-      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(listener_);
-    throw std::runtime_error("cannot listen on 127.0.0.1");
-  }
-  port_ = ntohs(address.sin_port);
+  const LoopbackListener listener = listen_on_loopback(16);
+  listener_ = listener.fd;
+  port_ = listener.port;
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 
