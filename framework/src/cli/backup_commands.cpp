@@ -123,7 +123,9 @@ CliResult<ExitCode> run_restore(Context& ctx, const RestoreArgs& args) {
     const Error& error = restored->error();
     std::vector<std::string> hints{"the database was not changed"};
     if (error.code == ErrorCode::corrupt || (error.code == ErrorCode::not_found && !args.force)) {
-      hints.push_back("--force restores a backup whose .sha256 is missing or does not match");
+      hints.push_back(
+          "--force restores a backup whose .sha256 is missing or does not match, or that fails "
+          "integrity_check");
     }
     return cli_fail(exit_code_for(error), error, std::move(hints));
   }

@@ -98,7 +98,8 @@ TEST_F(BackupCommandsTest, RestoreOfADamagedBackupIsRefused) {
   CliRun r = run_sql({"restore", backup});
   EXPECT_EQ(r.code, 1) << r;
   EXPECT_THAT(r.err, HasSubstr("hint: the database was not changed"));
-  EXPECT_THAT(r.err, HasSubstr("--force"));
+  EXPECT_THAT(r.err, HasSubstr("--force restores a backup whose .sha256 is missing or does not "
+                               "match, or that fails integrity_check"));
   EXPECT_EQ(query("SELECT v FROM t"), "current");
 }
 
