@@ -56,6 +56,11 @@ bool finalize_response(Response& response, const ChannelRequest& request, bool s
 Error SessionChannel::broken(std::string_view what, const boost::system::error_code& ec) {
   phase_ = Phase::failed;
   keep_alive_ = false;
+  if (deadline_.expired()) {
+    return {ErrorCode::aborted, std::string(what) + " timed out: the client read nothing for " +
+                                    std::to_string(write_timeout_.count()) +
+                                    " s, so the connection was closed"};
+  }
   return {ErrorCode::io, std::string(what) + " failed, the client is gone: " + ec.message()};
 }
 

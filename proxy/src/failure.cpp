@@ -13,6 +13,7 @@ int failure_status(Failure failure) {
     case Failure::upstream_timeout:
       return 504;
     case Failure::client_disconnect:
+    case Failure::client_timeout:
       return 499;
     case Failure::shutdown:
     case Failure::proxy_overloaded:
@@ -35,6 +36,8 @@ std::string_view failure_type(Failure failure) {
       return "upstream_bad_response";
     case Failure::client_disconnect:
       return "client_disconnect";
+    case Failure::client_timeout:
+      return "client_timeout";
     case Failure::shutdown:
       return "proxy_shutdown";
     case Failure::proxy_overloaded:
@@ -61,6 +64,11 @@ std::string failure_message(Failure failure, std::string_view upstream, std::str
       break;
     case Failure::client_disconnect:
       message = "the client closed the connection before the response was complete";
+      break;
+    case Failure::client_timeout:
+      message =
+          "the client stopped reading the response for longer than the write timeout; the proxy "
+          "closed the connection";
       break;
     case Failure::shutdown:
       message = "the proxy is shutting down; retry the request";

@@ -37,6 +37,12 @@ constexpr std::size_t kCaptureLimit = std::size_t{16} * 1024 * 1024;
 // How long a request whose send failed waits for an answer the upstream may have sent first.
 constexpr std::chrono::milliseconds kEarlyResponseWait{1000};
 
+// Why a write to the client failed: it read nothing for the write timeout (the channel's
+// aborted), or it went away.
+Failure client_write_failure(const Error& error) {
+  return error.code == ErrorCode::aborted ? Failure::client_timeout : Failure::client_disconnect;
+}
+
 bool is_event_stream(const bhttp::response_header<>& head) {
   const auto type = head[bhttp::field::content_type];
   return type.size() >= 17 && boost::beast::iequals(type.substr(0, 17), "text/event-stream");
@@ -200,15 +206,17 @@ asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestCont
   x.upstream_status = static_cast<int>(head.result_int());
   const bool events = recorded && is_event_stream(head) && is_identity_encoded(head);
   const bool rewritten = events && strip_usage;  // The body changes: sent chunked.
-  if (!co_await channel.write_head(build_client_head(head, !rewritten))) {
-    x.failure = Failure::client_disconnect;
+  if (auto written = co_await channel.write_head(build_client_head(head, !rewritten)); !written) {
+    x.failure = client_write_failure(written.error());
   } else if (events) {
     co_await relay_events(*connection, relay, channel, strip_usage);
   } else {
     co_await relay_body(*connection, relay, channel);
   }
-  if (x.failure == Failure::none && !co_await channel.finish()) {
-    x.failure = Failure::client_disconnect;
+  if (x.failure == Failure::none) {
+    if (auto finished = co_await channel.finish(); !finished) {
+      x.failure = client_write_failure(finished.error());
+    }
   }
   relay.upstream = nullptr;
   if (x.failure == Failure::none) {
@@ -339,8 +347,8 @@ asio::awaitable<void> Forwarder::relay_body(UpstreamConnection& connection, Rela
         captured.clear();
       }
     }
-    if (!co_await channel.write_body(bytes)) {
-      x.failure = Failure::client_disconnect;
+    if (auto written = co_await channel.write_body(bytes); !written) {
+      x.failure = client_write_failure(written.error());
       co_return;
     }
   }
@@ -378,15 +386,19 @@ asio::awaitable<void> Forwarder::relay_events(UpstreamConnection& connection, Re
       if (observer.observe(event, at)) out += event.raw;
     }
     events.clear();
-    if (!out.empty() && !co_await channel.write_body(out)) {
-      x.failure = Failure::client_disconnect;
-      keep_summary();
-      co_return;
+    if (!out.empty()) {
+      if (auto written = co_await channel.write_body(out); !written) {
+        x.failure = client_write_failure(written.error());
+        keep_summary();
+        co_return;
+      }
     }
   }
   const SseEvent rest = parser.finish();
-  if (!rest.raw.empty() && !co_await channel.write_body(rest.raw)) {
-    x.failure = Failure::client_disconnect;
+  if (!rest.raw.empty()) {
+    if (auto written = co_await channel.write_body(rest.raw); !written) {
+      x.failure = client_write_failure(written.error());
+    }
   }
   keep_summary();
   x.stream_incomplete = !observer.summary().done && !observer.summary().response.finish_reason;

@@ -40,6 +40,7 @@ Outcome outcome_of(Failure failure, int status) {
     case Failure::upstream_protocol:
       return Outcome::upstream_protocol;
     case Failure::client_disconnect:
+    case Failure::client_timeout:  // Ended on the client's side too.
       return Outcome::client_disconnect;
     case Failure::shutdown:
       return Outcome::shutdown;

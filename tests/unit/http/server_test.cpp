@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -82,6 +83,11 @@ class ServerTest : public ::testing::Test {
           return slow(std::move(request), channel);
         });
     router_->add_prefix(
+        "/flood/",
+        [this](Request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
+          return flood(channel);
+        });
+    router_->add_prefix(
         "/watch/",
         [this](Request request, RequestContext, ResponseChannel& channel) -> asio::awaitable<void> {
           return watch(std::move(request), channel);
@@ -133,6 +139,17 @@ class ServerTest : public ::testing::Test {
         text_response(request, bhttp::status::ok, "text/plain", "finished"));
   }
 
+  // Writes 64 KiB pieces until a write fails; reports that failure.
+  asio::awaitable<void> flood(ResponseChannel& channel) {
+    bhttp::response_header<> head;
+    head.result(bhttp::status::ok);
+    head.set(bhttp::field::content_type, "text/plain");
+    Result<void> written = co_await channel.write_head(std::move(head));
+    const std::string piece(std::size_t{64} * 1024, 'x');
+    while (written) written = co_await channel.write_body(piece);
+    flood_failure_.set_value(written.error());
+  }
+
   // Watches the client until the gate opens (reporting a client that leaves), then answers whole.
   asio::awaitable<void> watch(Request request, ResponseChannel& channel) {
     channel.watch_client([this] { client_left_.set_value(); });
@@ -152,6 +169,7 @@ class ServerTest : public ::testing::Test {
   Gate gate_;
   std::promise<void> slow_started_;
   std::promise<void> client_left_;
+  std::promise<Error> flood_failure_;
   std::future<void> client_left_future_ = client_left_.get_future();
   std::unique_ptr<Server> server_;
   std::thread thread_;
@@ -386,6 +404,34 @@ TEST_F(ServerTest, StreamPausedLongerThanTheWriteTimeoutStaysOpen) {
   gate_.open();
   bhttp::read(client.socket(), client.buffer(), parser);
   EXPECT_EQ(parser.get().body(), "firstsecond");
+}
+
+// A client that reads nothing for the write timeout is cut off, and the handler learns that it
+// was the timeout (aborted), not the client leaving (io).
+TEST_F(ServerTest, WriteToAClientThatReadsNothingTimesOutAsAborted) {
+  ServerOptions options;
+  options.write_timeout = std::chrono::seconds(1);
+  start(options);
+  Client client(server_->port());
+  bhttp::write(client.socket(), get("/flood/x"));
+  auto failure = flood_failure_.get_future();
+  ASSERT_EQ(failure.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  const Error error = failure.get();
+  EXPECT_EQ(error.code, ErrorCode::aborted) << error.message;
+  EXPECT_THAT(error.message, HasSubstr("the client read nothing for 1 s"));
+}
+
+TEST_F(ServerTest, WriteToAClientThatLeftIsAnIoError) {
+  start();
+  {
+    Client client(server_->port());
+    bhttp::write(client.socket(), get("/flood/x"));
+    std::array<char, 1024> some{};
+    client.socket().read_some(asio::buffer(some));
+  }
+  auto failure = flood_failure_.get_future();
+  ASSERT_EQ(failure.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(failure.get().code, ErrorCode::io);
 }
 
 TEST_F(ServerTest, GarbageIs400) {

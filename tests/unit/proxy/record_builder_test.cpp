@@ -118,6 +118,20 @@ TEST(RecordBuilderTest, ClientDisconnectIs499WithPartialTimings) {
   EXPECT_EQ(r.time_to_last_token_ms, 7);
 }
 
+// A client that stopped reading was cut off by the proxy: still a 499, but not "it left".
+TEST(RecordBuilderTest, StalledClientIsAClientTimeout) {
+  Exchange x = base_exchange();
+  x.request.stream = true;
+  x.upstream_status = 200;
+  x.failure = Failure::client_timeout;
+  const dao::CompletionRequest r = build_record(x);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.status_code, 499);
+  EXPECT_EQ(r.error_type, "client_timeout");
+  ASSERT_TRUE(r.error_message.has_value());
+  EXPECT_NE(r.error_message->find("stopped reading the response"), std::string::npos);
+}
+
 TEST(RecordBuilderTest, TimeoutAndRefusedConnection) {
   Exchange x = base_exchange();
   x.failure = Failure::upstream_timeout;

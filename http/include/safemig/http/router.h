@@ -25,7 +25,8 @@
 namespace safemig::http {
 
 // Writes a response piece by piece. Implemented by the server session over the client socket,
-// and by test doubles. Every write fails (io) once the client has gone.
+// and by test doubles. Every write fails once the client has gone: aborted when the client read
+// nothing for the server's write timeout (the server then closed the connection), io otherwise.
 class ResponseChannel {
  public:
   virtual ~ResponseChannel() = default;

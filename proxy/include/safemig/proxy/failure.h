@@ -6,6 +6,8 @@
 //   upstream_timeout        504     upstream_timeout        no answer within the timeout
 //   upstream_protocol       502     upstream_bad_response   the upstream's reply was not HTTP
 //   client_disconnect       499     client_disconnect       the client left mid-response
+//   client_timeout          499     client_timeout          the client read nothing for the
+//                                                           write timeout; the proxy closed
 //   shutdown                503     proxy_shutdown          the proxy stopped before the end
 //   proxy_overloaded        503     proxy_overloaded        no file descriptor left for a socket
 //   request_too_large       413     request_too_large       the body is over the proxy's limit
@@ -25,6 +27,7 @@ enum class Failure {
   upstream_timeout,
   upstream_protocol,
   client_disconnect,
+  client_timeout,
   shutdown,
   proxy_overloaded,
   request_too_large,
