@@ -10,33 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "safemig/http/header_list.h"
+
 namespace safemig::http::detail {
 namespace {
 
 namespace bhttp = boost::beast::http;
-
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// Every coding of every Transfer-Encoding field, in order; empty list elements are skipped
-// (RFC 9110 §5.6.1).
-std::vector<std::string_view> codings_of(const bhttp::header<true>& head) {
-  std::vector<std::string_view> codings;
-  for (const auto& field : head) {
-    if (field.name() != bhttp::field::transfer_encoding) continue;
-    std::string_view list(field.value().data(), field.value().size());
-    while (!list.empty()) {
-      const std::size_t comma = list.find(',');
-      const std::string_view coding = trimmed(list.substr(0, comma));
-      if (!coding.empty()) codings.push_back(coding);
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    }
-  }
-  return codings;
-}
 
 bool is_chunked(std::string_view coding) { return boost::beast::iequals(coding, "chunked"); }
 
@@ -44,7 +23,8 @@ bool is_chunked(std::string_view coding) { return boost::beast::iequals(coding, 
 
 std::optional<FramingRefusal> refuse_transfer_coding(const bhttp::header<true>& head) {
   if (head.find(bhttp::field::transfer_encoding) == head.end()) return std::nullopt;
-  const std::vector<std::string_view> codings = codings_of(head);
+  const std::vector<std::string_view> codings =
+      list_elements(head, bhttp::field::transfer_encoding);
   if (head.version() < 11) {
     return FramingRefusal{bhttp::status::bad_request,
                           "an HTTP/1.0 request cannot use Transfer-Encoding; send its body with "

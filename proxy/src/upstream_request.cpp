@@ -12,6 +12,7 @@
 #include <cctype>
 #include <set>
 
+#include "safemig/http/header_list.h"
 #include "safemig/http/utf8.h"
 
 namespace safemig::proxy {
@@ -31,22 +32,8 @@ std::string lower(std::string_view s) {
 // The header names listed in Connection headers (lower case), which are hop-by-hop too.
 std::set<std::string> connection_tokens(const bhttp::fields& fields) {
   std::set<std::string> tokens;
-  for (const auto& field : fields) {
-    if (field.name() != bhttp::field::connection) continue;
-    std::string_view value(field.value().data(), field.value().size());
-    while (!value.empty()) {
-      const std::size_t comma = value.find(',');
-      std::string_view token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
-        token.remove_prefix(1);
-      }
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
-        token.remove_suffix(1);
-      }
-      if (!token.empty()) tokens.insert(lower(token));
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
+  for (const std::string_view token : http::list_elements(fields, bhttp::field::connection)) {
+    tokens.insert(lower(token));
   }
   return tokens;
 }
@@ -86,13 +73,8 @@ std::optional<std::string> request_origin(const http::Request& request,
   constexpr std::size_t kMaxOrigin = 200;
   const auto it = request.find("X-Origin");
   if (it != request.end()) {
-    std::string_view value(it->value().data(), it->value().size());
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-      value.remove_prefix(1);
-    }
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-      value.remove_suffix(1);
-    }
+    const std::string_view value =
+        http::trim_ows(std::string_view(it->value().data(), it->value().size()));
     // Header values may hold any byte (obs-text); what is stored is UTF-8, cut on a character.
     if (!value.empty()) return std::string(http::utf8_prefix(http::valid_utf8(value), kMaxOrigin));
   }

@@ -47,16 +47,11 @@ CliResult<void> check_target(const MigrationSet& set, int target) {
 // current version was never applied: a person must decide.
 CliResult<void> refuse_definition_problems(const Context& ctx, const MigrationSet& set,
                                            const std::vector<migrate::HistoryEntry>& history) {
-  const auto mismatches = migrate::find_checksum_mismatches(set, history);
-  const auto skipped = migrate::find_skipped_steps(set, history);
-  if (mismatches.empty() && skipped.empty()) return {};
-  std::string message = "applied migrations differ from their definitions:";
-  for (const auto& m : mismatches) message += "\n  " + m.describe();
-  for (const auto* step : skipped) {
-    message += "\n  " + migrate::describe_skipped(*step, migrate::current_version(history));
-  }
+  auto checked =
+      migrate::check_definitions(set, history, "applied migrations differ from their definitions:");
+  if (checked) return {};
   return cli_fail(
-      ExitCode::needs_person, Error(ErrorCode::checksum_mismatch, message),
+      ExitCode::needs_person, std::move(checked).error(),
       {"nothing was changed; '" + ctx.env.program_name + " verify' lists every difference"});
 }
 

@@ -156,9 +156,6 @@ std::string describe_skipped(const MigrationStep& step, int current) {
          std::to_string(current) + " (or downgrade below it first)";
 }
 
-namespace {
-
-// checksum_mismatch (a person must decide) naming every changed or skipped step, or nothing.
 Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
                                std::string_view preface) {
   const auto mismatches = find_checksum_mismatches(set, history);
@@ -171,8 +168,6 @@ Result<void> check_definitions(const MigrationSet& set, const std::vector<Histor
   }
   return fail(ErrorCode::checksum_mismatch, message);
 }
-
-}  // namespace
 
 Result<std::unique_ptr<SafeMigrationManager>> SafeMigrationManager::open(const MigrationSet& set,
                                                                          ManagerOptions options) {

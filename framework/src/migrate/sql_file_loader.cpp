@@ -485,13 +485,6 @@ std::string checksum_text(std::string_view text) {
   return out;
 }
 
-// The checksum MigrationStep::checksum() gives a step whose definition is `text`.
-std::string sha256_text(const std::string& text) {
-  MigrationStep step;
-  step.definition = text;
-  return step.checksum();
-}
-
 // What the comment lines at the top of an up file declare.
 struct Directives {
   bool transactional = true;
@@ -818,7 +811,7 @@ Result<MigrationStep> load_step(const Candidate& candidate) {
   // file, which runs only when asked for (as Flyway checksums undo files apart).
   step.definition = checksum_text(up);
   const std::string raw_up = up;
-  step.earlier_checksums = {sha256_text(raw_up)};
+  step.earlier_checksums = {definition_checksum(raw_up)};
   step.up = std::move(up);
 
   if (candidate.down_path) {
@@ -839,9 +832,9 @@ Result<MigrationStep> load_step(const Candidate& candidate) {
     }
     step.rebuilds_tables = step.rebuilds_tables || down_analysis.drops_table();
     // What earlier releases recorded: both files' bytes, separated by a NUL (they hold none).
-    step.earlier_checksums.push_back(sha256_text(raw_up + '\0' + down));
+    step.earlier_checksums.push_back(definition_checksum(raw_up + '\0' + down));
     step.earlier_checksums.push_back(
-        sha256_text(checksum_text(raw_up) + '\0' + checksum_text(down)));
+        definition_checksum(checksum_text(raw_up) + '\0' + checksum_text(down)));
     step.down = std::move(down);
   }
   return step;

@@ -14,7 +14,20 @@ namespace {
 
 constexpr std::string_view kCallableMarker = "-- C++ step";
 
-std::string sha256_hex(std::string_view data) {
+// Appends `text` preceded by its length, so that no two sequences of parts serialise alike.
+void append_part(std::string& out, std::string_view tag, std::string_view text) {
+  out += tag;
+  out += ' ';
+  out += std::to_string(text.size());
+  out += '\n';
+  out += text;
+  out += '\n';
+}
+
+}  // namespace
+
+// SHA-256 of `data`, in lower-case hex.
+std::string definition_checksum(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
@@ -31,18 +44,6 @@ std::string sha256_hex(std::string_view data) {
   }
   return out;
 }
-
-// Appends `text` preceded by its length, so that no two sequences of parts serialise alike.
-void append_part(std::string& out, std::string_view tag, std::string_view text) {
-  out += tag;
-  out += ' ';
-  out += std::to_string(text.size());
-  out += '\n';
-  out += text;
-  out += '\n';
-}
-
-}  // namespace
 
 std::string MigrationStep::label() const { return "V" + std::to_string(version) + " " + name; }
 
@@ -62,7 +63,7 @@ std::string MigrationStep::body_description(const StepBody& body) const {
 
 std::string MigrationStep::checksum() const {
   if (!definition.empty()) {
-    return sha256_hex(definition);
+    return definition_checksum(definition);
   }
   std::string text = "safemig step definition 1\n";
   append_part(text, "up", body_text(up));
@@ -74,7 +75,7 @@ std::string MigrationStep::checksum() const {
   for (const std::string& query : verify_sql) {
     append_part(text, "verify", query);
   }
-  return sha256_hex(text);
+  return definition_checksum(text);
 }
 
 }  // namespace safemig::migrate

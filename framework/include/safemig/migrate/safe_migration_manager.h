@@ -124,6 +124,11 @@ std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
                                                      const std::vector<HistoryEntry>& history);
 // "V3 b is not applied but version 5 is: …; give it a version above 5", for one of them.
 std::string describe_skipped(const MigrationStep& step, int current);
+// Nothing when every applied step matches its definition and none is skipped; otherwise
+// checksum_mismatch (a person must decide): `preface`, then one line per changed or skipped
+// step.
+Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
+                               std::string_view preface);
 
 class SafeMigrationManager {
  public:

@@ -64,6 +64,9 @@ struct MigrationStep {
 };
 
 // An ordered, validated list of steps: versions strictly increasing, names well formed.
+// The checksum of a step whose `definition` is `data` (SHA-256, lower-case hex).
+std::string definition_checksum(std::string_view data);
+
 class MigrationSet {
  public:
   // Validates and sorts `steps`: versions > 0 and unique; names non-empty, at most 200
