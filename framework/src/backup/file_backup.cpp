@@ -48,12 +48,14 @@ Result<UniqueFd> create_partial(const std::string& db_path, const std::string& p
   return fd;
 }
 
-// Copies (or gzips) the main database file into `partial`, fsynced. The file is read through
-// the connection's own handle (live_database_file.h says why it is never opened again).
+// Copies (or gzips) the main database file into `partial` in rollback-journal mode, fsynced.
+// The file is read through the connection's own handle (live_database_file.h says why it is
+// never opened again).
 Result<Written> write_by_copy(sqlite3* source, const std::string& db_path,
                               const std::string& partial, bool gzip, unsigned mode,
                               const Progress& progress) {
-  SAFEMIG_TRY(internal::CopySource from, internal::live_database_source(source, db_path));
+  SAFEMIG_TRY(internal::CopySource live, internal::live_database_source(source, db_path));
+  const internal::CopySource from = internal::with_rollback_journal_header(std::move(live));
   SAFEMIG_TRY(UniqueFd dst, create_partial(db_path, partial, mode));
   FileRef to{dst.get(), partial};
   SAFEMIG_TRY(internal::CopyResult copied, gzip ? internal::gzip_and_hash(from, to, progress)
@@ -63,8 +65,9 @@ Result<Written> write_by_copy(sqlite3* source, const std::string& db_path,
   return Written{copied.sha256, copied.bytes_out};
 }
 
-// Copies the database through the online backup API into `partial` (gzipped from an
-// intermediate file when asked), fsynced.
+// Copies the database through the online backup API into `partial` in rollback-journal mode
+// (gzipped from an intermediate file when asked), fsynced. The API copies page 1 as the source
+// has it, WAL mode included.
 Result<Written> write_online(sqlite3* handle, const std::string& db_path,
                              const std::string& partial, bool gzip, unsigned mode,
                              const Progress& progress) {
@@ -73,7 +76,8 @@ Result<Written> write_online(sqlite3* handle, const std::string& db_path,
   SAFEMIG_TRY_VOID(internal::remove_if_exists(raw));
   SAFEMIG_TRY_VOID(internal::online_backup_to_file(handle, db_path, raw, progress));
   if (!gzip) raw_guard.release();  // The caller's guard owns `partial`.
-  SAFEMIG_TRY(UniqueFd src, internal::open_file(raw, O_RDONLY, 0, "cannot read the copy"));
+  SAFEMIG_TRY(UniqueFd src, internal::open_file(raw, O_RDWR, 0, "cannot read the copy"));
+  SAFEMIG_TRY_VOID(internal::set_rollback_journal_file(FileRef{src.get(), raw}));
   if (!gzip) {
     SAFEMIG_TRY_VOID(internal::set_permission_bits(src.get(), mode, raw));
     SAFEMIG_TRY_VOID(internal::fsync_fd(src.get(), raw));
@@ -115,18 +119,19 @@ Result<void> check_request(db::Connection& source, const BackupOptions& options)
   return {};
 }
 
-// Renames the verified `partial` to the first free name from `name` on, never replacing.
-Result<std::string> publish(const std::string& db_path, const std::string& partial,
-                            internal::BackupName name, internal::BackupName* published) {
+// Publishes the verified `partial` under the reserved name `chosen`: its sidecar first, then the
+// backup, renamed without ever replacing a file. A name found taken meanwhile is given up for the
+// next one.
+Result<std::pair<internal::BackupName, std::string>> publish(
+    const std::string& db_path, const std::string& partial, const std::string& sha256,
+    std::pair<internal::BackupName, std::string> chosen) {
   for (;;) {
-    SAFEMIG_TRY(auto chosen, internal::choose_backup_path(db_path, name));
-    SAFEMIG_TRY(bool renamed, internal::rename_no_replace(partial, chosen.second));
-    if (renamed) {
-      *published = chosen.first;
-      return chosen.second;
-    }
-    name = chosen.first;
-    ++name.sequence;
+    SAFEMIG_TRY_VOID(internal::write_sidecar(chosen.second, sha256));
+    auto renamed = internal::rename_no_replace(partial, chosen.second);
+    if (renamed && *renamed) return chosen;
+    (void)internal::remove_if_exists(internal::sidecar_path(chosen.second));
+    if (!renamed) return fail(renamed.error());
+    SAFEMIG_TRY(chosen, internal::choose_backup_path(db_path, chosen.first));
   }
 }
 
@@ -183,15 +188,10 @@ Result<BackupInfo> create_file_backup(db::Connection& source, const BackupOption
                     .with_file(partial));
   }
 
-  internal::BackupName published_name;
-  SAFEMIG_TRY(std::string path, publish(db_path, partial, first.first, &published_name));
+  SAFEMIG_TRY(auto published, publish(db_path, partial, written.sha256, std::move(first)));
   guard.release();
-  auto sidecar = internal::write_sidecar(path, written.sha256);
-  if (!sidecar) {
-    // A backup that cannot be verified later is no backup: do not leave it under its name.
-    (void)internal::remove_if_exists(path);
-    return fail(sidecar.error());
-  }
+  const std::string& path = published.second;
+  const internal::BackupName& published_name = published.first;
   SAFEMIG_TRY_VOID(internal::fsync_directory(dir));
   spdlog::info("backed up {} to {} ({} bytes, sha256 {}{})", db_path, path, written.size,
                written.sha256, online ? ", online backup API" : "");

@@ -103,6 +103,47 @@ Result<CopySource> descriptor_source(FileRef file) {
   return source;
 }
 
+void set_rollback_journal_header(unsigned char* bytes, std::size_t size, std::uint64_t offset) {
+  constexpr unsigned char kWal = 2;
+  constexpr unsigned char kRollback = 1;
+  for (std::uint64_t at = kFormatVersionOffset; at < kFormatVersionOffset + 2; ++at) {
+    if (at < offset || at - offset >= size) continue;
+    unsigned char& byte = bytes[at - offset];
+    if (byte == kWal) byte = kRollback;
+  }
+}
+
+CopySource with_rollback_journal_header(CopySource source) {
+  source.kernel_fd = -1;
+  source.read_at = [read = std::move(source.read_at)](unsigned char* buffer, std::size_t n,
+                                                      std::uint64_t offset) -> Result<std::size_t> {
+    SAFEMIG_TRY(std::size_t got, read(buffer, n, offset));
+    set_rollback_journal_header(buffer, got, offset);
+    return got;
+  };
+  return source;
+}
+
+Result<void> set_rollback_journal_file(FileRef file) {
+  unsigned char versions[2] = {0, 0};
+  SAFEMIG_TRY(std::size_t n,
+              pread_full(file.fd, versions, sizeof versions, kFormatVersionOffset, file.path));
+  if (n != sizeof versions) return {};  // Too short to be a database: verification says so.
+  const unsigned char before[2] = {versions[0], versions[1]};
+  set_rollback_journal_header(versions, sizeof versions, kFormatVersionOffset);
+  if (versions[0] == before[0] && versions[1] == before[1]) return {};
+  const auto offset = static_cast<off_t>(kFormatVersionOffset);
+  for (;;) {
+    ssize_t written = ::pwrite(file.fd, versions, sizeof versions, offset);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) return fail(os_error(errno, "cannot write the header of", file.path));
+    if (written != static_cast<ssize_t>(sizeof versions)) {
+      return fail(os_error(EIO, "cannot write the header of", file.path));
+    }
+    return {};
+  }
+}
+
 Result<CopyResult> copy_and_hash(const CopySource& src, FileRef dst, const Progress& progress) {
   SAFEMIG_TRY(Sha256 hasher, Sha256::create());
   std::vector<unsigned char> buffer(kChunk);

@@ -39,6 +39,23 @@ struct CopySource {
 // The whole file behind `file` (its size now, read with pread).
 Result<CopySource> descriptor_source(FileRef file);
 
+// SQLite's file header stores the journal mode a database opens in: bytes 18 and 19 (the file
+// format write and read versions) are 2 in WAL mode and 1 in rollback-journal mode.
+inline constexpr std::uint64_t kFormatVersionOffset = 18;
+
+// Sets the format versions of a WAL-mode header to rollback-journal mode in `bytes`, which hold a
+// database file's bytes from file offset `offset`; any other value is left as it is. This is the
+// mode change PRAGMA journal_mode=DELETE makes; the pages are untouched.
+void set_rollback_journal_header(unsigned char* bytes, std::size_t size, std::uint64_t offset);
+
+// `source` read with its header set to rollback-journal mode (as above). The bytes pass through
+// read_at, so the result never copies with copy_file_range.
+CopySource with_rollback_journal_header(CopySource source);
+
+// Sets the header of the database file open read-write as `file` to rollback-journal mode, in
+// place (pread and pwrite; not fsynced).
+Result<void> set_rollback_journal_file(FileRef file);
+
 struct CopyResult {
   std::string sha256;           // Hash of the bytes named in each function's contract.
   std::uint64_t bytes_in = 0;   // Bytes read from the source.

@@ -1,6 +1,7 @@
 // Implements posix_file.h; the contract and the thread-safety rule are stated there.
 #include "posix_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 namespace safemig::backup::internal {
 
@@ -163,6 +165,24 @@ Result<bool> remove_if_exists(const std::string& path) {
   if (::unlink(path.c_str()) == 0) return true;
   if (errno == ENOENT) return false;
   return fail(os_error(errno, "cannot remove", path));
+}
+
+Result<std::vector<std::string>> list_directory(const std::string& dir, std::string_view what) {
+  struct DirCloser {
+    void operator()(DIR* handle) const { ::closedir(handle); }
+  };
+  std::unique_ptr<DIR, DirCloser> handle(::opendir(dir.c_str()));
+  if (!handle) return fail(os_error(errno, what, dir));
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;
+    dirent* entry = ::readdir(handle.get());
+    if (entry == nullptr) {
+      if (errno != 0) return fail(os_error(errno, what, dir));
+      return names;
+    }
+    names.emplace_back(entry->d_name);
+  }
 }
 
 std::string dir_name(const std::string& path) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "safemig/error.h"
 
@@ -74,6 +75,10 @@ Result<bool> rename_no_replace(const std::string& from, const std::string& to);
 Result<void> rename_replace(const std::string& from, const std::string& to);
 // unlink(2); a missing file is not an error. Returns whether a file was removed.
 Result<bool> remove_if_exists(const std::string& path);
+
+// The names in directory `dir` ("." and ".." included). `what` describes the purpose for the
+// message ("cannot list the backups in"). On failure: not_found (no such directory), io.
+Result<std::vector<std::string>> list_directory(const std::string& dir, std::string_view what);
 
 // Directory part of a path ("." for a bare name) and the final component.
 std::string dir_name(const std::string& path);

@@ -1,7 +1,6 @@
 // Implements safemig/backup/retention.h; the contract and the thread-safety rule are stated there.
 #include "safemig/backup/retention.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -17,9 +16,7 @@
 namespace safemig::backup {
 namespace {
 
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
+using internal::BackupFileKind;
 
 struct Found {
   internal::BackupName name;
@@ -27,49 +24,47 @@ struct Found {
   std::int64_t modified_ns = 0;  // The file's modification time.
 };
 
-Result<std::vector<std::string>> directory_entries(const std::string& dir) {
-  std::unique_ptr<DIR, DirCloser> handle(::opendir(dir.c_str()));
-  if (!handle) {
-    return fail(internal::os_error(errno, "cannot list the backups in directory", dir));
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    dirent* entry = ::readdir(handle.get());
-    if (entry == nullptr) {
-      if (errno != 0) {
-        return fail(internal::os_error(errno, "cannot list the backups in directory", dir));
-      }
-      return names;
-    }
-    names.emplace_back(entry->d_name);
-  }
+std::string join(const std::string& dir, const std::string& name) {
+  std::string path = dir;
+  path += '/';
+  path += name;
+  return path;
 }
 
-// Names carry the second a backup was taken; backups of one second (the steps of a quick
-// migrate, a restore and the backup it takes first) are ordered by when their files were
-// written, never by their names ("-v9" sorts after "-v10" as text).
+// Names carry the second a backup was taken, then its sequence, which grows with every backup
+// (backup_naming.h). Names of earlier releases without a sequence, taken within one second (the
+// steps of a quick migrate), are ordered by when their files were written, never by their names
+// ("-v9" sorts after "-v10" as text). The modification time comes last because opening a backup
+// with the sqlite3 shell may write to it.
 bool newer_first(const Found& a, const Found& b) {
   if (a.name.created_at != b.name.created_at) return a.name.created_at > b.name.created_at;
-  if (a.modified_ns != b.modified_ns) return a.modified_ns > b.modified_ns;
   if (a.name.sequence != b.name.sequence) return a.name.sequence > b.name.sequence;
+  if (a.modified_ns != b.modified_ns) return a.modified_ns > b.modified_ns;
   return a.info.path > b.info.path;
 }
 
+// The backups safemig wrote: a regular file named as a backup (backup_naming.h; SQLite's side
+// files, temporaries and other databases' files never are) whose sidecar exists. Every backup is
+// published after its sidecar (file_backup.cpp), so the sidecar is what tells a backup from a
+// file that merely carries such a name.
 Result<std::vector<Found>> find_backups(const std::string& db_path) {
   const std::string dir = internal::dir_name(db_path);
   const std::string base = internal::base_name(db_path);
-  SAFEMIG_TRY(std::vector<std::string> entries, directory_entries(dir));
+  SAFEMIG_TRY(std::vector<std::string> entries,
+              internal::list_directory(dir, "cannot list the backups in directory"));
+  std::sort(entries.begin(), entries.end());
   std::vector<Found> found;
   for (const auto& entry : entries) {
     auto name = internal::parse_backup_name(base, entry);
     if (!name) continue;
+    if (!std::binary_search(entries.begin(), entries.end(), internal::sidecar_path(entry))) {
+      continue;
+    }
     Found item{*name, {}, 0};
-    item.info.path = dir;
-    item.info.path += '/';
-    item.info.path += entry;
+    item.info.path = join(dir, entry);
     struct stat st {};
-    if (::stat(item.info.path.c_str(), &st) != 0) continue;  // Removed meanwhile.
+    if (::lstat(item.info.path.c_str(), &st) != 0) continue;  // Removed meanwhile.
+    if (!S_ISREG(st.st_mode)) continue;
     item.modified_ns = std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
     item.info.version = name->version;
     item.info.label = name->label;
@@ -79,6 +74,18 @@ Result<std::vector<Found>> find_backups(const std::string& db_path) {
   }
   std::sort(found.begin(), found.end(), newer_first);
   return found;
+}
+
+// Removes the backup at `path`, then SQLite's side files of it, then its sidecar. In this order
+// an interruption leaves only files that belong to no backup, which remove_leftover_temporaries
+// removes; never a backup without its sidecar, which would no longer be recognised.
+Result<void> remove_backup_files(const std::string& path) {
+  SAFEMIG_TRY_VOID(internal::remove_if_exists(path));
+  for (const char* suffix : internal::kSqliteSideFileSuffixes) {
+    SAFEMIG_TRY_VOID(internal::remove_if_exists(path + suffix));
+  }
+  SAFEMIG_TRY_VOID(internal::remove_if_exists(internal::sidecar_path(path)));
+  return {};
 }
 
 }  // namespace
@@ -106,10 +113,7 @@ Result<std::vector<std::string>> prune_backups(const std::string& db_path, int k
   std::vector<std::string> removed;
   for (auto i = static_cast<std::size_t>(keep); i < found.size(); ++i) {
     const std::string& path = found[i].info.path;
-    // The sidecar first: a backup without a sidecar is visibly unverifiable, a sidecar without
-    // its backup would be a silent orphan.
-    SAFEMIG_TRY_VOID(internal::remove_if_exists(internal::sidecar_path(path)));
-    SAFEMIG_TRY_VOID(internal::remove_if_exists(path));
+    SAFEMIG_TRY_VOID(remove_backup_files(path));
     spdlog::info("pruned backup {}", path);
     removed.push_back(path);
   }
@@ -120,19 +124,25 @@ Result<std::vector<std::string>> prune_backups(const std::string& db_path, int k
 Result<std::vector<std::string>> remove_leftover_temporaries(const std::string& db_path) {
   const std::string dir = internal::dir_name(db_path);
   const std::string base = internal::base_name(db_path);
-  SAFEMIG_TRY(std::vector<std::string> entries, directory_entries(dir));
-  const std::string backup_prefix = base + ".backup-";
+  SAFEMIG_TRY(std::vector<std::string> entries,
+              internal::list_directory(dir, "cannot list the backups in directory"));
+  std::sort(entries.begin(), entries.end());
   const std::string restore_copy = base + ".restore-tmp";
+  const std::string sequence_partial =
+      internal::base_name(internal::backup_sequence_path(db_path)) + ".partial";
   std::vector<std::string> removed;
   for (const std::string& entry : entries) {
-    const bool partial_backup = entry.starts_with(backup_prefix) &&
-                                (entry.ends_with(".partial") || entry.ends_with(".partial-raw"));
-    if (!partial_backup && entry != restore_copy) continue;
-    std::string path = dir;
-    path += '/';
-    path += entry;
+    bool leftover = entry == restore_copy || entry == sequence_partial;
+    if (auto file = internal::classify_backup_file(base, entry); file && !leftover) {
+      // A sidecar or side file outlives its backup only when pruning was interrupted.
+      leftover = file->kind == BackupFileKind::temporary ||
+                 (file->kind != BackupFileKind::backup &&
+                  !std::binary_search(entries.begin(), entries.end(), file->backup_file_name));
+    }
+    if (!leftover) continue;
+    std::string path = join(dir, entry);
     SAFEMIG_TRY_VOID(internal::remove_if_exists(path));
-    removed.push_back(path);
+    removed.push_back(std::move(path));
   }
   if (!removed.empty()) SAFEMIG_TRY_VOID(internal::fsync_directory(dir));
   return removed;

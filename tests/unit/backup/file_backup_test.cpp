@@ -4,11 +4,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <utility>
+
+#include <sqlite3.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "safemig/backup/restore.h"
 #include "safemig/backup/retention.h"
 #include "safemig/backup/verify.h"
 #include "support/matchers.h"
@@ -55,7 +61,7 @@ TEST_F(FileBackupTest, QuiescentBackupOfWalDatabaseEqualsSource) {
   };
   auto info = create_file_backup(*conn_, options);
   ASSERT_THAT(info, IsOk());
-  EXPECT_THAT(info->path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v3"));
+  EXPECT_THAT(info->path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v3-[0-9]+"));
   EXPECT_EQ(info->version, 3);
   EXPECT_FALSE(info->gzip);
   EXPECT_EQ(info->label, "");
@@ -95,7 +101,7 @@ TEST_F(FileBackupTest, OnlineBackupEqualsSource) {
   options.quiescent = false;
   auto info = create_file_backup(*conn_, options);
   ASSERT_THAT(info, IsOk());
-  EXPECT_THAT(info->path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v2"));
+  EXPECT_THAT(info->path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v2-[0-9]+"));
   EXPECT_EQ(sha256sum_check(info->path + ".sha256"), 0);
   EXPECT_EQ(read_items(info->path), expected_rows_);
   EXPECT_THAT(verify_backup(info->path, {.deep = true, .progress = {}}), IsOk());
@@ -129,7 +135,8 @@ TEST_F(FileBackupTest, GzipBackupIsAVerifiedGzipStream) {
   options.label = "nightly";
   auto info = create_file_backup(*conn_, options);
   ASSERT_THAT(info, IsOk());
-  EXPECT_THAT(info->path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v4-nightly\\.gz"));
+  EXPECT_THAT(info->path,
+              MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v4-nightly-[0-9]+\\.gz"));
   EXPECT_TRUE(info->gzip);
   EXPECT_EQ(info->label, "nightly");
   EXPECT_EQ(sha256sum_check(info->path + ".sha256"), 0);
@@ -158,7 +165,7 @@ TEST_F(FileBackupTest, InsideATransactionIsFailedPrecondition) {
   EXPECT_TRUE(listed->empty());
 }
 
-TEST_F(FileBackupTest, CollisionWithinOneSecondGetsANumericSuffix) {
+TEST_F(FileBackupTest, BackupsWithinOneSecondGetTheNextSequence) {
   BackupOptions options;
   options.from_version = 1;
   options.created_at = std::chrono::system_clock::now();
@@ -166,13 +173,165 @@ TEST_F(FileBackupTest, CollisionWithinOneSecondGetsANumericSuffix) {
   auto second = create_file_backup(*conn_, options);
   ASSERT_THAT(first, IsOk());
   ASSERT_THAT(second, IsOk());
-  EXPECT_EQ(second->path, first->path + "-2");
+  ASSERT_THAT(first->path, EndsWith("-v1-1"));
+  EXPECT_EQ(second->path, first->path.substr(0, first->path.size() - 1) + "2");
   EXPECT_EQ(sha256sum_check(second->path + ".sha256"), 0);
   auto listed = list_backups(db_);
   ASSERT_THAT(listed, IsOk());
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ((*listed)[0].path, second->path);  // Newest first.
   EXPECT_EQ((*listed)[1].path, first->path);
+}
+
+// A backup pruned away used to free its name: the next backup with the same stamp took it, so a
+// history row naming the pruned backup pointed at another file.
+TEST_F(FileBackupTest, APrunedBackupsNameIsNeverGivenToAnotherBackup) {
+  BackupOptions options;
+  options.from_version = 1;
+  options.created_at = std::chrono::sys_days(std::chrono::year{2024} / 1 / 2);
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) {
+    auto info = create_file_backup(*conn_, options);
+    ASSERT_THAT(info, IsOk());
+    names.push_back(info->path);
+    ASSERT_THAT(prune_backups(db_, 1), IsOk());
+    EXPECT_EQ(list_backups(db_)->size(), 1u);
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::unique(names.begin(), names.end()), names.end()) << names.size();
+}
+
+TEST_F(FileBackupTest, SixtyFourBitVersionIsInTheName) {
+  BackupOptions options;
+  options.from_version = 20240313170000;
+  auto info = create_file_backup(*conn_, options);
+  ASSERT_THAT(info, IsOk());
+  EXPECT_THAT(info->path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v20240313170000-1"));
+  EXPECT_EQ(info->version, std::int64_t{20240313170000});
+}
+
+TEST_F(FileBackupTest, NegativeVersionIsInvalidInput) {
+  BackupOptions options;
+  options.from_version = -1;
+  EXPECT_THAT(create_file_backup(*conn_, options),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("backup version must be >= 0, got -1")));
+}
+
+TEST_F(FileBackupTest, SqliteSuffixAsLabelIsInvalidInput) {
+  for (const char* label : {"wal", "shm", "journal"}) {
+    BackupOptions options;
+    options.label = label;
+    EXPECT_THAT(create_file_backup(*conn_, options),
+                ErrorIs(ErrorCode::invalid_input, HasSubstr("backup label '" + std::string(label))))
+        << label;
+  }
+  EXPECT_TRUE(list_backups(db_)->empty());
+}
+
+TEST_F(FileBackupTest, ADamagedSequenceFileIsCorruptAndNothingIsWritten) {
+  ::safemig::testing::write_file(db_ + ".safemig-backup-sequence", "not a number\n");
+  EXPECT_THAT(create_file_backup(*conn_, BackupOptions{}),
+              ErrorIs(ErrorCode::corrupt, HasSubstr("backup sequence file")));
+  EXPECT_TRUE(list_backups(db_)->empty());
+}
+
+// SQLite header bytes 18 and 19: 1 in rollback-journal mode, 2 in WAL mode.
+std::pair<int, int> format_versions(const std::string& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.size() < 100) return {-1, -1};
+  return {static_cast<unsigned char>(bytes[18]), static_cast<unsigned char>(bytes[19])};
+}
+
+struct Sqlite3Closer {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+
+std::string exec_text(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string out;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+    return out;
+  }
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    if (text != nullptr) out = reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+// Backups are copies of a WAL database; as WAL databases, opening one with the sqlite3 shell left
+// <backup>-wal and <backup>-shm beside it. Every way of writing one stores a single-file database
+// in rollback-journal mode, and the sidecar matches those final bytes.
+TEST_F(FileBackupTest, ABackupIsASingleFileDatabaseThatOpensWithoutSideFiles) {
+  ASSERT_EQ(format_versions(db_), std::make_pair(2, 2));
+  for (bool quiescent : {true, false}) {
+    SCOPED_TRACE(quiescent ? "file copy" : "online backup API");
+    BackupOptions options;
+    options.quiescent = quiescent;
+    auto info = create_file_backup(*conn_, options);
+    ASSERT_THAT(info, IsOk());
+    EXPECT_EQ(format_versions(info->path), std::make_pair(1, 1));
+    EXPECT_EQ(sha256sum_check(info->path + ".sha256"), 0);
+    EXPECT_THAT(verify_backup(info->path, {.deep = true, .progress = {}}), IsOk());
+
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(info->path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    std::unique_ptr<sqlite3, Sqlite3Closer> db(raw);
+    EXPECT_EQ(exec_text(db.get(), "PRAGMA journal_mode"), "delete");
+    EXPECT_EQ(exec_text(db.get(), "SELECT count(*) FROM items"), "1500");
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+      EXPECT_FALSE(exists(info->path + suffix)) << suffix << " while open";
+    }
+    db.reset();
+    EXPECT_EQ(count_items_with_sqlite3_tool(info->path), 1500);  // The sqlite3 shell.
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+      EXPECT_FALSE(exists(info->path + suffix)) << suffix << " after the shell";
+    }
+    EXPECT_EQ(sha256sum_check(info->path + ".sha256"), 0);  // Reading changed nothing.
+  }
+  // The source database keeps its WAL mode.
+  EXPECT_EQ(format_versions(db_), std::make_pair(2, 2));
+}
+
+TEST_F(FileBackupTest, AGzipBackupHoldsARollbackJournalDatabase) {
+  for (bool quiescent : {true, false}) {
+    SCOPED_TRACE(quiescent ? "file copy" : "online backup API");
+    BackupOptions options;
+    options.gzip = true;
+    options.quiescent = quiescent;
+    auto info = create_file_backup(*conn_, options);
+    ASSERT_THAT(info, IsOk());
+    const std::string plain = dir_.file(quiescent ? "copy.db" : "online.db");
+    ASSERT_EQ(std::system(("gzip -dc '" + info->path + "' > '" + plain + "'").c_str()), 0);
+    EXPECT_EQ(format_versions(plain), std::make_pair(1, 1));
+    EXPECT_EQ(read_items(plain), expected_rows_);
+    EXPECT_EQ(sha256sum_check(info->path + ".sha256"), 0);
+  }
+}
+
+// A database restored from a (rollback-journal) backup works, and a connection that asks for WAL,
+// as the services' connections do, puts it back in WAL mode.
+TEST_F(FileBackupTest, ADatabaseRestoredFromABackupReturnsToWalMode) {
+  auto info = create_file_backup(*conn_, BackupOptions{});
+  ASSERT_THAT(info, IsOk());
+  conn_.reset();
+  const std::string restored_db = dir_.file("restored.db");
+  ASSERT_THAT(restore_backup(info->path, restored_db), IsOk());
+  EXPECT_EQ(format_versions(restored_db), std::make_pair(1, 1));
+  auto conn = db::open_sqlite(restored_db, db::SqliteOptions{});
+  ASSERT_THAT(conn, IsOk());
+  auto mode = (*conn)->query_one("PRAGMA journal_mode");
+  ASSERT_THAT(mode, IsOk());
+  EXPECT_EQ(mode->text(0), "wal");
+  EXPECT_EQ(query_items(**conn), expected_rows_);
+  add_items(**conn, 5);
+  EXPECT_TRUE(exists(restored_db + "-wal"));
+  EXPECT_EQ(query_items(**conn).size(), expected_rows_.size() + 5);
+  conn->reset();
+  EXPECT_EQ(format_versions(restored_db), std::make_pair(2, 2));
+  EXPECT_EQ(read_items(restored_db).size(), expected_rows_.size() + 5);
 }
 
 TEST_F(FileBackupTest, BadLabelIsInvalidInput) {
@@ -187,7 +346,7 @@ TEST_F(FileBackupTest, WriteFailureLeavesNothingUnderTheFinalName) {
   BackupOptions options;
   options.from_version = 1;
   options.created_at = std::chrono::sys_days(std::chrono::year{2024} / 1 / 2);
-  const std::string final_path = dir_.file("t.db.backup-20240102-000000-v1");
+  const std::string final_path = dir_.file("t.db.backup-20240102-000000-v1-1");
   ASSERT_TRUE(std::filesystem::create_directory(final_path + ".partial"));
   EXPECT_THAT(create_file_backup(*conn_, options),
               ErrorIs(ErrorCode::io, HasSubstr(final_path + ".partial: Is a directory")));

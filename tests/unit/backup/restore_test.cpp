@@ -61,7 +61,8 @@ TEST_F(RestoreTest, RestoreKeepsABeforeRestoreCopyAndHasTheBackupsRows) {
   EXPECT_EQ(restored->preserved_non_database, "");
   ASSERT_TRUE(restored->before_restore.has_value());
   const BackupInfo& saved = *restored->before_restore;
-  EXPECT_THAT(saved.path, MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v2-before_restore"));
+  EXPECT_THAT(saved.path,
+              MatchesRegex(".*/t\\.db\\.backup-[0-9]{8}-[0-9]{6}-v2-before_restore-[0-9]+"));
   EXPECT_EQ(saved.label, "before_restore");
   EXPECT_THAT(verify_backup(saved.path), IsOk());
   EXPECT_EQ(read_items(saved.path), current_rows_);

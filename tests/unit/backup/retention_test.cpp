@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <filesystem>
+
 #include "safemig/backup/file_backup.h"
 #include "support/matchers.h"
 #include "support/temp_dir.h"
@@ -46,8 +49,8 @@ class RetentionTest : public ::testing::Test {
       std::chrono::sys_days(std::chrono::year{2024} / 1 / 2) + 3h;
 };
 
-std::vector<int> versions_of(const std::vector<BackupInfo>& backups) {
-  std::vector<int> out;
+std::vector<std::int64_t> versions_of(const std::vector<BackupInfo>& backups) {
+  std::vector<std::int64_t> out;
   for (const auto& b : backups) out.push_back(b.version);
   return out;
 }
@@ -143,6 +146,97 @@ TEST_F(RetentionTest, IgnoresFilesThatAreNotThisDatabasesBackups) {
   EXPECT_THAT(versions_of(*listed), ElementsAre(1));
   EXPECT_THAT(prune_backups(db_, 1), IsOk());
   EXPECT_TRUE(exists(dir_.file("other.db.backup-20240102-030000-v1")));
+}
+
+// The reported defect: opening backups with the sqlite3 shell left <backup>-wal and -shm beside
+// them; prune --keep 2 took the four side files for the newest backups, removed both real ones
+// and kept two side files.
+TEST_F(RetentionTest, SqliteSideFilesAreNeitherBackupsNorAReasonToRemoveOne) {
+  const BackupInfo older = backup_at(1);
+  const BackupInfo newer = backup_at(2);
+  std::vector<std::string> side_files;
+  for (const BackupInfo* b : {&older, &newer}) {
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+      side_files.push_back(b->path + suffix);
+      write_file(side_files.back(), "side file written after the backup");
+    }
+  }
+  auto listed = list_backups(db_);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].path, newer.path);
+  EXPECT_EQ((*listed)[1].path, older.path);
+
+  EXPECT_THAT(prune_backups(db_, 2), ::safemig::testing::IsOkAndHolds(::testing::IsEmpty()));
+  for (const std::string& path : side_files) EXPECT_TRUE(exists(path)) << path;
+  EXPECT_TRUE(exists(older.path));
+  EXPECT_TRUE(exists(newer.path));
+
+  auto removed = prune_backups(db_, 1);
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_THAT(*removed, ElementsAre(older.path));
+  // The older backup goes with every file of it; the newer keeps its own.
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".sha256"}) {
+    EXPECT_FALSE(exists(older.path + suffix)) << suffix;
+    EXPECT_TRUE(exists(newer.path + suffix)) << suffix;
+  }
+  EXPECT_THAT(versions_of(*list_backups(db_)), ElementsAre(2));
+}
+
+// Only the files safemig wrote are backups: a file that merely carries a backup's name, without
+// the sidecar every backup is published with, is neither listed nor removed.
+TEST_F(RetentionTest, AFileWithABackupsNameButNoSidecarIsNotABackup) {
+  const BackupInfo real = backup_at(1);
+  const std::string stranger = dir_.file("t.db.backup-20240102-040000-v7-9");
+  write_file(stranger, "not written by safemig");
+  auto listed = list_backups(db_);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].path, real.path);
+  EXPECT_THAT(prune_backups(db_, 1), ::safemig::testing::IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_TRUE(exists(stranger));
+  EXPECT_TRUE(exists(real.path));
+}
+
+// A directory under a backup's name with a sidecar is not a backup either.
+TEST_F(RetentionTest, OnlyRegularFilesAreBackups) {
+  const BackupInfo real = backup_at(1);
+  const std::string dir = dir_.file("t.db.backup-20240102-040000-v7-9");
+  ASSERT_TRUE(std::filesystem::create_directory(dir));
+  write_file(dir + ".sha256", std::string(64, 'a') + "  x\n");
+  EXPECT_THAT(versions_of(*list_backups(db_)), ElementsAre(1));
+  EXPECT_THAT(prune_backups(db_, 1), ::safemig::testing::IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_TRUE(std::filesystem::is_directory(dir));
+}
+
+TEST_F(RetentionTest, SixtyFourBitVersionsAreListed) {
+  BackupOptions options;
+  options.from_version = 20240313170000;
+  options.created_at = base_;
+  auto info = create_file_backup(*conn_, options);
+  ASSERT_THAT(info, IsOk());
+  EXPECT_THAT(info->path, ::testing::HasSubstr("-v20240313170000-"));
+  EXPECT_EQ(info->version, std::int64_t{20240313170000});
+  EXPECT_THAT(versions_of(*list_backups(db_)), ElementsAre(std::int64_t{20240313170000}));
+}
+
+// An interrupted prune leaves the sidecar or SQLite side files of a removed backup; the next
+// writer removes them, and leaves those of backups that exist.
+TEST_F(RetentionTest, FilesOfRemovedBackupsAreLeftoversToo) {
+  const BackupInfo kept = backup_at(1);
+  write_file(kept.path + "-wal", "x");
+  const std::string gone = dir_.file("t.db.backup-20240102-030005-v5-3");
+  const std::vector<std::string> leftovers = {gone + ".sha256", gone + "-wal", gone + "-shm",
+                                              gone + "-journal",
+                                              dir_.file("t.db.safemig-backup-sequence.partial")};
+  for (const std::string& path : leftovers) write_file(path, "left");
+  auto removed = remove_leftover_temporaries(db_);
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_THAT(*removed, ::testing::UnorderedElementsAreArray(leftovers));
+  EXPECT_TRUE(exists(kept.path));
+  EXPECT_TRUE(exists(kept.path + ".sha256"));
+  EXPECT_TRUE(exists(kept.path + "-wal"));
+  EXPECT_TRUE(exists(dir_.file("t.db.safemig-backup-sequence")));
 }
 
 TEST_F(RetentionTest, DirectoryUnderARegularFileIsIo) {
