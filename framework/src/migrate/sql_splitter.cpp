@@ -1,133 +1,80 @@
-// SQL script lexer and statement splitter (see sql_splitter.h).
+// SQL script statement splitter over the schema library's lexer (see sql_splitter.h).
 //
 // Thread safety: pure functions.
 #include "safemig/migrate/sql_splitter.h"
 
 #include <algorithm>
 
+#include "schema/sql_tokenizer.h"
+
 namespace safemig::migrate {
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_word_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_word_char(char c) { return is_word_start(c) || is_digit(c) || c == '$'; }
+namespace lex = schema::detail;
 
 int count_newlines(std::string_view text) {
   return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// Lexes one state at a time; `pos_` always points at the next unread character.
-class Lexer {
- public:
-  explicit Lexer(std::string_view script) : script_(script) {}
-
-  Result<std::vector<SqlToken>> run() {
-    std::vector<SqlToken> tokens;
-    while (pos_ < script_.size()) {
-      const char c = script_[pos_];
-      const char next = pos_ + 1 < script_.size() ? script_[pos_ + 1] : '\0';
-      if (is_space(c)) {
-        if (c == '\n') {
-          ++line_;
-        }
-        ++pos_;
-      } else if (c == '-' && next == '-') {
-        const std::size_t eol = script_.find('\n', pos_);
-        pos_ = eol == std::string_view::npos ? script_.size() : eol;
-      } else if (c == '/' && next == '*') {
-        const std::size_t close = script_.find("*/", pos_ + 2);
-        if (close == std::string_view::npos) {
-          return fail(ErrorCode::invalid_input, "unterminated /* comment starting on line " +
-                                                    std::to_string(line_) + "; close it with */");
-        }
-        line_ += count_newlines(script_.substr(pos_, close - pos_));
-        pos_ = close + 2;
-      } else if (c == '\'') {
-        SAFEMIG_TRY(SqlToken token, quoted(SqlToken::Kind::string, '\'', "string literal"));
-        tokens.push_back(std::move(token));
-      } else if (c == '"' || c == '`') {
-        SAFEMIG_TRY(SqlToken token,
-                    quoted(SqlToken::Kind::quoted_identifier, c, "quoted identifier"));
-        tokens.push_back(std::move(token));
-      } else if (c == '[') {
-        SAFEMIG_TRY(SqlToken token, bracketed());
-        tokens.push_back(std::move(token));
-      } else if (is_word_start(c)) {
-        tokens.push_back(run_of(SqlToken::Kind::word, is_word_char));
-      } else if (is_digit(c)) {
-        tokens.push_back(run_of(SqlToken::Kind::number, [](char d) {
-          return is_digit(d) || is_word_start(d) || d == '.';
-        }));
-      } else {
-        tokens.push_back(
-            SqlToken{SqlToken::Kind::punctuation, std::string(1, c), pos_, pos_ + 1, line_});
-        ++pos_;
-      }
-    }
-    return tokens;
+SqlToken::Kind token_kind(lex::TokenKind kind) {
+  switch (kind) {
+    case lex::TokenKind::word:
+      return SqlToken::Kind::word;
+    case lex::TokenKind::quoted_identifier:
+      return SqlToken::Kind::quoted_identifier;
+    case lex::TokenKind::string:
+      return SqlToken::Kind::string;
+    case lex::TokenKind::blob:
+      return SqlToken::Kind::blob;
+    case lex::TokenKind::number:
+      return SqlToken::Kind::number;
+    case lex::TokenKind::parameter:
+      return SqlToken::Kind::parameter;
+    case lex::TokenKind::punctuation:
+      return SqlToken::Kind::punctuation;
   }
+  return SqlToken::Kind::punctuation;
+}
 
- private:
-  template <typename Pred>
-  SqlToken run_of(SqlToken::Kind kind, Pred accepts) {
-    const std::size_t begin = pos_;
-    while (pos_ < script_.size() && accepts(script_[pos_])) {
-      ++pos_;
-    }
-    return SqlToken{kind, std::string(script_.substr(begin, pos_ - begin)), begin, pos_, line_};
+// The value of a token: identifiers unquoted, strings with '' unescaped, the rest as written.
+std::string token_text(const lex::Token& token) {
+  if (token.kind == lex::TokenKind::quoted_identifier) {
+    return lex::unquote_identifier(token.text);
   }
-
-  // A token delimited by `quote` on both sides, where a doubled quote stands for one.
-  Result<SqlToken> quoted(SqlToken::Kind kind, char quote, std::string_view what) {
-    const std::size_t begin = pos_;
-    const int start_line = line_;
+  if (token.kind == lex::TokenKind::string) {
     std::string value;
-    std::size_t i = pos_ + 1;
-    while (true) {
-      const std::size_t close = script_.find(quote, i);
-      if (close == std::string_view::npos) {
-        return fail(ErrorCode::invalid_input,
-                    "unterminated " + std::string(what) + " starting on line " +
-                        std::to_string(start_line) + "; close it with " + std::string(1, quote) +
-                        " (write " + std::string(2, quote) + " for a " + std::string(1, quote) +
-                        " inside it)");
-      }
-      value.append(script_.substr(i, close - i));
-      if (close + 1 < script_.size() && script_[close + 1] == quote) {
-        value += quote;
-        i = close + 2;
-        continue;
-      }
-      pos_ = close + 1;
+    std::string_view inner = token.text.substr(1);
+    if (!inner.empty() && inner.back() == '\'') inner.remove_suffix(1);
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+      value += inner[i];
+      if (inner[i] == '\'' && i + 1 < inner.size() && inner[i + 1] == '\'') ++i;
+    }
+    return value;
+  }
+  return std::string(token.text);
+}
+
+Error unterminated_error(const lex::Unterminated& open, int line) {
+  const std::string where = " starting on line " + std::to_string(line);
+  switch (open.what) {
+    case lex::Unterminated::What::block_comment:
+      return Error(ErrorCode::invalid_input,
+                   "unterminated /* comment" + where + "; close it with */");
+    case lex::Unterminated::What::bracket_identifier:
+      return Error(ErrorCode::invalid_input,
+                   "unterminated [identifier]" + where + "; close it with ]");
+    case lex::Unterminated::What::string:
+    case lex::Unterminated::What::blob:
+      return Error(ErrorCode::invalid_input, "unterminated string literal" + where +
+                                                 "; close it with ' (write '' for a ' inside it)");
+    case lex::Unterminated::What::quoted_identifier:
       break;
-    }
-    line_ += count_newlines(script_.substr(begin, pos_ - begin));
-    return SqlToken{kind, std::move(value), begin, pos_, start_line};
   }
-
-  Result<SqlToken> bracketed() {
-    const std::size_t close = script_.find(']', pos_ + 1);
-    if (close == std::string_view::npos) {
-      return fail(ErrorCode::invalid_input, "unterminated [identifier] starting on line " +
-                                                std::to_string(line_) + "; close it with ]");
-    }
-    SqlToken token{SqlToken::Kind::quoted_identifier,
-                   std::string(script_.substr(pos_ + 1, close - pos_ - 1)), pos_, close + 1, line_};
-    line_ += count_newlines(script_.substr(pos_, close - pos_));
-    pos_ = close + 1;
-    return token;
-  }
-
-  std::string_view script_;
-  std::size_t pos_ = 0;
-  int line_ = 1;
-};
+  const std::string quote(1, open.quote);
+  return Error(ErrorCode::invalid_input, "unterminated quoted identifier" + where +
+                                             "; close it with " + quote + " (write " + quote +
+                                             quote + " for a " + quote + " inside it)");
+}
 
 bool is_word(const SqlToken& token, std::string_view upper_word) {
   return token.kind == SqlToken::Kind::word && upper_ascii(token.text) == upper_word;
@@ -169,10 +116,30 @@ std::string upper_ascii(std::string_view word) {
   return out;
 }
 
-Result<std::vector<SqlToken>> tokenize_sql(std::string_view script) { return Lexer(script).run(); }
+Result<std::vector<SqlToken>> tokenize_sql(std::string_view script, int first_line) {
+  const lex::LexedSql lexed = lex::lex_sql(script);
+  std::vector<SqlToken> tokens;
+  tokens.reserve(lexed.tokens.size());
+  int line = first_line;
+  std::size_t counted = 0;  // Newlines before this offset are in `line`.
+  auto line_at = [&](std::size_t offset) {
+    line += count_newlines(script.substr(counted, offset - counted));
+    counted = offset;
+    return line;
+  };
+  for (const lex::Token& token : lexed.tokens) {
+    if (lexed.unterminated && token.begin >= lexed.unterminated->begin) break;
+    tokens.push_back(SqlToken{token_kind(token.kind), token_text(token), token.begin, token.end,
+                              line_at(token.begin)});
+  }
+  if (lexed.unterminated) {
+    return fail(unterminated_error(*lexed.unterminated, line_at(lexed.unterminated->begin)));
+  }
+  return tokens;
+}
 
-Result<std::vector<SqlStatement>> split_sql_script(std::string_view script) {
-  SAFEMIG_TRY(std::vector<SqlToken> tokens, tokenize_sql(script));
+Result<std::vector<SqlStatement>> split_sql_script(std::string_view script, int first_line) {
+  SAFEMIG_TRY(std::vector<SqlToken> tokens, tokenize_sql(script, first_line));
   std::vector<SqlStatement> statements;
   std::size_t first = 0;  // First token of the current statement.
   bool trigger = false;   // The current statement is a CREATE TRIGGER.

@@ -22,8 +22,10 @@ bool is_identifier_start(char c) {
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 
 // Scans a literal opened by `open` at `pos` and closed by `close`; a doubled close character
-// inside it stands for itself when `doubling` is set. Returns the offset past the literal.
-std::size_t scan_quoted(std::string_view sql, std::size_t pos, char close, bool doubling) {
+// inside it stands for itself when `doubling` is set. Returns the offset past the literal, or
+// nullopt when it is never closed.
+std::optional<std::size_t> scan_quoted(std::string_view sql, std::size_t pos, char close,
+                                       bool doubling) {
   std::size_t i = pos + 1;
   while (i < sql.size()) {
     if (sql[i] == close) {
@@ -35,7 +37,7 @@ std::size_t scan_quoted(std::string_view sql, std::size_t pos, char close, bool 
     }
     ++i;
   }
-  return sql.size();
+  return std::nullopt;
 }
 
 std::size_t scan_number(std::string_view sql, std::size_t pos) {
@@ -66,24 +68,38 @@ std::size_t operator_length(std::string_view rest) {
   return 1;
 }
 
-// Length of a comment starting at `pos`, or 0 when none starts there.
-std::size_t comment_length(std::string_view sql, std::size_t pos) {
+// Length of a comment starting at `pos`, or 0 when none starts there; `closed` is false for a
+// block comment that is never closed.
+std::size_t comment_length(std::string_view sql, std::size_t pos, bool& closed) {
   std::string_view rest = sql.substr(pos);
+  closed = true;
   if (rest.starts_with("--")) {
     std::size_t newline = rest.find('\n');
     return newline == std::string_view::npos ? rest.size() : newline + 1;
   }
   if (rest.starts_with("/*")) {
     std::size_t close = rest.find("*/", 2);
-    return close == std::string_view::npos ? rest.size() : close + 2;
+    closed = close != std::string_view::npos;
+    return closed ? close + 2 : rest.size();
   }
   return 0;
 }
 
 }  // namespace
 
-std::vector<Token> tokenize_sql(std::string_view sql) {
-  std::vector<Token> tokens;
+LexedSql lex_sql(std::string_view sql) {
+  LexedSql lexed;
+  std::vector<Token>& tokens = lexed.tokens;
+  auto note_unterminated = [&](Unterminated::What what, char quote, std::size_t begin) {
+    if (!lexed.unterminated) lexed.unterminated = Unterminated{what, quote, begin};
+  };
+  // The end of a quoted token opened at `open`, or the end of the text when it is never closed.
+  auto quoted_end = [&](std::size_t begin, std::size_t open, char close, bool doubling,
+                        Unterminated::What what) {
+    const std::optional<std::size_t> end = scan_quoted(sql, open, close, doubling);
+    if (!end) note_unterminated(what, sql[open], begin);
+    return end.value_or(sql.size());
+  };
   std::size_t i = 0;
   while (i < sql.size()) {
     const char c = sql[i];
@@ -91,7 +107,9 @@ std::vector<Token> tokenize_sql(std::string_view sql) {
       ++i;
       continue;
     }
-    if (std::size_t n = comment_length(sql, i); n > 0) {
+    bool closed = true;
+    if (std::size_t n = comment_length(sql, i, closed); n > 0) {
+      if (!closed) note_unterminated(Unterminated::What::block_comment, '/', i);
       i += n;
       continue;
     }
@@ -99,16 +117,16 @@ std::vector<Token> tokenize_sql(std::string_view sql) {
     std::size_t end = i + 1;
     if (c == '\'') {
       kind = TokenKind::string;
-      end = scan_quoted(sql, i, '\'', true);
+      end = quoted_end(i, i, '\'', true, Unterminated::What::string);
     } else if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
       kind = TokenKind::blob;
-      end = scan_quoted(sql, i + 1, '\'', false);
+      end = quoted_end(i, i + 1, '\'', false, Unterminated::What::blob);
     } else if (c == '"' || c == '`') {
       kind = TokenKind::quoted_identifier;
-      end = scan_quoted(sql, i, c, true);
+      end = quoted_end(i, i, c, true, Unterminated::What::quoted_identifier);
     } else if (c == '[') {
       kind = TokenKind::quoted_identifier;
-      end = scan_quoted(sql, i, ']', false);
+      end = quoted_end(i, i, ']', false, Unterminated::What::bracket_identifier);
     } else if (is_digit(c) || (c == '.' && i + 1 < sql.size() && is_digit(sql[i + 1]))) {
       kind = TokenKind::number;
       end = scan_number(sql, i);
@@ -124,8 +142,10 @@ std::vector<Token> tokenize_sql(std::string_view sql) {
     tokens.push_back(Token{kind, sql.substr(i, end - i), i, end});
     i = end;
   }
-  return tokens;
+  return lexed;
 }
+
+std::vector<Token> tokenize_sql(std::string_view sql) { return lex_sql(sql).tokens; }
 
 bool is_word(const Token& token, std::string_view upper_word) {
   if (token.kind != TokenKind::word || token.text.size() != upper_word.size()) return false;
