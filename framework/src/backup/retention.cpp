@@ -46,8 +46,9 @@ bool newer_first(const Found& a, const Found& b) {
 // The backups safemig wrote: a regular file named as a backup (backup_naming.h; SQLite's side
 // files, temporaries and other databases' files never are) whose sidecar exists. Every backup is
 // published after its sidecar (file_backup.cpp), so the sidecar is what tells a backup from a
-// file that merely carries such a name.
-Result<std::vector<Found>> find_backups(const std::string& db_path) {
+// file that merely carries such a name. Those others go to `lookalikes` when it is given.
+Result<std::vector<Found>> find_backups(const std::string& db_path,
+                                        std::vector<std::string>* lookalikes = nullptr) {
   const std::string dir = internal::dir_name(db_path);
   const std::string base = internal::base_name(db_path);
   SAFEMIG_TRY(std::vector<std::string> entries,
@@ -57,14 +58,15 @@ Result<std::vector<Found>> find_backups(const std::string& db_path) {
   for (const auto& entry : entries) {
     auto name = internal::parse_backup_name(base, entry);
     if (!name) continue;
-    if (!std::binary_search(entries.begin(), entries.end(), internal::sidecar_path(entry))) {
-      continue;
-    }
     Found item{*name, {}, 0};
     item.info.path = join(dir, entry);
     struct stat st {};
     if (::lstat(item.info.path.c_str(), &st) != 0) continue;  // Removed meanwhile.
-    if (!S_ISREG(st.st_mode)) continue;
+    if (!S_ISREG(st.st_mode) ||
+        !std::binary_search(entries.begin(), entries.end(), internal::sidecar_path(entry))) {
+      if (lookalikes != nullptr) lookalikes->push_back(item.info.path);
+      continue;
+    }
     item.modified_ns = std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
     item.info.version = name->version;
     item.info.label = name->label;
@@ -102,6 +104,12 @@ Result<std::vector<BackupInfo>> list_backups(const std::string& db_path) {
     out.push_back(std::move(item.info));
   }
   return out;
+}
+
+Result<std::vector<std::string>> list_backup_lookalikes(const std::string& db_path) {
+  std::vector<std::string> lookalikes;
+  SAFEMIG_TRY_VOID(find_backups(db_path, &lookalikes));
+  return lookalikes;
 }
 
 Result<std::vector<std::string>> prune_backups(const std::string& db_path, int keep) {

@@ -76,7 +76,7 @@ CliResult<ExitCode> run_backups(Context& ctx, const BackupsArgs& args) {
   for (const auto& b : backups) {
     rows.push_back({b.path, std::to_string(b.version), b.label.empty() ? "-" : b.label,
                     format_utc(b.created_at), format_size(b.size_bytes),
-                    b.sha256.empty() ? "(no .sha256)" : b.sha256});
+                    b.sha256.empty() ? "(unreadable .sha256)" : b.sha256});
   }
   out << format_table({"backup", "version", "label", "created_at", "size", "sha256"}, rows);
   return ExitCode::ok;

@@ -102,8 +102,17 @@ CliResult<void> check_foreign_keys(Findings& f, db::Connection& conn) {
   return {};
 }
 
+// Only the backups safemig wrote are checked (retention.h): SQLite's side files of a backup and
+// other files are not backups. A file with a backup's name that is not one is noted, not a
+// problem: it may be a backup whose .sha256 was deleted.
 CliResult<void> check_backups(Findings& f, const Context& ctx, bool deep) {
   SAFEMIG_TRY(auto backups, lift(backup::list_backups(ctx.db_path)));
+  SAFEMIG_TRY(auto lookalikes, lift(backup::list_backup_lookalikes(ctx.db_path)));
+  for (const auto& path : lookalikes) {
+    f.note(path +
+           " has a backup's name but no .sha256 beside it (or is not a file), so it is not "
+           "checked as a backup; restore it with --force if it is one, else remove it");
+  }
   if (backups.empty()) {
     f.note("no file backups to check");
     return {};

@@ -143,9 +143,9 @@ TEST_F(InspectTest, HistoryListsEveryStep) {
   ASSERT_EQ(run_sql({"migrate"}).code, 0);
   CliRun r = run_sql({"history"});
   ASSERT_EQ(r.code, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("version  name"));
-  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*\n2 +add +up +[0-9T:.Z-]+ +[0-9]+ ms +[0-9a-f]{64} +"
-                                  "[^ ]+app\\.db\\.backup-[0-9-]+v1\n"));
+  EXPECT_THAT(r.out, HasSubstr("version  direction"));
+  EXPECT_THAT(r.out, MatchesRegex("(.|\n)*\n2 +up +[0-9T:.Z-]+ +[0-9]+ ms +[0-9a-f]{12} +add\n"
+                                  "  backup: app\\.db\\.backup-[0-9-]+v1-[0-9]+\n"));
 }
 
 TEST_F(InspectTest, HistoryJsonParses) {

@@ -1,7 +1,12 @@
 // verify through run_cli: every check passing, and each kind of finding (exit 3).
 #include <gmock/gmock.h>
 
+#include <sqlite3.h>
+
+#include <boost/json/parse.hpp>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "cli_fixture.h"
 
@@ -98,6 +103,80 @@ TEST_F(VerifyTest, DamagedBackupIsAFinding) {
   CliRun r = run_sql({"verify"});
   EXPECT_EQ(r.code, 3) << r;
   EXPECT_THAT(r.out, HasSubstr("problem: backup " + backup + ": "));
+}
+
+// The backups `backups --json` lists.
+std::vector<std::string> backup_paths(const CliRun& json) {
+  std::vector<std::string> out;
+  const boost::json::value parsed = boost::json::parse(json.out);
+  for (const auto& item : parsed.as_array()) {
+    out.emplace_back(item.at("path").as_string());
+  }
+  return out;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+// verify used to take <backup>-wal and <backup>-shm, left by opening a backup with the sqlite3
+// shell, for backups without a .sha256 and exit 3.
+TEST_F(VerifyTest, SqliteSideFilesBesideBackupsAreNoFinding) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  const std::vector<std::string> backups = backup_paths(run_sql({"backups", "--json"}));
+  ASSERT_EQ(backups.size(), 2u);
+  for (const std::string& backup : backups) {
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) write_file(backup + suffix, "x");
+  }
+  CliRun r = run_sql({"verify"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_EQ(count_of(r.out, "ok: backup "), 2u) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("problem:")));
+  EXPECT_THAT(r.out, Not(HasSubstr("has a backup's name")));
+}
+
+// Backups are single-file databases: opened and written with SQLite, they leave nothing beside
+// them, and verify still passes for the ones only read.
+TEST_F(VerifyTest, ABackupOpenedWithSqliteLeavesNothingBesideIt) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  const std::vector<std::string> backups = backup_paths(run_sql({"backups", "--json"}));
+  ASSERT_EQ(backups.size(), 2u);
+  for (const std::string& backup : backups) {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(backup.c_str(), &handle), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(handle, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+      EXPECT_FALSE(std::filesystem::exists(backup + suffix)) << backup << suffix;
+    }
+    sqlite3_close(handle);
+  }
+  for (const std::string& entry : {std::string("-wal"), std::string("-shm")}) {
+    for (const std::string& backup : backups) {
+      EXPECT_FALSE(std::filesystem::exists(backup + entry)) << backup << entry;
+    }
+  }
+  CliRun r = run_sql({"verify"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_EQ(count_of(r.out, "ok: backup "), 2u) << r.out;
+}
+
+// A file with a backup's name whose .sha256 is gone is not a backup any more; verify says so
+// instead of failing.
+TEST_F(VerifyTest, ABackupNamedFileWithoutSidecarIsANote) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  const std::vector<std::string> backups = backup_paths(run_sql({"backups", "--json"}));
+  ASSERT_EQ(backups.size(), 2u);
+  ASSERT_TRUE(std::filesystem::remove(backups[1] + ".sha256"));
+  CliRun r = run_sql({"verify"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("note: " + backups[1] + " has a backup's name but no .sha256"));
+  EXPECT_EQ(count_of(r.out, "ok: backup "), 1u) << r.out;
 }
 
 TEST_F(VerifyTest, NewCreatesTheNextFile) {

@@ -24,6 +24,11 @@ namespace safemig::backup {
 // readable, else "". On failure: not_found (the directory does not exist), io.
 Result<std::vector<BackupInfo>> list_backups(const std::string& db_path);
 
+// Files beside `db_path` that carry a backup's name but are not backups (no sidecar, or not a
+// regular file), sorted by path: a backup whose .sha256 was deleted shows up here, so that
+// `verify` can say why it is not checked. On failure: not_found (no directory), io.
+Result<std::vector<std::string>> list_backup_lookalikes(const std::string& db_path);
+
 // Keeps the newest `keep` backups of `db_path` (every label counts, before_restore included)
 // and removes the older ones: each backup, then SQLite's side files of it (-wal, -shm,
 // -journal), then its sidecar; then fsyncs the directory.
