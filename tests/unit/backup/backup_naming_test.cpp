@@ -226,6 +226,13 @@ TEST_F(BackupSequenceTest, AnExhaustedSequenceIsFailedPrecondition) {
                       HasSubstr("move the old backups to another directory")));
 }
 
+TEST_F(BackupSequenceTest, ASequenceFileThatCannotBeWrittenIsIo) {
+  ASSERT_TRUE(std::filesystem::create_directory(dir_.file("t.db.safemig-backup-sequence.partial")));
+  EXPECT_THAT(choose_backup_path(db_, BackupName{at_2024_05_01_120304(), 1, "", 0, false}),
+              ErrorIs(ErrorCode::io, HasSubstr("cannot record the backup sequence in")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("t.db.safemig-backup-sequence")));
+}
+
 TEST_F(BackupSequenceTest, AMissingDirectoryIsNotFound) {
   EXPECT_THAT(choose_backup_path(dir_.file("nowhere/t.db"),
                                  BackupName{at_2024_05_01_120304(), 1, "", 0, false}),

@@ -159,5 +159,96 @@ TEST(FileCopyTest, SourceThatEndsBeforeItsSizeIsAnError) {
   }
 }
 
+// A header whose bytes 18 and 19 say WAL (2), followed by the rest of a page.
+std::string wal_header() {
+  std::string header(512, '\0');
+  std::memcpy(header.data(), "SQLite format 3", 16);
+  header[18] = 2;
+  header[19] = 2;
+  header[20] = 7;  // Reserved space: must stay as it is.
+  return header;
+}
+
+TEST(RollbackJournalHeaderTest, SetsOnlyTheFormatVersionsOfAWalHeader) {
+  std::string bytes = wal_header();
+  auto* data = reinterpret_cast<unsigned char*>(bytes.data());
+  set_rollback_journal_header(data, bytes.size(), 0);
+  std::string expected = wal_header();
+  expected[18] = 1;
+  expected[19] = 1;
+  EXPECT_EQ(bytes, expected);
+  // Already rollback-journal mode: unchanged.
+  set_rollback_journal_header(data, bytes.size(), 0);
+  EXPECT_EQ(bytes, expected);
+}
+
+TEST(RollbackJournalHeaderTest, WorksOnAnyChunkThatHoldsTheBytes) {
+  const std::string header = wal_header();
+  // A chunk from offset 19: only byte 19 is in it.
+  std::string tail = header.substr(19);
+  set_rollback_journal_header(reinterpret_cast<unsigned char*>(tail.data()), tail.size(), 19);
+  EXPECT_EQ(tail[0], 1);
+  EXPECT_EQ(tail.substr(1), header.substr(20));
+  // A chunk past the header: untouched even where it holds a 2.
+  std::string later(64, '\2');
+  set_rollback_journal_header(reinterpret_cast<unsigned char*>(later.data()), later.size(), 4096);
+  EXPECT_EQ(later, std::string(64, '\2'));
+}
+
+TEST(RollbackJournalHeaderTest, ASourceIsReadWithTheHeaderSetAndNeverCopiedByTheKernel) {
+  TempDir dir;
+  const std::string path = dir.file("wal.db");
+  write_file(path, wal_header() + std::string(3584, 'x'));
+  auto fd = open_file(path, O_RDONLY, 0, "open");
+  ASSERT_THAT(fd, IsOk());
+  auto source = descriptor_source(FileRef{fd->get(), path});
+  ASSERT_THAT(source, IsOk());
+  const CopySource patched = with_rollback_journal_header(*source);
+  EXPECT_EQ(patched.kernel_fd, -1);
+  const std::string copy_path = dir.file("copy.db");
+  auto dst = open_file(copy_path, O_WRONLY | O_CREAT | O_EXCL, 0600, "create");
+  ASSERT_THAT(dst, IsOk());
+  auto copied = copy_and_hash(patched, FileRef{dst->get(), copy_path}, {});
+  ASSERT_THAT(copied, IsOk());
+  ASSERT_THAT(dst->close(copy_path), IsOk());
+  std::string expected = wal_header() + std::string(3584, 'x');
+  expected[18] = 1;
+  expected[19] = 1;
+  EXPECT_EQ(read_file(copy_path), expected);
+  EXPECT_THAT(sha256_file(copy_path), IsOkAndHolds(copied->sha256));
+  EXPECT_EQ(static_cast<unsigned char>(read_file(path)[18]), 2u);  // The source is untouched.
+}
+
+TEST(RollbackJournalHeaderTest, SetsTheHeaderOfAFileInPlace) {
+  TempDir dir;
+  const std::string path = dir.file("wal.db");
+  write_file(path, wal_header());
+  auto fd = open_file(path, O_RDWR, 0, "open");
+  ASSERT_THAT(fd, IsOk());
+  ASSERT_THAT(set_rollback_journal_file(FileRef{fd->get(), path}), IsOk());
+  std::string expected = wal_header();
+  expected[18] = 1;
+  expected[19] = 1;
+  EXPECT_EQ(read_file(path), expected);
+  // A file too short to hold the header is left for verification to refuse.
+  const std::string tiny = dir.file("tiny");
+  write_file(tiny, "SQLite");
+  auto tiny_fd = open_file(tiny, O_RDWR, 0, "open");
+  ASSERT_THAT(tiny_fd, IsOk());
+  EXPECT_THAT(set_rollback_journal_file(FileRef{tiny_fd->get(), tiny}), IsOk());
+  EXPECT_EQ(read_file(tiny), "SQLite");
+}
+
+TEST(RollbackJournalHeaderTest, AFileThatCannotBeWrittenIsIo) {
+  TempDir dir;
+  const std::string path = dir.file("wal.db");
+  write_file(path, wal_header());
+  auto fd = open_file(path, O_RDONLY, 0, "open");
+  ASSERT_THAT(fd, IsOk());
+  EXPECT_THAT(set_rollback_journal_file(FileRef{fd->get(), path}),
+              ErrorIs(ErrorCode::io, ::testing::HasSubstr("cannot write the header of " + path)));
+  EXPECT_EQ(read_file(path), wal_header());
+}
+
 }  // namespace
 }  // namespace safemig::backup::internal
