@@ -223,7 +223,8 @@ Result<std::pair<BackupName, std::string>> choose_backup_path(const std::string&
   const std::string dir = dir_name(db_path);
   const std::string base = base_name(db_path);
   SAFEMIG_TRY(std::int64_t highest, read_backup_sequence(db_path));
-  SAFEMIG_TRY(std::vector<std::string> entries, list_directory(dir, "cannot list the backups in"));
+  SAFEMIG_TRY(std::vector<std::string> entries,
+              list_directory(dir, "cannot list the backups in directory"));
   for (const std::string& entry : entries) {
     // A temporary's name was never published, so nothing can refer to it.
     auto file = classify_backup_file(base, entry);
@@ -232,10 +233,12 @@ Result<std::pair<BackupName, std::string>> choose_backup_path(const std::string&
     }
   }
   if (highest >= kMaxSequence) {
+    const std::string sequence_file = backup_sequence_path(db_path);
     return fail(Error(ErrorCode::failed_precondition,
-                      "the backups of " + db_path + " have used every backup " + "number up to " +
-                          std::to_string(highest) + "; move the old backups to another directory")
-                    .with_file(backup_sequence_path(db_path)));
+                      "the backups of " + db_path + " have used every backup number up to " +
+                          std::to_string(highest) + "; move its backups and " + sequence_file +
+                          " to another directory, and numbering starts again at 1")
+                    .with_file(sequence_file));
   }
   for (name.sequence = highest + 1;; ++name.sequence) {
     std::string path = dir + "/" + backup_file_name(base, name);

@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <memory>
 
 #include "backup_naming.h"
 #include "posix_file.h"

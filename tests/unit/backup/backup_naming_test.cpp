@@ -223,7 +223,7 @@ TEST_F(BackupSequenceTest, AnExhaustedSequenceIsFailedPrecondition) {
   write_file(dir_.file("t.db.safemig-backup-sequence"), "4611686018427387904\n");
   EXPECT_THAT(choose_backup_path(db_, BackupName{at_2024_05_01_120304(), 1, "", 0, false}),
               ErrorIs(ErrorCode::failed_precondition,
-                      HasSubstr("move the old backups to another directory")));
+                      HasSubstr("to another directory, and numbering starts again at 1")));
 }
 
 TEST_F(BackupSequenceTest, ASequenceFileThatCannotBeWrittenIsIo) {
