@@ -58,7 +58,9 @@ Result<DatabaseGuard> prepare_database(const std::string& db_path, MigrateMode m
   guard.set_ = std::make_unique<migrate::MigrationSet>(std::move(set));
 
   if (mode != MigrateMode::automatic) {
-    SAFEMIG_TRY(db::WriterLock lock, db::WriterLock::acquire(db_path, kCommand));
+    // check and off work on an existing database only: never create one to lock it.
+    SAFEMIG_TRY(db::WriterLock lock,
+                db::WriterLock::acquire(db_path, kCommand, db::WriterLock::IfMissing::fail));
     guard.lock_.emplace(std::move(lock));
     if (mode == MigrateMode::check) {
       SAFEMIG_TRY(guard.schema_version_, check_version(db_path, *guard.set_));

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "backup_naming.h"
 #include "database_check.h"
@@ -13,6 +14,7 @@
 #include "posix_file.h"
 #include "safemig/backup/file_backup.h"
 #include "safemig/db/sqlite_connection.h"
+#include "safemig/db/writer_lock.h"
 #include "sha256.h"
 #include "stored_backup.h"
 
@@ -29,6 +31,24 @@ constexpr const char* kCompanionSuffixes[] = {"-wal", "-shm", "-journal"};
 struct Materialized {
   std::string sha256;                 // Of the stored backup file.
   std::optional<Error> stream_error;  // A damaged gzip stream.
+};
+
+// Settles the writer lock on whichever file the database path names when the restore ends,
+// early returns included (the copy was not renamed: the lock lets it go and keeps the database).
+class SettleGuard {
+ public:
+  explicit SettleGuard(db::WriterLock* lock) : lock_(lock) {}
+  SettleGuard(const SettleGuard&) = delete;
+  SettleGuard& operator=(const SettleGuard&) = delete;
+  ~SettleGuard() {
+    if (lock_ != nullptr) (void)lock_->settle_replacement();
+  }
+  Result<void> settle() {
+    return lock_ != nullptr ? std::exchange(lock_, nullptr)->settle_replacement() : Result<void>{};
+  }
+
+ private:
+  db::WriterLock* lock_;
 };
 
 // Writes the database held by the backup into `tmp` (copied, or decompressed), fsynced.
@@ -143,6 +163,13 @@ Result<void> save_current(const std::string& db_path, const RestoreOptions& opti
 
 Result<RestoreResult> restore_backup(const std::string& backup_path, const std::string& db_path,
                                      const RestoreOptions& options) {
+  if (options.writer_lock == nullptr && db::WriterLock::held_by_this_process(db_path)) {
+    return fail(Error(ErrorCode::failed_precondition,
+                      "this process holds the writer lock of " + db_path +
+                          " but the restore was not given it, so the restored file would be "
+                          "left unlocked; pass the lock as RestoreOptions::writer_lock")
+                    .with_file(db_path));
+  }
   SAFEMIG_TRY(bool exists, internal::path_exists(backup_path));
   if (!exists) {
     return fail(Error(ErrorCode::not_found, "backup " + backup_path +
@@ -159,6 +186,10 @@ Result<RestoreResult> restore_backup(const std::string& backup_path, const std::
   internal::TempFileGuard guard(tmp);
   SAFEMIG_TRY(Materialized copy, materialize(backup_path, gzip, tmp, mode, options.progress));
   SAFEMIG_TRY_VOID(accept_copy(backup_path, tmp, expected, copy, options.force));
+  // Locked before the current database is moved or saved, so that a failure to lock changes
+  // nothing; from the rename on, the copy is the database and is already covered.
+  SettleGuard settle(options.writer_lock);
+  if (options.writer_lock) SAFEMIG_TRY_VOID(options.writer_lock->lock_replacement(tmp));
 
   RestoreResult result;
   result.restored_from = backup_path;
@@ -173,6 +204,7 @@ Result<RestoreResult> restore_backup(const std::string& backup_path, const std::
   }
   SAFEMIG_TRY_VOID(internal::rename_replace(tmp, db_path));
   guard.release();
+  SAFEMIG_TRY_VOID(settle.settle());
   SAFEMIG_TRY_VOID(internal::fsync_directory(internal::dir_name(db_path)));
   spdlog::info("restored {} from {}{}", db_path, backup_path,
                result.before_restore

@@ -109,6 +109,7 @@ CliResult<ExitCode> run_restore(Context& ctx, const RestoreArgs& args) {
     if (manager) {
       print_recovery(ctx, **manager);
       SAFEMIG_TRY(options.current_version, lift((*manager)->current_version()));
+      options.writer_lock = &(*manager)->writer_lock();
       restored = (*manager)->with_database_closed(restore);
     } else if (manager.error().error.code != ErrorCode::not_a_database) {
       return tl::make_unexpected(manager.error());
@@ -116,6 +117,7 @@ CliResult<ExitCode> run_restore(Context& ctx, const RestoreArgs& args) {
   }
   if (!restored) {
     SAFEMIG_TRY(auto lock, lift(db::WriterLock::acquire(path, ctx.command_label("restore"))));
+    options.writer_lock = &lock;
     restored = restore();
   }
   bar.finish();

@@ -315,6 +315,7 @@ Result<std::string> SafeMigrationManager::restore_after_failure(const std::strin
   backup::RestoreOptions restore_options;
   restore_options.progress = options_.progress;
   restore_options.keep_current_as_failed = true;
+  restore_options.writer_lock = &lock_;
   auto restored = backup::restore_backup(backup_path, options_.db_path, restore_options);
   auto reopened = reopen();
   if (!restored) {

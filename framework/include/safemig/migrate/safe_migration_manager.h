@@ -155,6 +155,9 @@ class SafeMigrationManager {
   const MigrationSet& migration_set() const { return *set_; }
   const ManagerOptions& options() const { return options_; }
   db::Connection& connection() { return *conn_; }
+  // The writer lock held for the manager's lifetime; a restore run by with_database_closed()
+  // passes it as backup::RestoreOptions::writer_lock so that it moves to the restored file.
+  db::WriterLock& writer_lock() { return lock_; }
 
   // Closes the connection, runs `action` on the database file (restore), and reopens it.
   // REQUIRES: no transaction open.
@@ -172,6 +175,8 @@ class SafeMigrationManager {
 
   const MigrationSet* set_;
   ManagerOptions options_;
+  // Declared before conn_ so that it is destroyed after it: closing the lock's descriptor of the
+  // database drops the connection's fcntl locks (db/writer_lock.h, CONTRACT).
   db::WriterLock lock_;
   std::unique_ptr<db::Connection> conn_;
   std::optional<RecoveryReport> recovery_;

@@ -27,6 +27,10 @@ class SafeMigrationManager;
 namespace safemig::proxy {
 
 // Holds the single-writer lock of the database for as long as it lives.
+// REQUIRES: it outlives every SQLite connection this process opens to the database (the
+// recorder's): its destruction closes the lock's descriptor of the database file, which drops
+// every fcntl lock the process holds on that file, a live connection's included
+// (db/writer_lock.h, CONTRACT). main() declares it before the recorder for that reason.
 class DatabaseGuard {
  public:
   DatabaseGuard(DatabaseGuard&&) noexcept;
