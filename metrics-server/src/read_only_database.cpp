@@ -25,9 +25,9 @@ std::optional<FileId> file_at(const std::string& path) {
 
 }  // namespace
 
-Result<int> read_schema_version(db::Connection& connection) {
+Result<migrate::Version> read_schema_version(db::Connection& connection) {
   SAFEMIG_TRY(auto snapshot, db::Transaction::begin(connection, db::TransactionMode::deferred));
-  SAFEMIG_TRY(const int version, migrate::read_current_version(connection));
+  SAFEMIG_TRY(const migrate::Version version, migrate::read_current_version(connection));
   SAFEMIG_TRY_VOID(snapshot.commit());
   return version;
 }
@@ -65,7 +65,7 @@ Result<ReadOnlyDatabase::Lease> ReadOnlyDatabase::acquire() {
   return Lease(this, std::move(*connection), opened.value_or(FileId{}));
 }
 
-Result<ReadOnlyDatabase::Lease> ReadOnlyDatabase::acquire_at_version(int version) {
+Result<ReadOnlyDatabase::Lease> ReadOnlyDatabase::acquire_at_version(migrate::Version version) {
   SAFEMIG_TRY(Lease lease, acquire());
   const auto found = read_schema_version(lease.connection());
   if (!found) {
@@ -74,8 +74,9 @@ Result<ReadOnlyDatabase::Lease> ReadOnlyDatabase::acquire_at_version(int version
   }
   if (*found != version) {
     return fail(Error(ErrorCode::failed_precondition,
-                      "the database " + path_ + " is at schema version " + std::to_string(*found) +
-                          " and this server reads version " + std::to_string(version) +
+                      "the database " + path_ + " is at schema version " +
+                          migrate::version_text(*found) + " and this server reads version " +
+                          std::to_string(version) +
                           (*found < version ? "; start metrics-proxy (it migrates the database) "
                                               "or run safemig migrate"
                                             : "; run the metrics-server that ships with the "

@@ -69,6 +69,7 @@ migrate::MigrationStep step_v1() {
   step.name = "create_completion_requests";
   step.up = std::string(kUp);
   step.down = std::string(kDown);
+  step.down_touched_tables = {kRequestsTable};
   step.expected_schema = schema_v1();
   return step;
 }

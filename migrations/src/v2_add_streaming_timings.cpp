@@ -36,6 +36,7 @@ migrate::MigrationStep step_v2() {
   step.touched_tables = {kRequestsTable};
   step.up = std::string(kUp);
   step.down = std::string(kDown);
+  step.down_touched_tables = {kRequestsTable};
   step.expected_schema = schema_v2();
   return step;
 }

@@ -150,6 +150,7 @@ migrate::MigrationStep step_v3() {
   step.touched_tables = {kRequestsTable};
   step.up = up_sql();
   step.down = down_sql();
+  step.down_touched_tables = {kRequestsTable};
   step.rebuilds_tables = true;
   step.row_policy = migrate::RowPolicy::preserve;
   step.verify_sql = {"SELECT count(*) = 0 FROM completion_requests WHERE model IS NULL",

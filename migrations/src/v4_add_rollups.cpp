@@ -57,6 +57,13 @@ migrate::MigrationStep step_v4() {
   step.up = rollups_up_sql();
   step.down = rollups_down_sql();
   step.row_policy = migrate::RowPolicy::preserve;
+  // The rollups are derived from completion_requests, which keeps every row: dropping them on
+  // the way down removes nothing that cannot be computed again.
+  step.down_touched_tables = {
+      std::string(dao::kMinuteRollupTable), std::string(dao::kHourRollupTable),
+      std::string(dao::kDayRollupTable),    std::string(dao::kMinuteLabelTable),
+      std::string(dao::kHourLabelTable),    std::string(dao::kDayLabelTable)};
+  step.down_row_policy = migrate::RowPolicy::declared_change;
   const std::string raw = "(SELECT count(*) FROM completion_requests)";
   for (const std::string_view table :
        {dao::kMinuteRollupTable, dao::kHourRollupTable, dao::kDayRollupTable}) {

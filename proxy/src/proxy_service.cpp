@@ -41,7 +41,8 @@ constexpr std::chrono::milliseconds kDrainPoll{10};
 constexpr std::chrono::milliseconds kAbortGrace{1000};
 
 std::shared_ptr<http::Router> make_router(Forwarder& forwarder, ProxyMetrics& metrics,
-                                          Recorder& recorder, std::optional<int> schema_version) {
+                                          Recorder& recorder,
+                                          std::optional<std::int64_t> schema_version) {
   auto router = std::make_shared<http::Router>();
   router->add(
       bhttp::verb::get, "/healthz",
@@ -135,7 +136,7 @@ Result<void> serve(asio::io_context& io, const ProxyOptions& options,
 }  // namespace
 
 Result<void> run_service(const ProxyOptions& options, Recorder& recorder,
-                         std::optional<int> schema_version) {
+                         std::optional<std::int64_t> schema_version) {
   try {
     ProxyMetrics metrics;
     PoolOptions pool_options;

@@ -29,23 +29,22 @@ namespace {
 constexpr const char* kCommand = "metrics-proxy";
 
 // Reads the version and refuses anything but the latest, unedited history.
-Result<int> check_version(const std::string& db_path, const migrate::MigrationSet& set) {
+Result<migrate::Version> check_version(const std::string& db_path,
+                                       const migrate::MigrationSet& set) {
   db::SqliteOptions options;
   options.create = false;
   options.wal = false;  // Nothing is written while checking.
   SAFEMIG_TRY(auto connection, db::open_sqlite(db_path, options));
   SAFEMIG_TRY(auto history, migrate::read_history(*connection));
-  if (auto mismatches = migrate::find_checksum_mismatches(set, history); !mismatches.empty()) {
-    std::string message = "applied migrations differ from their definitions:";
-    for (const auto& m : mismatches) message += "\n  " + m.describe();
-    return fail(ErrorCode::checksum_mismatch, message);
-  }
-  const int version = migrate::current_version(history);
+  SAFEMIG_TRY_VOID(migrate::check_definitions(
+      set, history, "the database's applied migrations differ from this proxy's:"));
+  const migrate::Version version = migrate::current_version(history);
   if (version != app::kLatestVersion) {
     return fail(ErrorCode::failed_precondition,
-                "the database " + db_path + " is at schema version " + std::to_string(version) +
-                    " but this proxy writes version " + std::to_string(app::kLatestVersion) +
-                    "; run `safemig --db " + db_path + " migrate` or start with --migrate auto");
+                "the database " + db_path + " is at schema version " +
+                    migrate::version_text(version) + " but this proxy writes version " +
+                    std::to_string(app::kLatestVersion) + "; run `safemig --db " + db_path +
+                    " migrate` or start with --migrate auto");
   }
   return version;
 }
@@ -81,12 +80,12 @@ Result<DatabaseGuard> prepare_database(const std::string& db_path, MigrateMode m
     spdlog::info("applied migration V{} {} in {} ms (backup {})", step.version, step.name,
                  step.duration.count(), step.backup_path);
   }
-  SAFEMIG_TRY(const int version, guard.manager_->current_version());
+  SAFEMIG_TRY(const migrate::Version version, guard.manager_->current_version());
   if (version != app::kLatestVersion) {
-    return fail(ErrorCode::failed_precondition,
-                "the database " + db_path + " is at schema version " + std::to_string(version) +
-                    " after migrating; this proxy writes version " +
-                    std::to_string(app::kLatestVersion));
+    return fail(
+        ErrorCode::failed_precondition,
+        "the database " + db_path + " is at schema version " + migrate::version_text(version) +
+            " after migrating; this proxy writes version " + std::to_string(app::kLatestVersion));
   }
   guard.schema_version_ = version;
   return guard;

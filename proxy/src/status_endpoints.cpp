@@ -12,7 +12,7 @@ namespace safemig::proxy {
 
 namespace json = boost::json;
 
-json::value health_body(int schema_version, int expected_schema_version,
+json::value health_body(std::int64_t schema_version, std::int64_t expected_schema_version,
                         const RecorderStats& recorder) {
   const bool degraded = !recorder.database_available || recorder.rows_dropped > 0 ||
                         recorder.write_in_progress >= kStalledWrite;

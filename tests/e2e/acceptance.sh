@@ -175,10 +175,17 @@ kill -0 "$KILLED" 2>/dev/null || fail "V4 finished before it could be killed; ma
 kill -9 "$KILLED"
 wait "$KILLED" 2>/dev/null || true
 pass "migrate (pid $KILLED) killed with -9 during V4"
-run_safemig 0 status_recovered.out --db "$T" --dir "$D" status
+# status only reads: it reports the interrupted run and leaves its recovery to the next writer.
+run_safemig 0 status_interrupted.out --db "$T" --dir "$D" status
+grep -q "^an interrupted run of V4 big awaits recovery" status_interrupted.out ||
+  { cat status_interrupted.out >&2; fail "status does not report the interrupted V4"; }
+[[ -e $T.safemig-journal ]] || fail "status removed the journal; it must only read"
+pass "status reports: $(grep -m1 "^an interrupted run" status_interrupted.out)"
+run_safemig 0 status_recovered.out --db "$T" --dir "$D" migrate --to 3
 grep -q "^recovered from an interrupted V4" status_recovered.out ||
-  { cat status_recovered.out >&2; fail "status does not report the recovery of V4"; }
-pass "status reports: $(grep -m1 "^recovered from" status_recovered.out)"
+  { cat status_recovered.out >&2; fail "migrate does not report the recovery of V4"; }
+pass "migrate reports: $(grep -m1 "^recovered from" status_recovered.out)"
+run_safemig 0 status_recovered.out --db "$T" --dir "$D" status
 grep -qx "version: 3" status_recovered.out || { cat status_recovered.out >&2; fail "T is not at version 3"; }
 pass "T is at version 3"
 [[ $("$SQLITE3" "$T" 'PRAGMA integrity_check') == ok ]] || fail "integrity_check of T is not ok"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "safemig/app/history.h"
+#include "safemig/backup/backup_tables.h"
 #include "safemig/dao/completion_requests_writer.h"
 #include "safemig/db/sqlite_connection.h"
 #include "safemig/migrate/safe_migration_manager.h"
@@ -19,9 +20,11 @@ namespace {
 
 using ::safemig::testing::application_snapshot;
 using ::safemig::testing::count_rows;
+using ::safemig::testing::ErrorIs;
 using ::safemig::testing::IsOk;
 using ::safemig::testing::IsOkAndHolds;
 using ::safemig::testing::TempDir;
+using ::testing::HasSubstr;
 
 constexpr int kRows = 500;
 
@@ -33,10 +36,12 @@ class AppHistoryTest : public ::testing::Test {
     set_ = std::move(*set);
   }
 
-  Result<std::unique_ptr<migrate::SafeMigrationManager>> open_manager() {
+  Result<std::unique_ptr<migrate::SafeMigrationManager>> open_manager(
+      bool allow_data_loss = false) {
     migrate::ManagerOptions options;
     options.db_path = db_;
     options.command = "stairway test";
+    options.allow_data_loss = allow_data_loss;
     return migrate::SafeMigrationManager::open(set_, options);
   }
 
@@ -86,9 +91,30 @@ TEST_F(AppHistoryTest, StairwayOnPopulatedDatabaseKeepsSchemaAndRows) {
     const std::string at_version = application_snapshot(db_);
     ASSERT_EQ(count_rows(db_, "completion_requests"), kRows);
 
+    // V3's down drops request_id and upstream, which hold values: refused unless allowed.
     manager = open_manager();
     ASSERT_THAT(manager, IsOk());
+    if (version == 3) {
+      EXPECT_THAT((*manager)->downgrade(version - 1),
+                  ErrorIs(ErrorCode::constraint,
+                          HasSubstr("column completion_requests.request_id: 500 values")));
+    }
+    manager->reset();
+    manager = open_manager(true);
+    ASSERT_THAT(manager, IsOk());
     ASSERT_THAT((*manager)->downgrade(version - 1), IsOk()) << "down from V" << version;
+    if (version == 3) {
+      auto kept = backup::list_backup_tables((*manager)->connection());
+      ASSERT_THAT(kept, IsOk());
+      ASSERT_FALSE(kept->empty());
+      EXPECT_EQ(kept->front().step, "V3 rebuild_completion_requests");
+      EXPECT_EQ(kept->front().direction, "down");
+      EXPECT_TRUE(kept->front().holds_removed_data);
+      EXPECT_THAT(
+          (*manager)->connection().query_int("SELECT count(DISTINCT request_id) FROM " +
+                                             db::quote_identifier(kept->front().backup_table)),
+          IsOkAndHolds(kRows));
+    }
     EXPECT_EQ(count_rows(db_, "completion_requests"), kRows) << "after down from V" << version;
     ASSERT_THAT((*manager)->migrate(version), IsOk()) << "up again to V" << version;
     manager->reset();
@@ -112,8 +138,15 @@ TEST_F(AppHistoryTest, RebuildBackfillsModelAndRequestIdAndKeepsEveryRow) {
               IsOkAndHolds(0));
   EXPECT_THAT(conn.query_int("SELECT count(DISTINCT request_id) FROM completion_requests"),
               IsOkAndHolds(kRows));
-  EXPECT_THAT(conn.query_int("SELECT count(*) FROM _safemig_backup_v2_completion_requests"),
-              IsOkAndHolds(kRows));
+  auto kept = backup::list_backup_tables(conn);
+  ASSERT_THAT(kept, IsOk());
+  ASSERT_FALSE(kept->empty());
+  EXPECT_EQ(kept->front().table, "completion_requests");
+  EXPECT_EQ(kept->front().step, "V3 rebuild_completion_requests");
+  EXPECT_FALSE(kept->front().holds_removed_data);
+  EXPECT_THAT(
+      conn.query_int("SELECT count(*) FROM " + db::quote_identifier(kept->front().backup_table)),
+      IsOkAndHolds(kRows));
 }
 
 }  // namespace

@@ -42,9 +42,9 @@ CliResult<ExitCode> run_backup(Context& ctx, const BackupArgs& args) {
   options.progress = ctx.progress(&bar);
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "backup", options));
   print_recovery(ctx, *manager);
-  SAFEMIG_TRY(int version, lift(manager->current_version()));
+  SAFEMIG_TRY(migrate::Version version, lift(manager->current_version()));
   backup::BackupOptions backup_options;
-  backup_options.from_version = version;
+  backup_options.from_version = std::max<migrate::Version>(version, 0);
   backup_options.gzip = args.gzip;
   backup_options.progress = options.progress;
   auto info = backup::create_file_backup(manager->connection(), backup_options);
@@ -108,7 +108,8 @@ CliResult<ExitCode> run_restore(Context& ctx, const RestoreArgs& args) {
     auto manager = open_writer(ctx, set, "restore", {});
     if (manager) {
       print_recovery(ctx, **manager);
-      SAFEMIG_TRY(options.current_version, lift((*manager)->current_version()));
+      SAFEMIG_TRY(migrate::Version version, lift((*manager)->current_version()));
+      options.current_version = std::max<migrate::Version>(version, 0);
       options.writer_lock = &(*manager)->writer_lock();
       restored = (*manager)->with_database_closed(restore);
     } else if (manager.error().error.code != ErrorCode::not_a_database) {

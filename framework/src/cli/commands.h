@@ -18,11 +18,14 @@ struct StatusArgs {
   bool json = false;
 };
 struct MigrateArgs {
-  std::optional<int> to;
+  std::optional<migrate::Version> to;
   bool dry_run = false;
+  bool allow_data_loss = false;  // Run steps that remove rows or values (kept in backup tables).
 };
 struct DowngradeArgs {
-  int to = 0;
+  // 0 with no step 0 in the set means "undo every step".
+  migrate::Version to = 0;
+  bool allow_data_loss = false;
 };
 struct HistoryArgs {
   bool json = false;
@@ -52,10 +55,9 @@ struct NewArgs {
   std::string name;
 };
 
-// Version, latest, pending steps, checksum problems, the writer holding the lock, and the
-// recovery done when an interrupted run was found. Takes the writer lock to recover; when
-// another process holds it, reads the database read-only and names the writer (and the step it
-// is applying, when its journal names one).
+// Version, latest, layout, pending steps, checksum problems, the writer holding the lock (and
+// the step it is applying, when its journal names one), and an interrupted run awaiting
+// recovery. Only reads: it never takes the writer lock and never recovers.
 CliResult<ExitCode> run_status(Context& ctx, const StatusArgs& args);
 // Applies pending steps up to --to (default: the latest); --dry-run prints the plan and each
 // step's SQL without touching (or creating) the database.

@@ -159,8 +159,8 @@ CliResult<ExitCode> run_schema_snapshot(Context& ctx, const SchemaArgs& args) {
                       {"pass --dir MIGRATIONS_DIR, where V<version>.schema.json is written"});
   }
   SAFEMIG_TRY(auto conn, open_reader(ctx));
-  SAFEMIG_TRY(int version, lift(migrate::read_current_version(*conn)));
-  if (version == 0) {
+  SAFEMIG_TRY(migrate::Version version, lift(migrate::read_current_version(*conn)));
+  if (version == migrate::kNoVersion) {
     return cli_fail(ExitCode::failed,
                     Error(ErrorCode::failed_precondition,
                           "no migration has been applied to " + ctx.db_path +

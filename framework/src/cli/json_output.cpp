@@ -53,13 +53,17 @@ boost::json::value mismatch_json(const migrate::ChecksumMismatch& mismatch) {
   return o;
 }
 
+boost::json::value version_json(migrate::Version version) {
+  return version == migrate::kNoVersion ? boost::json::value(nullptr) : boost::json::value(version);
+}
+
 boost::json::value recovery_json(const migrate::RecoveryReport& report) {
   boost::json::object o;
   o["step"] = report.step;
   o["action"] = report.action;
   o["restored_from"] = string_or_null(report.restored_from);
   o["failed_copy"] = string_or_null(report.failed_copy);
-  o["version_after"] = report.version_after;
+  o["version_after"] = version_json(report.version_after);
   return o;
 }
 

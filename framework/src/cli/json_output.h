@@ -26,6 +26,9 @@ boost::json::value mismatch_json(const migrate::ChecksumMismatch& mismatch);
 // empty.
 boost::json::value recovery_json(const migrate::RecoveryReport& report);
 
+// A version as a JSON number, null for kNoVersion (nothing applied).
+boost::json::value version_json(migrate::Version version);
+
 // Writes `value` compactly, followed by a newline.
 void print_json(std::ostream& out, const boost::json::value& value);
 

@@ -30,17 +30,22 @@ std::string step_header(const MigrationStep& step, Direction direction) {
 }
 
 // A usage failure when --to names no version of the set (checked before the database is opened,
-// so a typo creates nothing).
-CliResult<void> check_target(const MigrationSet& set, int target) {
-  if (target < 0 || (target != 0 && set.find(target) == nullptr)) {
-    std::string versions;
-    for (const MigrationStep& step : set.steps()) {
-      versions += (versions.empty() ? "" : ", ") + std::to_string(step.version);
-    }
-    return usage_fail("--to " + std::to_string(target) + " is not 0 or a version of the migrations",
-                      {"the versions are: " + (versions.empty() ? "none" : versions)});
+// so a typo creates nothing). `empty_allowed`: kNoVersion (undo every step) is a target too.
+CliResult<void> check_target(const MigrationSet& set, migrate::Version target, bool empty_allowed) {
+  if ((empty_allowed && target == migrate::kNoVersion) || set.find(target) != nullptr) return {};
+  std::string versions;
+  for (const MigrationStep& step : set.steps()) {
+    versions += (versions.empty() ? "" : ", ") + std::to_string(step.version);
   }
-  return {};
+  return usage_fail("--to " + std::to_string(target) + " is not " + (empty_allowed ? "0 or " : "") +
+                        "a version of the migrations",
+                    {"the versions are: " + (versions.empty() ? "none" : versions)});
+}
+
+// Downgrade's --to: 0 names the empty database unless 0 is a version of the set (golang-migrate
+// numbers from 0).
+migrate::Version downgrade_target(const MigrationSet& set, migrate::Version to) {
+  return to == 0 && set.find(0) == nullptr ? migrate::kNoVersion : to;
 }
 
 // Exit 3 (nothing changed) when an applied step was changed or removed, or a step below the
@@ -55,7 +60,8 @@ CliResult<void> refuse_definition_problems(const Context& ctx, const MigrationSe
       {"nothing was changed; '" + ctx.env.program_name + " verify' lists every difference"});
 }
 
-CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, std::optional<int> target) {
+CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set,
+                            std::optional<migrate::Version> target) {
   SAFEMIG_TRY(std::string path, ctx.database());
   std::vector<migrate::HistoryEntry> history;
   std::error_code ec;
@@ -69,12 +75,13 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, std::optional
     }
   }
   SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
-  const int current = migrate::current_version(history);
+  const migrate::Version current = migrate::current_version(history);
   SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, target), ExitCode::usage));
   std::ostream& out = ctx.console.out();
   out << "dry run: nothing is changed\n";
-  out << path << ": version " << plan.from_version << " -> " << plan.to_version << ", "
-      << plan.steps.size() << (plan.steps.size() == 1 ? " step" : " steps") << '\n';
+  out << path << ": version " << migrate::version_text(plan.from_version) << " -> "
+      << migrate::version_text(plan.to_version) << ", " << plan.steps.size()
+      << (plan.steps.size() == 1 ? " step" : " steps") << '\n';
   for (const MigrationStep* step : plan.steps) {
     out << '\n' << step_header(*step, Direction::up) << '\n';
     std::string body = step->body_description(step->up);
@@ -101,9 +108,9 @@ Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) 
   if (auto version = manager.current_version(); version) {
     if (failure.code == ExitCode::failed) {
       failure.hints.push_back("the failed step was rolled back; the database is at version " +
-                              std::to_string(*version) + " and nothing was lost");
+                              migrate::version_text(*version) + " and nothing was lost");
     } else {
-      failure.hints.push_back("the database is at version " + std::to_string(*version));
+      failure.hints.push_back("the database is at version " + migrate::version_text(*version));
     }
   }
   return failure;
@@ -113,7 +120,7 @@ Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) 
 
 CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
-  if (args.to) SAFEMIG_TRY_VOID(check_target(set, *args.to));
+  if (args.to) SAFEMIG_TRY_VOID(check_target(set, *args.to, false));
   if (set.steps().empty()) {
     // Most likely --dir names the wrong directory; a database created for nothing would hide it.
     return usage_fail("there are no migrations in " + set.source(),
@@ -123,43 +130,48 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
 
   WriterOptions options;
   options.create = true;
+  options.allow_data_loss = args.allow_data_loss;
   options.on_step_done = outcome_printer(ctx.console.out());
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "migrate", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));
   SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
-  SAFEMIG_TRY(int current, lift(manager->current_version()));
+  SAFEMIG_TRY(migrate::Version current, lift(manager->current_version()));
   SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, args.to), ExitCode::usage));
   std::ostream& out = ctx.console.out();
   if (plan.steps.empty()) {
-    out << ctx.db_path << ": at version " << current << ", nothing to apply\n";
+    out << ctx.db_path << ": at version " << migrate::version_text(current)
+        << ", nothing to apply\n";
     return ExitCode::ok;
   }
   auto report = manager->migrate(args.to);
   if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
-  out << ctx.db_path << ": at version " << report->to_version << '\n';
+  out << ctx.db_path << ": at version " << migrate::version_text(report->to_version) << '\n';
   return ExitCode::ok;
 }
 
 CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
-  SAFEMIG_TRY_VOID(check_target(set, args.to));
+  const migrate::Version target = downgrade_target(set, args.to);
+  SAFEMIG_TRY_VOID(check_target(set, target, true));
   WriterOptions options;
+  options.allow_data_loss = args.allow_data_loss;
   options.on_step_done = outcome_printer(ctx.console.out());
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "downgrade", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));
   SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
-  SAFEMIG_TRY(int current, lift(manager->current_version()));
-  SAFEMIG_TRY(auto plan, lift(migrate::plan_downgrade(set, current, args.to), ExitCode::usage));
+  SAFEMIG_TRY(migrate::Version current, lift(manager->current_version()));
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_downgrade(set, current, target), ExitCode::usage));
   std::ostream& out = ctx.console.out();
   if (plan.steps.empty()) {
-    out << ctx.db_path << ": at version " << current << ", nothing to undo\n";
+    out << ctx.db_path << ": at version " << migrate::version_text(current)
+        << ", nothing to undo\n";
     return ExitCode::ok;
   }
-  auto report = manager->downgrade(args.to);
+  auto report = manager->downgrade(target);
   if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
-  out << ctx.db_path << ": at version " << report->to_version << '\n';
+  out << ctx.db_path << ": at version " << migrate::version_text(report->to_version) << '\n';
   return ExitCode::ok;
 }
 

@@ -28,7 +28,7 @@ struct Parser {
   std::string dir;
   StatusArgs status;
   MigrateArgs migrate;
-  int migrate_to = 0;
+  migrate::Version migrate_to = 0;
   DowngradeArgs downgrade;
   HistoryArgs history;
   VerifyArgs verify;
@@ -60,10 +60,17 @@ struct Parser {
                   [this](Context& c) { return run_migrate(c, migrate); });
     migrate_to_option = m->add_option("--to", migrate_to, "target version (default: latest)");
     m->add_flag("--dry-run", migrate.dry_run, "print the plan and SQL; change nothing");
+    m->add_flag("--allow-data-loss", migrate.allow_data_loss,
+                "run steps that remove rows or values; the removed data stays in backup tables");
 
     auto* d = add("downgrade", "undo migrations down to a version",
                   [this](Context& c) { return run_downgrade(c, downgrade); });
-    d->add_option("--to", downgrade.to, "target version")->required();
+    d->add_option("--to", downgrade.to,
+                  "target version (0: undo every step, unless 0 is a version)")
+        ->required();
+    d->add_flag("--allow-data-loss", downgrade.allow_data_loss,
+                "run down steps that remove rows or values; the removed data stays in backup "
+                "tables");
 
     auto* h = add("history", "list applied and undone migrations",
                   [this](Context& c) { return run_history(c, history); });

@@ -16,14 +16,16 @@ namespace {
 struct StatusReport {
   std::string database;
   std::string source;
-  int version = 0;
-  int latest = 0;
+  std::string layout;
+  migrate::Version version = migrate::kNoVersion;
+  migrate::Version latest = migrate::kNoVersion;
   std::vector<const migrate::MigrationStep*> pending;
   std::vector<migrate::ChecksumMismatch> mismatches;
   std::vector<const migrate::MigrationStep*> skipped;  // Unapplied below the current version.
   std::string writer;                                  // Holder of the lock; "" when free.
-  std::string running_step;                         // Step named by the running writer's journal.
-  std::optional<migrate::RecoveryReport> recovery;  // What open() recovered.
+  std::string running_step;  // Step named by the running writer's journal.
+  // The step an interrupted run left (its journal, no writer running); "" when none.
+  std::string interrupted;
 };
 
 void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
@@ -53,41 +55,30 @@ CliResult<StatusReport> read_only_report(const Context& ctx, const migrate::Migr
 }
 
 // Status only reads, through a read-only connection: it changes nothing in the file (not even
-// its journal mode) and never holds the writer lock a migrate or the proxy needs. Only a run that
-// was interrupted (its journal is there and nobody holds the lock) makes it open as the writer,
-// which recovers the database and reports what it did.
+// its journal mode), never holds the writer lock a migrate or the proxy needs, and never
+// recovers an interrupted run: it reports one, and the next writer recovers it.
 CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet& set) {
   SAFEMIG_TRY(std::string path, ctx.existing_database());
   std::string holder = db::WriterLock::current_holder(path);
-  const auto journal = migrate::read_journal(path);
-  const bool interrupted = !journal || journal->has_value();
-  if (holder.empty() && !interrupted) return read_only_report(ctx, set, "");
+  SAFEMIG_TRY(StatusReport report, read_only_report(ctx, set, holder));
   if (holder.empty()) {
-    auto manager = open_writer(ctx, set, "status", {});
-    if (manager) {
-      SAFEMIG_TRY(auto history, lift((*manager)->history()));
-      StatusReport report;
-      fill_from_history(report, set, history);
-      report.recovery = (*manager)->recovery();
-      return report;
+    if (auto journal = migrate::read_journal(path); !journal) {
+      report.interrupted =
+          "a migration journal that cannot be read (" + journal.error().message + ")";
+    } else if (*journal) {
+      report.interrupted = "V" + std::to_string((*journal)->version) + " " + (*journal)->name +
+                           ((*journal)->direction == migrate::Direction::down ? " (down)" : "");
     }
-    if (manager.error().error.code != ErrorCode::locked) {
-      return tl::make_unexpected(manager.error());
-    }
-    // Another writer took the lock in between: report it as running.
-    holder = db::WriterLock::current_holder(path);
-    if (holder.empty()) holder = "another process";
+    report.running_step.clear();
   }
-  return read_only_report(ctx, set, std::move(holder));
+  return report;
 }
 
 void print_text(std::ostream& out, const StatusReport& r) {
-  if (r.recovery) {
-    out << "recovered from an interrupted " << r.recovery->step << ": " << r.recovery->action
-        << '\n';
-    if (!r.recovery->failed_copy.empty()) {
-      out << "the interrupted database was kept as " << r.recovery->failed_copy << '\n';
-    }
+  if (!r.interrupted.empty()) {
+    out << "an interrupted run of " << r.interrupted
+        << " awaits recovery: the next 'migrate' (or any writer, such as the proxy) recovers it "
+           "before doing anything else\n";
   }
   if (!r.writer.empty()) {
     // The holder is a migrator (a journal names its step) or a long-lived writer (the proxy).
@@ -98,7 +89,8 @@ void print_text(std::ostream& out, const StatusReport& r) {
       out << "the database is open for writing by " << r.writer << "\n";
     }
   }
-  out << r.database << ": at version " << r.version << " of " << r.latest << ", ";
+  out << r.database << ": at version " << migrate::version_text(r.version) << " of "
+      << migrate::version_text(r.latest) << ", ";
   if (r.version > r.latest) {
     out << "newer than the migrations know\n";
   } else if (!r.skipped.empty()) {
@@ -111,8 +103,9 @@ void print_text(std::ostream& out, const StatusReport& r) {
   }
   out << "database: " << r.database << '\n';
   out << "migrations: " << r.source << '\n';
-  out << "version: " << r.version << '\n';
-  out << "latest: " << r.latest << '\n';
+  if (!r.layout.empty()) out << "layout: " << r.layout << '\n';
+  out << "version: " << migrate::version_text(r.version) << '\n';
+  out << "latest: " << migrate::version_text(r.latest) << '\n';
   out << "pending: ";
   if (r.pending.empty()) out << "none";
   for (std::size_t i = 0; i < r.pending.size(); ++i) {
@@ -138,8 +131,9 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
   boost::json::object o;
   o["database"] = r.database;
   o["migrations"] = r.source;
-  o["version"] = r.version;
-  o["latest"] = r.latest;
+  o["layout"] = r.layout.empty() ? boost::json::value(nullptr) : boost::json::value(r.layout);
+  o["version"] = version_json(r.version);
+  o["latest"] = version_json(r.latest);
   boost::json::array pending;
   for (const auto* step : r.pending) {
     pending.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
@@ -157,7 +151,8 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
   o["writer"] = r.writer.empty() ? boost::json::value(nullptr) : boost::json::value(r.writer);
   o["running_step"] =
       r.running_step.empty() ? boost::json::value(nullptr) : boost::json::value(r.running_step);
-  o["recovery"] = r.recovery ? recovery_json(*r.recovery) : boost::json::value(nullptr);
+  o["interrupted"] =
+      r.interrupted.empty() ? boost::json::value(nullptr) : boost::json::value(r.interrupted);
   print_json(out, o);
 }
 
@@ -168,6 +163,7 @@ CliResult<ExitCode> run_status(Context& ctx, const StatusArgs& args) {
   SAFEMIG_TRY(StatusReport report, collect(ctx, set));
   report.database = ctx.db_path;
   report.source = set.source();
+  report.layout = set.layout();
   if (args.json) {
     print_json_report(ctx.console.out(), report);
   } else {

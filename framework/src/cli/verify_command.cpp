@@ -62,10 +62,10 @@ void check_checksums(Findings& f, const migrate::MigrationSet& set,
 }
 
 CliResult<void> check_schema(Findings& f, db::Connection& conn, const migrate::MigrationSet& set,
-                             int version) {
+                             migrate::Version version) {
   const auto expected = set.expected_schema_at(version);
   if (!expected) {
-    f.note("no expected schema is declared for version " + std::to_string(version) +
+    f.note("no expected schema is declared for version " + migrate::version_text(version) +
            "; schema not compared");
     return {};
   }

@@ -14,7 +14,7 @@ Result<void> ensure_history_table(db::Connection& conn) {
   return conn.execute_script(
       "CREATE TABLE IF NOT EXISTS _safemig_history ("
       " id INTEGER PRIMARY KEY,"
-      " version INTEGER NOT NULL CHECK (version > 0),"
+      " version INTEGER NOT NULL CHECK (version >= 0),"
       " name TEXT NOT NULL,"
       " checksum TEXT NOT NULL,"
       " direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
@@ -35,7 +35,7 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
   for (const db::Row& row : rows) {
     HistoryEntry e;
     e.id = row.int64(0);
-    e.version = static_cast<int>(row.int64(1));
+    e.version = row.int64(1);
     e.name = row.text(2);
     e.checksum = row.text(3);
     e.direction = row.text(4) == "down" ? Direction::down : Direction::up;
@@ -48,17 +48,16 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
 }
 
 Result<std::int64_t> append_history(db::Connection& conn, const HistoryEntry& entry) {
-  SAFEMIG_TRY_VOID(
-      conn.execute("INSERT INTO _safemig_history (version, name, checksum, direction, applied_at, "
-                   "duration_ms, backup_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   {std::int64_t{entry.version}, entry.name, entry.checksum,
-                    std::string(to_string(entry.direction)), entry.applied_at, entry.duration_ms,
-                    entry.backup_path}));
+  SAFEMIG_TRY_VOID(conn.execute(
+      "INSERT INTO _safemig_history (version, name, checksum, direction, applied_at, "
+      "duration_ms, backup_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      {entry.version, entry.name, entry.checksum, std::string(to_string(entry.direction)),
+       entry.applied_at, entry.duration_ms, entry.backup_path}));
   return conn.last_insert_id();
 }
 
 std::vector<HistoryEntry> applied_entries(const std::vector<HistoryEntry>& history) {
-  std::map<int, const HistoryEntry*> latest;
+  std::map<Version, const HistoryEntry*> latest;
   for (const HistoryEntry& e : history) latest[e.version] = &e;
   std::vector<HistoryEntry> applied;
   for (const auto& [version, entry] : latest) {
@@ -67,12 +66,12 @@ std::vector<HistoryEntry> applied_entries(const std::vector<HistoryEntry>& histo
   return applied;
 }
 
-int current_version(const std::vector<HistoryEntry>& history) {
+Version current_version(const std::vector<HistoryEntry>& history) {
   const auto applied = applied_entries(history);
-  return applied.empty() ? 0 : applied.back().version;
+  return applied.empty() ? kNoVersion : applied.back().version;
 }
 
-Result<int> read_current_version(db::Connection& conn) {
+Result<Version> read_current_version(db::Connection& conn) {
   SAFEMIG_TRY(auto history, read_history(conn));
   return current_version(history);
 }

@@ -34,10 +34,10 @@ std::string parent_directory(const std::string& path) {
   return parent.empty() ? std::string(".") : parent.string();
 }
 
-Result<int> parse_int(const std::map<std::string, std::string>& fields, const std::string& key,
-                      const std::string& path) {
+Result<std::int64_t> parse_int(const std::map<std::string, std::string>& fields,
+                               const std::string& key, const std::string& path) {
   auto it = fields.find(key);
-  int value = 0;
+  std::int64_t value = 0;
   if (it == fields.end() ||
       std::from_chars(it->second.data(), it->second.data() + it->second.size(), value).ec !=
           std::errc{}) {
@@ -93,7 +93,7 @@ Result<std::optional<JournalEntry>> read_journal(const std::string& db_path) {
   SAFEMIG_TRY(entry.version, parse_int(fields, "version", path));
   SAFEMIG_TRY(entry.from_version, parse_int(fields, "from_version", path));
   SAFEMIG_TRY(entry.to_version, parse_int(fields, "to_version", path));
-  SAFEMIG_TRY(int transactional, parse_int(fields, "transactional", path));
+  SAFEMIG_TRY(std::int64_t transactional, parse_int(fields, "transactional", path));
   entry.transactional = transactional != 0;
   entry.name = fields["name"];
   entry.direction = fields["direction"] == "down" ? Direction::down : Direction::up;

@@ -3,6 +3,7 @@
 // Thread safety: an immutable value once created; const methods may be called concurrently.
 #include <algorithm>
 #include <string_view>
+#include <variant>
 
 #include "safemig/migrate/step.h"
 
@@ -21,14 +22,8 @@ std::string describe_step(const MigrationStep& step) {
 }
 
 Result<void> validate_body(const MigrationStep& step, const StepBody& body, std::string_view what) {
-  if (const auto* sql = std::get_if<std::string>(&body)) {
-    if (sql->find_first_not_of(" \t\r\n") == std::string::npos) {
-      return fail(ErrorCode::invalid_input, describe_step(step) + " has an empty " +
-                                                std::string(what) +
-                                                " script; give it the SQL to run");
-    }
-    return {};
-  }
+  // An empty SQL body is a step that changes nothing: every migration tool runs such files.
+  if (std::holds_alternative<std::string>(body)) return {};
   if (!std::get<StepCallable>(body)) {
     return fail(ErrorCode::invalid_input, describe_step(step) + " has an empty " +
                                               std::string(what) +
@@ -44,10 +39,9 @@ Result<void> validate_body(const MigrationStep& step, const StepBody& body, std:
 }
 
 Result<void> validate_step(const MigrationStep& step) {
-  if (step.version <= 0) {
-    return fail(ErrorCode::invalid_input, describe_step(step) +
-                                              " has a version that is not positive; versions "
-                                              "start at 1 (0 is the empty database)");
+  if (step.version < 0) {
+    return fail(ErrorCode::invalid_input,
+                describe_step(step) + " has a negative version; versions start at 0");
   }
   if (step.name.empty()) {
     return fail(ErrorCode::invalid_input,
@@ -74,7 +68,8 @@ Result<void> validate_step(const MigrationStep& step) {
 
 }  // namespace
 
-Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std::string source) {
+Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std::string source,
+                                          std::string layout) {
   for (const MigrationStep& step : steps) {
     SAFEMIG_TRY_VOID(validate_step(step));
   }
@@ -91,21 +86,30 @@ Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std:
   MigrationSet set;
   set.steps_ = std::move(steps);
   set.source_ = std::move(source);
+  set.layout_ = std::move(layout);
   return set;
 }
 
-const MigrationStep* MigrationSet::find(int version) const {
-  auto it =
-      std::lower_bound(steps_.begin(), steps_.end(), version,
-                       [](const MigrationStep& step, int wanted) { return step.version < wanted; });
+const MigrationStep* MigrationSet::find(Version version) const {
+  auto it = std::lower_bound(
+      steps_.begin(), steps_.end(), version,
+      [](const MigrationStep& step, Version wanted) { return step.version < wanted; });
   if (it == steps_.end() || it->version != version) {
     return nullptr;
   }
   return &*it;
 }
 
-std::optional<schema::Schema> MigrationSet::expected_schema_at(int version) const {
-  if (version == 0) {
+Version MigrationSet::version_below(Version version) const {
+  Version below = kNoVersion;
+  for (const MigrationStep& step : steps_) {
+    if (step.version < version) below = step.version;
+  }
+  return below;
+}
+
+std::optional<schema::Schema> MigrationSet::expected_schema_at(Version version) const {
+  if (version == kNoVersion) {
     return schema::Schema{};
   }
   const MigrationStep* step = find(version);

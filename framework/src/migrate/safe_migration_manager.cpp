@@ -66,109 +66,6 @@ std::string_view to_string(Stage stage) {
   return "unknown";
 }
 
-std::string ChecksumMismatch::describe() const {
-  const std::string label = "V" + std::to_string(version) + " " + name;
-  if (current_checksum.empty()) {
-    return label + " was applied but is no longer among the migrations; restore its definition";
-  }
-  return label + " was changed after it was applied (applied checksum " +
-         applied_checksum.substr(0, 12) + ", now " + current_checksum.substr(0, 12) +
-         "); restore the original definition and add a new step for the change";
-}
-
-Result<Plan> plan_upgrade(const MigrationSet& set, int current, std::optional<int> target) {
-  const int to = target.value_or(std::max(current, set.latest_version()));
-  if (target && *target != 0 && set.find(*target) == nullptr) {
-    return fail(ErrorCode::invalid_input, "--to " + std::to_string(*target) +
-                                              " is not a version of the migrations; run "
-                                              "'safemig status' to list them");
-  }
-  if (to < current) {
-    return fail(ErrorCode::invalid_input, "the database is at version " + std::to_string(current) +
-                                              ", above --to " + std::to_string(to) +
-                                              "; use 'safemig downgrade --to " +
-                                              std::to_string(to) + "' to go down");
-  }
-  Plan plan{current, to, Direction::up, {}};
-  for (const MigrationStep& step : set.steps()) {
-    if (step.version > current && step.version <= to) plan.steps.push_back(&step);
-  }
-  return plan;
-}
-
-Result<Plan> plan_downgrade(const MigrationSet& set, int current, int target) {
-  if (target < 0 || (target != 0 && set.find(target) == nullptr)) {
-    return fail(ErrorCode::invalid_input,
-                "--to " + std::to_string(target) + " is not 0 or a version of the migrations");
-  }
-  if (target > current) {
-    return fail(ErrorCode::invalid_input, "the database is at version " + std::to_string(current) +
-                                              ", below --to " + std::to_string(target) +
-                                              "; use 'safemig migrate'");
-  }
-  Plan plan{current, target, Direction::down, {}};
-  const std::vector<MigrationStep>& steps = set.steps();
-  for (std::size_t i = steps.size(); i-- > 0;) {  // Newest first.
-    const MigrationStep& step = steps[i];
-    if (step.version > current || step.version <= target) continue;
-    if (!step.down) {
-      return fail(ErrorCode::invalid_input,
-                  step.label() + " has no down step, so the database cannot go below version " +
-                      std::to_string(step.version));
-    }
-    plan.steps.push_back(&step);
-  }
-  return plan;
-}
-
-std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
-                                                       const std::vector<HistoryEntry>& history) {
-  std::vector<ChecksumMismatch> out;
-  for (const HistoryEntry& applied : applied_entries(history)) {
-    const MigrationStep* step = set.find(applied.version);
-    if (step == nullptr) {
-      out.push_back({applied.version, applied.name, applied.checksum, ""});
-    } else if (const std::string now = step->checksum();
-               now != applied.checksum &&
-               std::find(step->earlier_checksums.begin(), step->earlier_checksums.end(),
-                         applied.checksum) == step->earlier_checksums.end()) {
-      out.push_back({applied.version, applied.name, applied.checksum, now});
-    }
-  }
-  return out;
-}
-
-std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
-                                                     const std::vector<HistoryEntry>& history) {
-  const int current = current_version(history);
-  std::set<int> applied;
-  for (const HistoryEntry& entry : applied_entries(history)) applied.insert(entry.version);
-  std::vector<const MigrationStep*> out;
-  for (const MigrationStep& step : set.steps()) {
-    if (step.version < current && !applied.contains(step.version)) out.push_back(&step);
-  }
-  return out;
-}
-
-std::string describe_skipped(const MigrationStep& step, int current) {
-  return step.label() + " is not applied but version " + std::to_string(current) +
-         " is: a step below the applied ones never runs; give it a version above " +
-         std::to_string(current) + " (or downgrade below it first)";
-}
-
-Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
-                               std::string_view preface) {
-  const auto mismatches = find_checksum_mismatches(set, history);
-  const auto skipped = find_skipped_steps(set, history);
-  if (mismatches.empty() && skipped.empty()) return {};
-  std::string message(preface);
-  for (const auto& m : mismatches) message += "\n  " + m.describe();
-  for (const MigrationStep* step : skipped) {
-    message += "\n  " + describe_skipped(*step, current_version(history));
-  }
-  return fail(ErrorCode::checksum_mismatch, message);
-}
-
 Result<std::unique_ptr<SafeMigrationManager>> SafeMigrationManager::open(const MigrationSet& set,
                                                                          ManagerOptions options) {
   if (!options.open_connection) {
@@ -214,7 +111,7 @@ Result<void> SafeMigrationManager::with_database_closed(
   return reopened;
 }
 
-Result<int> SafeMigrationManager::current_version() { return read_current_version(*conn_); }
+Result<Version> SafeMigrationManager::current_version() { return read_current_version(*conn_); }
 
 Result<std::vector<HistoryEntry>> SafeMigrationManager::history() { return read_history(*conn_); }
 
@@ -231,7 +128,7 @@ Result<void> SafeMigrationManager::recover_from_journal() {
   report.step = "V" + std::to_string(journal->version) + " " + journal->name +
                 (journal->direction == Direction::down ? " (down)" : "");
   SAFEMIG_TRY(auto entries, read_history(*conn_));
-  const int version = migrate::current_version(entries);
+  const Version version = migrate::current_version(entries);
   const bool committed = version == journal->to_version && !entries.empty() &&
                          entries.back().version == journal->version &&
                          entries.back().direction == journal->direction;
@@ -267,11 +164,11 @@ Result<void> SafeMigrationManager::recover_from_journal() {
   return {};
 }
 
-Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
+Result<RunReport> SafeMigrationManager::migrate(std::optional<Version> target) {
   SAFEMIG_TRY(auto entries, read_history(*conn_));
   SAFEMIG_TRY_VOID(
       check_definitions(*set_, entries, "applied migrations differ from their definitions:"));
-  int current = migrate::current_version(entries);
+  Version current = migrate::current_version(entries);
   SAFEMIG_TRY(Plan plan, plan_upgrade(*set_, current, target));
   RunReport report{current, current, {}};
   for (const MigrationStep* step : plan.steps) {
@@ -284,19 +181,16 @@ Result<RunReport> SafeMigrationManager::migrate(std::optional<int> target) {
   return report;
 }
 
-Result<RunReport> SafeMigrationManager::downgrade(int target) {
+Result<RunReport> SafeMigrationManager::downgrade(Version target) {
   SAFEMIG_TRY(auto entries, read_history(*conn_));
   SAFEMIG_TRY_VOID(check_definitions(
       *set_, entries,
       "applied migrations differ from their definitions, so their down steps cannot be trusted:"));
-  int current = migrate::current_version(entries);
+  Version current = migrate::current_version(entries);
   SAFEMIG_TRY(Plan plan, plan_downgrade(*set_, current, target));
   RunReport report{current, current, {}};
   for (const MigrationStep* step : plan.steps) {
-    int below = 0;
-    for (const MigrationStep& s : set_->steps()) {
-      if (s.version < step->version) below = s.version;
-    }
+    const Version below = set_->version_below(step->version);
     SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::down, current, below));
     current = below;
     report.to_version = current;
@@ -328,7 +222,7 @@ Result<std::string> SafeMigrationManager::restore_after_failure(const std::strin
 }
 
 Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Direction direction,
-                                                   int from_version, int to_version) {
+                                                   Version from_version, Version to_version) {
   const auto started = std::chrono::steady_clock::now();
   auto at = [&](Stage stage) -> Result<void> {
     if (options_.before_stage) {
@@ -348,14 +242,15 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
     if (!version) return failed(Stage::lock, version.error());
     if (*version != from_version) {
       return failed(Stage::lock, Error(ErrorCode::aborted, "the database moved to version " +
-                                                               std::to_string(*version) +
+                                                               version_text(*version) +
                                                                " meanwhile; run again"));
     }
   }
 
   SAFEMIG_TRY_VOID(at(Stage::file_backup));
   backup::BackupOptions backup_options;
-  backup_options.from_version = from_version;
+  // A backup of a database on which nothing is applied is named as version 0's.
+  backup_options.from_version = std::max<Version>(from_version, 0);
   backup_options.gzip = options_.gzip_backups;
   backup_options.progress = options_.progress;
   auto backup = backup::create_file_backup(*conn_, backup_options);
@@ -371,7 +266,8 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   auto before = schema_fingerprint(*conn_);
   if (!before) return failed(Stage::journal, before.error());
 
-  StepRun run{*conn_, *set_, step, direction, from_version, to_version, backup->path, started, at};
+  StepRun run{*conn_,     *set_,        step,    direction, from_version,
+              to_version, backup->path, started, at,        options_.allow_data_loss};
   auto ran = step.transactional ? run_transactional(run) : run_outside_transaction(run);
   if (!ran) {
     const Error& cause = ran.error();

@@ -13,11 +13,12 @@ namespace safemig::migrate {
 
 namespace fs = std::filesystem;
 
-std::string schema_snapshot_path(const std::string& dir, int version) {
+std::string schema_snapshot_path(const std::string& dir, Version version) {
   return (fs::path(dir) / ("V" + std::to_string(version) + ".schema.json")).string();
 }
 
-Result<std::optional<schema::Schema>> read_schema_snapshot(const std::string& dir, int version) {
+Result<std::optional<schema::Schema>> read_schema_snapshot(const std::string& dir,
+                                                           Version version) {
   const std::string path = schema_snapshot_path(dir, version);
   std::error_code ec;
   if (!fs::exists(path, ec)) return std::optional<schema::Schema>{};
@@ -40,7 +41,7 @@ Result<std::optional<schema::Schema>> read_schema_snapshot(const std::string& di
   return std::optional<schema::Schema>(std::move(*parsed));
 }
 
-Result<std::string> write_schema_snapshot(const std::string& dir, int version,
+Result<std::string> write_schema_snapshot(const std::string& dir, Version version,
                                           const schema::Schema& schema, bool overwrite) {
   const std::string path = schema_snapshot_path(dir, version);
   std::error_code ec;

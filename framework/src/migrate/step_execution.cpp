@@ -1,7 +1,13 @@
 #include "step_execution.h"
 
-#include <map>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "data_loss.h"
 #include "safemig/backup/backup_tables.h"
 #include "safemig/db/transaction.h"
 #include "safemig/schema/diff.h"
@@ -26,13 +32,6 @@ Result<void> stage(const StepRun& run, Stage s, F&& work) {
   return {};
 }
 
-Result<bool> table_exists(db::Connection& conn, const std::string& table) {
-  SAFEMIG_TRY(std::int64_t n,
-              conn.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?",
-                             {table}));
-  return n > 0;
-}
-
 const StepBody& body_of(const StepRun& run) {
   return run.direction == Direction::up ? run.step.up : *run.step.down;
 }
@@ -43,15 +42,29 @@ Result<void> run_body(const StepRun& run) {
   return std::get<StepCallable>(body)(run.conn);
 }
 
-// Row counts of the touched tables before the step, from their backup tables.
-using RowCounts = std::map<std::string, std::int64_t>;
+// What the run guards: a census of every table it backs up, taken with the copy, and the tables
+// that existed before it.
+struct Guard {
+  Census before;
+  std::set<std::string> tables_before;
+  std::map<std::string, std::string> backup_of;  // Table -> its backup table of this run.
+};
 
-Result<void> create_backup_tables(const StepRun& run, RowCounts& counts) {
-  for (const std::string& table : run.step.touched_tables) {
-    SAFEMIG_TRY(bool exists, table_exists(run.conn, table));
-    if (!exists) continue;
-    SAFEMIG_TRY(auto info, backup::create_backup_table(run.conn, run.from_version, table));
-    counts[table] = info.row_count;
+// Backs up every table the direction declares it changes, and the tables whose foreign keys
+// cascade from them, and counts what each holds.
+Result<void> create_backup_tables(const StepRun& run, Guard& guard) {
+  SAFEMIG_TRY(guard.tables_before, user_tables(run.conn));
+  SAFEMIG_TRY(std::vector<std::string> guarded,
+              with_dependent_tables(run.conn, touched_tables_of(run.step, run.direction)));
+  backup::BackupTableOrigin origin;
+  origin.version = std::max<Version>(run.from_version, 0);
+  origin.step = run.step.label();
+  origin.direction = std::string(to_string(run.direction));
+  origin.run = backup::new_backup_run();
+  for (const std::string& table : guarded) {
+    SAFEMIG_TRY(auto info, backup::create_backup_table(run.conn, origin, table));
+    guard.backup_of[table] = info.backup_table;
+    SAFEMIG_TRY(guard.before[table], take_census(run.conn, table));
   }
   return {};
 }
@@ -88,29 +101,33 @@ Result<void> validate_foreign_keys(const StepRun& run) {
   return fail(ErrorCode::constraint, message);
 }
 
-Result<void> validate_rows(const StepRun& run, const RowCounts& before) {
-  if (run.step.row_policy != RowPolicy::preserve) return {};
-  for (const auto& [table, count] : before) {
-    SAFEMIG_TRY(bool exists, table_exists(run.conn, table));
-    if (!exists) {
-      // A downgrade that removes a table was asked for; an upgrade that does so under the
-      // preserve policy loses rows.
-      if (run.direction == Direction::down) continue;
-      return fail(ErrorCode::constraint,
-                  "table " + table + " (" + std::to_string(count) +
-                      " rows) no longer exists but the row policy is preserve; declare "
-                      "row_policy declared_change (SQL: -- safemig:rows-change) if intended");
-    }
-    SAFEMIG_TRY(std::int64_t now,
-                run.conn.query_int("SELECT count(*) FROM " + db::quote_identifier(table)));
-    if (now < count) {
-      return fail(ErrorCode::constraint,
-                  "table " + table + " had " + std::to_string(count) + " rows before and has " +
-                      std::to_string(now) +
-                      " after, but the row policy is preserve (no row may be lost); declare "
-                      "row_policy declared_change (SQL: -- safemig:rows-change) if intended");
-    }
+RowPolicy row_policy_of(const StepRun& run) {
+  return run.direction == Direction::up ? run.step.row_policy : run.step.down_row_policy;
+}
+
+// Refuses a run that removed rows or values, unless it is allowed; allowed, the backup tables
+// holding what was removed are marked, so that retention keeps them until a person drops them.
+Result<void> validate_rows(const StepRun& run, const Guard& guard) {
+  SAFEMIG_TRY(std::vector<DataLoss> losses,
+              find_data_loss(run.conn, guard.before, guard.tables_before));
+  if (losses.empty()) return {};
+  std::string what;
+  for (const DataLoss& loss : losses) {
+    what += "\n  " + loss.describe() + " (kept in " + guard.backup_of.at(loss.table) + ")";
   }
+  if (!run.allow_data_loss && row_policy_of(run) == RowPolicy::preserve) {
+    return fail(ErrorCode::constraint,
+                "the step would remove data:" + what +
+                    "\nnothing was changed; to run it anyway, allow the loss (safemig: "
+                    "--allow-data-loss) or declare it in the step (SQL: -- safemig:rows-change, "
+                    "C++: row_policy declared_change); the removed data then stays in the backup "
+                    "tables named above until you drop them");
+  }
+  for (const DataLoss& loss : losses) {
+    SAFEMIG_TRY_VOID(backup::mark_holds_removed_data(run.conn, guard.backup_of.at(loss.table)));
+  }
+  spdlog::warn("{} removed data, as allowed; it is kept in backup tables:{}", run.step.label(),
+               what);
   return {};
 }
 
@@ -139,15 +156,20 @@ Result<void> record_history(const StepRun& run, std::int64_t duration_ms) {
   entry.duration_ms = duration_ms;
   entry.backup_path = run.backup_path;
   SAFEMIG_TRY_VOID(append_history(run.conn, entry));
-  return run.conn.execute_script("PRAGMA user_version = " + std::to_string(run.to_version));
+  // user_version is 32-bit: a version it cannot hold (a timestamp) is recorded as 0 there; the
+  // history table is the record.
+  const bool fits =
+      run.to_version >= 0 && run.to_version <= std::numeric_limits<std::int32_t>::max();
+  return run.conn.execute_script("PRAGMA user_version = " +
+                                 std::to_string(fits ? run.to_version : 0));
 }
 
-Result<void> validate_and_record(const StepRun& run, const RowCounts& before) {
+Result<void> validate_and_record(const StepRun& run, const Guard& guard) {
   SAFEMIG_TRY_VOID(stage(run, Stage::validate_schema, [&] { return validate_schema(run); }));
   SAFEMIG_TRY_VOID(stage(run, Stage::validate_integrity, [&] { return validate_integrity(run); }));
   SAFEMIG_TRY_VOID(
       stage(run, Stage::validate_foreign_keys, [&] { return validate_foreign_keys(run); }));
-  SAFEMIG_TRY_VOID(stage(run, Stage::validate_rows, [&] { return validate_rows(run, before); }));
+  SAFEMIG_TRY_VOID(stage(run, Stage::validate_rows, [&] { return validate_rows(run, guard); }));
   SAFEMIG_TRY_VOID(
       stage(run, Stage::validate_verify_sql, [&] { return validate_verify_sql(run); }));
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -181,23 +203,23 @@ class ForeignKeysOff {
 Result<void> run_transactional(const StepRun& run) {
   ForeignKeysOff fk_off(run.conn, run.step.rebuilds_tables);
   std::optional<db::Transaction> tx;
-  RowCounts before;
+  Guard guard;
   SAFEMIG_TRY_VOID(stage(run, Stage::backup_tables, [&]() -> Result<void> {
     SAFEMIG_TRY_VOID(fk_off.enter());
     SAFEMIG_TRY(auto begun, db::Transaction::begin(run.conn, db::TransactionMode::immediate));
     tx.emplace(std::move(begun));
-    return create_backup_tables(run, before);
+    return create_backup_tables(run, guard);
   }));
   SAFEMIG_TRY_VOID(stage(run, Stage::run, [&] { return run_body(run); }));
-  SAFEMIG_TRY_VOID(validate_and_record(run, before));
+  SAFEMIG_TRY_VOID(validate_and_record(run, guard));
   return stage(run, Stage::commit, [&] { return tx->commit(); });
 }
 
 Result<void> run_outside_transaction(const StepRun& run) {
-  RowCounts before;
+  Guard guard;
   SAFEMIG_TRY_VOID(stage(run, Stage::backup_tables, [&]() -> Result<void> {
     SAFEMIG_TRY(auto tx, db::Transaction::begin(run.conn, db::TransactionMode::immediate));
-    SAFEMIG_TRY_VOID(create_backup_tables(run, before));
+    SAFEMIG_TRY_VOID(create_backup_tables(run, guard));
     return tx.commit();
   }));
   SAFEMIG_TRY_VOID(stage(run, Stage::run, [&] { return run_body(run); }));
@@ -207,13 +229,17 @@ Result<void> run_outside_transaction(const StepRun& run) {
     tx.emplace(std::move(begun));
     return {};
   }));
-  SAFEMIG_TRY_VOID(validate_and_record(run, before));
+  SAFEMIG_TRY_VOID(validate_and_record(run, guard));
   return stage(run, Stage::commit, [&] { return tx->commit(); });
 }
 
-Result<void> prune_backup_tables_in_transaction(db::Connection& conn, int keep_versions) {
+const std::vector<std::string>& touched_tables_of(const MigrationStep& step, Direction direction) {
+  return direction == Direction::up ? step.touched_tables : step.down_touched_tables;
+}
+
+Result<void> prune_backup_tables_in_transaction(db::Connection& conn, int keep_runs) {
   SAFEMIG_TRY(auto tx, db::Transaction::begin(conn, db::TransactionMode::immediate));
-  SAFEMIG_TRY_VOID(backup::prune_backup_tables(conn, keep_versions));
+  SAFEMIG_TRY_VOID(backup::prune_backup_tables(conn, keep_runs));
   return tx.commit();
 }
 

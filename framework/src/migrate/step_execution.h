@@ -21,15 +21,22 @@ struct StepRun {
   const MigrationSet& set;
   const MigrationStep& step;
   Direction direction;
-  int from_version;
-  int to_version;
+  Version from_version;
+  Version to_version;
   std::string backup_path;
   // When the step began (before its file backup): the history row's duration counts from here.
   std::chrono::steady_clock::time_point started;
   // Called as each stage begins; its error fails the stage (fault injection, already
   // prefixed with the stage).
   std::function<Result<void>(Stage)> enter;
+  // Removing rows or values is allowed for this run (ManagerOptions::allow_data_loss); the
+  // step's own row policy for its direction may allow it too.
+  bool allow_data_loss = false;
 };
+
+// The tables the run's direction declares it changes: touched_tables for up,
+// down_touched_tables for down.
+const std::vector<std::string>& touched_tables_of(const MigrationStep& step, Direction direction);
 
 // Runs the step inside BEGIN IMMEDIATE. On failure the transaction is rolled back and the
 // error names the stage; the caller checks that the rollback restored the previous schema.
@@ -38,7 +45,8 @@ Result<void> run_transactional(const StepRun& run);
 // backup: what the step did is not undone here.
 Result<void> run_outside_transaction(const StepRun& run);
 
-// Drops backup tables of all but the newest `keep_versions` versions, atomically.
-Result<void> prune_backup_tables_in_transaction(db::Connection& conn, int keep_versions);
+// Drops backup tables of all but the newest `keep_runs` runs (never those holding removed data),
+// atomically.
+Result<void> prune_backup_tables_in_transaction(db::Connection& conn, int keep_runs);
 
 }  // namespace safemig::migrate

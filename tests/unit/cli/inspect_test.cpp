@@ -43,9 +43,22 @@ TEST_F(InspectTest, StatusJsonParses) {
   EXPECT_EQ(v.at("latest").as_int64(), 2);
   EXPECT_EQ(v.at("pending").as_array().size(), 1u);
   EXPECT_EQ(v.at("pending").at(0).at("name").as_string(), "add");
+  EXPECT_EQ(v.at("layout").as_string(), "Flyway");
   EXPECT_TRUE(v.at("writer").is_null());
-  EXPECT_TRUE(v.at("recovery").is_null());
+  EXPECT_TRUE(v.at("interrupted").is_null());
   EXPECT_TRUE(v.at("checksum_mismatches").as_array().empty());
+}
+
+TEST_F(InspectTest, StatusOfADatabaseWithNothingAppliedSaysNone) {
+  write_two_steps();
+  write_migration("U1__create.sql", "DROP TABLE t;\n");
+  ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
+  ASSERT_EQ(run_sql({"downgrade", "--to", "0"}).code, 0);
+  CliRun r = run_sql({"status"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("\nversion: none\n"));
+  CliRun json = run_sql({"status", "--json"});
+  EXPECT_TRUE(boost::json::parse(json.out).at("version").is_null()) << json;
 }
 
 TEST_F(InspectTest, StatusWhileAnotherWriterHoldsTheLockReadsAndSaysSo) {
@@ -89,7 +102,8 @@ TEST_F(InspectTest, StatusReportsChangedSteps) {
   EXPECT_THAT(r.out, HasSubstr("V1 create was changed"));
 }
 
-TEST_F(InspectTest, StatusRecoversAnInterruptedStepAndReportsIt) {
+// status only reads: an interrupted run is reported, and left for the next writer to recover.
+TEST_F(InspectTest, StatusReportsAnInterruptedStepAndLeavesItsRecoveryToTheNextWriter) {
   write_two_steps();
   ASSERT_EQ(run_sql({"migrate", "--to", "1"}).code, 0);
   migrate::JournalEntry journal;
@@ -101,13 +115,21 @@ TEST_F(InspectTest, StatusRecoversAnInterruptedStepAndReportsIt) {
   journal.backup_path = db + ".backup-none";
   journal.pid = 1;
   ASSERT_TRUE(migrate::write_journal(db, journal).has_value());
+  const std::string before = ::safemig::testing::database_snapshot(db);
   CliRun r = run_sql({"status"});
   ASSERT_EQ(r.code, 0) << r;
-  EXPECT_THAT(r.out, HasSubstr("recovered from an interrupted V2 add: "));
+  EXPECT_THAT(r.out, HasSubstr("an interrupted run of V2 add awaits recovery: the next 'migrate'"));
   EXPECT_THAT(r.out, HasSubstr("\nversion: 1\n"));
+  EXPECT_TRUE(std::filesystem::exists(migrate::journal_path(db)));
+  EXPECT_EQ(::safemig::testing::database_snapshot(db), before);
+  CliRun json = run_sql({"status", "--json"});
+  EXPECT_EQ(boost::json::parse(json.out).at("interrupted").as_string(), "V2 add") << json;
+  CliRun migrate = run_sql({"migrate", "--to", "1"});
+  ASSERT_EQ(migrate.code, 0) << migrate;
+  EXPECT_THAT(migrate.out, HasSubstr("recovered from an interrupted V2 add: "));
   EXPECT_FALSE(std::filesystem::exists(migrate::journal_path(db)));
   CliRun again = run_sql({"status", "--json"});
-  EXPECT_TRUE(boost::json::parse(again.out).at("recovery").is_null()) << again;
+  EXPECT_TRUE(boost::json::parse(again.out).at("interrupted").is_null()) << again;
 }
 
 TEST_F(InspectTest, UnrecoverableJournalNeedsAPerson) {
@@ -122,7 +144,10 @@ TEST_F(InspectTest, UnrecoverableJournalNeedsAPerson) {
   journal.backup_path = tmp.file("no-such-backup");
   journal.pid = 1;
   ASSERT_TRUE(migrate::write_journal(db, journal).has_value());
-  CliRun r = run_sql({"status"});
+  CliRun status = run_sql({"status"});
+  EXPECT_EQ(status.code, 0) << status;
+  EXPECT_THAT(status.out, HasSubstr("an interrupted run of V2 add awaits recovery"));
+  CliRun r = run_sql({"migrate"});
   EXPECT_EQ(r.code, 3) << r;
   EXPECT_THAT(r.err, HasSubstr("safemig: error: an interrupted migration (V2 add)"));
 }

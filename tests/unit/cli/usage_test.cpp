@@ -69,9 +69,17 @@ TEST_F(UsageTest, TargetThatIsNotAVersionIsAUsageErrorAndCreatesNothing) {
   write_two_steps();
   CliRun r = run_sql({"migrate", "--to", "7"});
   EXPECT_EQ(r.code, 2) << r;
-  EXPECT_THAT(r.err, HasSubstr("--to 7 is not 0 or a version"));
+  EXPECT_THAT(r.err, HasSubstr("--to 7 is not a version of the migrations"));
   EXPECT_THAT(r.err, HasSubstr("hint: the versions are: 1, 2"));
   EXPECT_FALSE(std::filesystem::exists(db));
+}
+
+TEST_F(UsageTest, DowngradeTargetThatIsNotAVersionIsAUsageError) {
+  write_two_steps();
+  ASSERT_EQ(run_sql({"migrate"}).code, 0);
+  CliRun r = run_sql({"downgrade", "--to", "7"});
+  EXPECT_EQ(r.code, 2) << r;
+  EXPECT_THAT(r.err, HasSubstr("--to 7 is not 0 or a version of the migrations"));
 }
 
 TEST_F(UsageTest, TargetBelowTheCurrentVersionIsAUsageError) {

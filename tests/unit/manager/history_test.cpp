@@ -26,11 +26,11 @@ HistoryEntry entry(int version, Direction direction) {
   return e;
 }
 
-TEST(History, MissingTableMeansVersionZero) {
+TEST(History, MissingTableMeansNoVersion) {
   TempDir dir;
   auto conn = db::open_sqlite(dir.file("a.db"));
   ASSERT_THAT(conn, IsOk());
-  EXPECT_THAT(read_current_version(**conn), IsOkAndHolds(0));
+  EXPECT_THAT(read_current_version(**conn), IsOkAndHolds(kNoVersion));
 }
 
 TEST(History, CurrentVersionFollowsUpsAndDowns) {

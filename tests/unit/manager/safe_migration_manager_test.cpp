@@ -118,7 +118,7 @@ TEST_F(SafeMigrationManagerTest, AppliesStepsRecordsHistoryAndKeepsBackups) {
   ASSERT_THAT(manager, IsOk());
   auto report = (*manager)->migrate();
   ASSERT_THAT(report, IsOk());
-  EXPECT_EQ(report->from_version, 0);
+  EXPECT_EQ(report->from_version, kNoVersion);
   EXPECT_EQ(report->to_version, 3);
   ASSERT_EQ(report->steps.size(), 3u);
   EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(3));
@@ -331,7 +331,7 @@ TEST_F(SafeMigrationManagerTest, RowLossUnderPreservePolicyRollsBack) {
   EXPECT_THAT(migrate_variant_expecting_no_change(test_steps::Variant::loses_rows),
               ErrorIs(ErrorCode::constraint,
                       AllOf(HasSubstr("stage validate_rows"),
-                            HasSubstr("table parent had 100 rows before and has 99 after"))));
+                            HasSubstr("the step would remove data:\n  table parent: 1 row"))));
 }
 
 TEST_F(SafeMigrationManagerTest, OrphanedChildrenFailTheForeignKeyCheck) {
@@ -527,7 +527,7 @@ TEST_F(SafeMigrationManagerTest, DowngradeBelowAStepWithoutDownIsRefused) {
   auto manager = SafeMigrationManager::open(*set, options());
   ASSERT_THAT(manager, IsOk());
   ASSERT_THAT((*manager)->migrate(), IsOk());
-  EXPECT_THAT((*manager)->downgrade(0),
+  EXPECT_THAT((*manager)->downgrade(kNoVersion),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("V1 create_tables has no down step")));
   EXPECT_THAT((*manager)->current_version(), IsOkAndHolds(3));
 }
@@ -535,9 +535,16 @@ TEST_F(SafeMigrationManagerTest, DowngradeBelowAStepWithoutDownIsRefused) {
 TEST(Plan, UpgradeTargetsMustBeKnownVersionsAboveTheCurrentOne) {
   auto set = test_steps::parent_child_set();
   ASSERT_THAT(set, IsOk());
-  EXPECT_THAT(plan_upgrade(*set, 0, 7), ErrorIs(ErrorCode::invalid_input, HasSubstr("--to 7")));
+  EXPECT_THAT(plan_upgrade(*set, kNoVersion, 7),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("target version 7 is not a version")));
   EXPECT_THAT(plan_upgrade(*set, 3, 1),
-              ErrorIs(ErrorCode::invalid_input, HasSubstr("safemig downgrade --to 1")));
+              ErrorIs(ErrorCode::invalid_input,
+                      HasSubstr("at version 3, above the target version 1; going down is a "
+                                "downgrade")));
+  EXPECT_THAT(plan_downgrade(*set, 1, 3),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("below the target version 3")));
+  EXPECT_THAT(plan_downgrade(*set, 3, 9),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("target version 9 is not a version")));
   auto plan = plan_upgrade(*set, 1, std::nullopt);
   ASSERT_THAT(plan, IsOk());
   ASSERT_EQ(plan->steps.size(), 2u);

@@ -1,8 +1,8 @@
 // The history table `_safemig_history`: one row per applied (up) or undone (down) step.
 //
 // The table is an append-only log. A version is applied when its latest row is 'up'; the
-// current version is the highest applied one (0 when nothing is). The table is created inside
-// the first step's transaction, so a failed first step leaves no trace.
+// current version is the highest applied one (kNoVersion when nothing is). The table is created
+// inside the first step's transaction, so a failed first step leaves no trace.
 //
 // Thread safety: functions use the given connection only.
 #pragma once
@@ -14,6 +14,7 @@
 
 #include "safemig/db/connection.h"
 #include "safemig/error.h"
+#include "safemig/migrate/version.h"
 
 namespace safemig::migrate {
 
@@ -22,7 +23,7 @@ std::string_view to_string(Direction d);
 
 struct HistoryEntry {
   std::int64_t id = 0;
-  int version = 0;
+  Version version = 0;
   std::string name;
   std::string checksum;
   Direction direction = Direction::up;
@@ -41,9 +42,9 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn);
 Result<std::int64_t> append_history(db::Connection& conn, const HistoryEntry& entry);
 // The applied versions (latest row 'up'), ascending, with their 'up' entries.
 std::vector<HistoryEntry> applied_entries(const std::vector<HistoryEntry>& history);
-// The highest applied version, 0 when none.
-int current_version(const std::vector<HistoryEntry>& history);
-Result<int> read_current_version(db::Connection& conn);
+// The highest applied version, kNoVersion when none.
+Version current_version(const std::vector<HistoryEntry>& history);
+Result<Version> read_current_version(db::Connection& conn);
 
 // Now, as ISO-8601 UTC with milliseconds.
 std::string utc_timestamp_now();

@@ -18,11 +18,11 @@
 namespace safemig::migrate {
 
 struct JournalEntry {
-  int version = 0;
+  Version version = 0;
   std::string name;
   Direction direction = Direction::up;
-  int from_version = 0;  // Current version before the step.
-  int to_version = 0;    // Version the step leads to.
+  Version from_version = kNoVersion;  // Current version before the step.
+  Version to_version = kNoVersion;    // Version the step leads to.
   bool transactional = true;
   std::string backup_path;
   long pid = 0;

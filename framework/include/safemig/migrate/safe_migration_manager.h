@@ -26,6 +26,7 @@
 #include "safemig/db/writer_lock.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/journal.h"
+#include "safemig/migrate/plan.h"
 #include "safemig/migrate/step.h"
 
 namespace safemig::migrate {
@@ -52,7 +53,7 @@ using ConnectionOpener =
     std::function<Result<std::unique_ptr<db::Connection>>(const std::string& path)>;
 
 struct StepOutcome {
-  int version = 0;
+  Version version = 0;
   std::string name;
   Direction direction = Direction::up;
   std::chrono::milliseconds duration{0};
@@ -65,6 +66,11 @@ struct ManagerOptions {
   int keep_file_backups = 5;           // Retention of <db>.backup-* files.
   int keep_backup_table_versions = 3;  // Retention of _safemig_backup_v<N>_* tables.
   bool gzip_backups = false;
+  // Steps (either direction) whose run would remove rows of a table or non-NULL values of a
+  // column fail with data_loss, rolled back, unless this is set or the step declares
+  // RowPolicy::declared_change for that direction. Allowed or not, the rows are kept in the
+  // run's own backup tables, which retention never drops.
+  bool allow_data_loss = false;
   backup::Progress progress;  // Progress of file backups and restores.
   // Opens the writable connection (tests wrap it to inject faults). Default: open_sqlite.
   ConnectionOpener open_connection;
@@ -78,57 +84,19 @@ struct ManagerOptions {
 
 // What happened to an interrupted step found in the journal at open().
 struct RecoveryReport {
-  int version = 0;
+  Version version = 0;
   std::string step;           // "V4 big_insert"
   std::string action;         // What was done, in words.
   std::string restored_from;  // Backup used, when the file backup was restored.
   std::string failed_copy;    // Where the interrupted database was kept, when restored.
-  int version_after = 0;
+  Version version_after = kNoVersion;
 };
 
 struct RunReport {
-  int from_version = 0;
-  int to_version = 0;
+  Version from_version = kNoVersion;
+  Version to_version = kNoVersion;
   std::vector<StepOutcome> steps;
 };
-
-struct ChecksumMismatch {
-  int version = 0;
-  std::string name;
-  std::string applied_checksum;
-  std::string current_checksum;  // Empty when the step is no longer in the set.
-  std::string describe() const;
-};
-
-// The steps that a migrate or downgrade would run, in order, without running them.
-struct Plan {
-  int from_version = 0;
-  int to_version = 0;
-  Direction direction = Direction::up;
-  std::vector<const MigrationStep*> steps;
-};
-
-// Steps from `current` up to `target` (default: the latest). invalid_input when the target is
-// not a version of the set or is below `current`.
-Result<Plan> plan_upgrade(const MigrationSet& set, int current, std::optional<int> target);
-// Steps from `current` down to `target` (>= 0), newest first. invalid_input for a bad target or a
-// step without a down.
-Result<Plan> plan_downgrade(const MigrationSet& set, int current, int target);
-// Applied steps whose checksum differs from the set's, or that the set no longer has.
-std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
-                                                       const std::vector<HistoryEntry>& history);
-
-// Steps of the set that are not applied although a higher version is (a step added below the
-// applied ones, as after merging a branch): migrate would never run them. Ascending.
-std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
-                                                     const std::vector<HistoryEntry>& history);
-// "V3 b is not applied but version 5 is: …; give it a version above 5", for one of them.
-std::string describe_skipped(const MigrationStep& step, int current);
-// Nothing when every applied step matches its definition and none is skipped; otherwise
-// checksum_mismatch (a person must decide): `preface`, then one line per changed or skipped
-// step.
-Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
-                               std::string_view preface);
 
 class SafeMigrationManager {
  public:
@@ -143,11 +111,11 @@ class SafeMigrationManager {
   // Runs every pending step up to `target` (default: latest). Refuses with checksum_mismatch
   // when an applied step was edited. On a step's failure the database is at the version before
   // that step (earlier steps of this run stay applied) and the error names step and stage.
-  Result<RunReport> migrate(std::optional<int> target = std::nullopt);
+  Result<RunReport> migrate(std::optional<Version> target = std::nullopt);
   // Runs the down steps from the current version to `target`.
-  Result<RunReport> downgrade(int target);
+  Result<RunReport> downgrade(Version target);
 
-  Result<int> current_version();
+  Result<Version> current_version();
   Result<std::vector<HistoryEntry>> history();
   Result<std::vector<ChecksumMismatch>> checksum_mismatches();
   // The recovery done by open(), if there was an interrupted step.
@@ -167,8 +135,8 @@ class SafeMigrationManager {
   SafeMigrationManager(const MigrationSet& set, ManagerOptions options, db::WriterLock lock);
   Result<void> reopen();
   Result<void> recover_from_journal();
-  Result<StepOutcome> run_step(const MigrationStep& step, Direction direction, int from_version,
-                               int to_version);
+  Result<StepOutcome> run_step(const MigrationStep& step, Direction direction, Version from_version,
+                               Version to_version);
   // Puts the file backup in place of the database, which is kept aside as <db>.failed-…;
   // returns where. When the backup cannot be restored the database stays where it is.
   Result<std::string> restore_after_failure(const std::string& backup_path, const Error& cause);

@@ -14,20 +14,21 @@
 #include <string>
 
 #include "safemig/error.h"
+#include "safemig/migrate/version.h"
 #include "safemig/schema/schema.h"
 
 namespace safemig::migrate {
 
 // `<dir>/V<version>.schema.json`.
-std::string schema_snapshot_path(const std::string& dir, int version);
+std::string schema_snapshot_path(const std::string& dir, Version version);
 
 // The snapshot of `version` if the file exists; nullopt when it does not. A file that is not a
 // valid snapshot is invalid_input naming it.
-Result<std::optional<schema::Schema>> read_schema_snapshot(const std::string& dir, int version);
+Result<std::optional<schema::Schema>> read_schema_snapshot(const std::string& dir, Version version);
 
 // Writes the snapshot atomically (temp file, rename) and returns its path. An existing
 // snapshot is replaced only with `overwrite`, else invalid_input saying so.
-Result<std::string> write_schema_snapshot(const std::string& dir, int version,
+Result<std::string> write_schema_snapshot(const std::string& dir, Version version,
                                           const schema::Schema& schema, bool overwrite);
 
 }  // namespace safemig::migrate

@@ -11,6 +11,7 @@
 
 #include "safemig/db/connection.h"
 #include "safemig/error.h"
+#include "safemig/migrate/version.h"
 #include "safemig/schema/schema.h"
 
 namespace safemig::migrate {
@@ -30,16 +31,19 @@ enum class RowPolicy {
 };
 
 struct MigrationStep {
-  int version = 0;                          // Strictly increasing, > 0.
-  std::string name;                         // Lower-case words joined by '_'; see create().
-  std::vector<std::string> touched_tables;  // Tables backed up (backup tables) and row-checked.
+  Version version = 0;                      // Unique within a set, >= 0.
+  std::string name;                         // Letters, digits, '_', '-', '.'; see create().
+  std::vector<std::string> touched_tables;  // Tables `up` changes: backed up and loss-checked.
   StepBody up;
   std::optional<StepBody> down;  // Absent: the step cannot be downgraded.
+  // Tables `down` changes, read from the down script itself (never the up script's list).
+  std::vector<std::string> down_touched_tables;
   bool transactional = true;     // false: runs outside a transaction; a failure is
                                  // repaired from the file backup.
   bool rebuilds_tables = false;  // Table rebuild: foreign_keys OFF around the transaction
                                  // and foreign_key_check before commit.
-  RowPolicy row_policy = RowPolicy::preserve;
+  RowPolicy row_policy = RowPolicy::preserve;       // Of `up`.
+  RowPolicy down_row_policy = RowPolicy::preserve;  // Of `down`.
   // Queries that must each return a row whose first value is true (non-zero), as Sqitch's
   // verify.
   std::vector<std::string> verify_sql;
@@ -69,25 +73,34 @@ std::string definition_checksum(std::string_view data);
 
 class MigrationSet {
  public:
-  // Validates and sorts `steps`: versions > 0 and unique; names non-empty, at most 200
-  // characters of letters, digits, '_', '-' and '.'; SQL bodies non-empty; callables non-null;
-  // a step with a C++ callable must set `definition` (otherwise editing it would go unnoticed).
+  // Validates and sorts `steps`: versions >= 0 and unique; names non-empty, at most 200
+  // characters of letters, digits, '_', '-' and '.'; callables non-null (an empty SQL body is a
+  // step that changes nothing, as every migration tool runs it); a step with a C++ callable must
+  // set `definition` (otherwise editing it would go unnoticed). `layout` names where the steps'
+  // format comes from ("golang-migrate"), empty for C++ histories.
   // Errors: invalid_input naming the duplicate or bad step.
-  static Result<MigrationSet> create(std::vector<MigrationStep> steps, std::string source = "");
+  static Result<MigrationSet> create(std::vector<MigrationStep> steps, std::string source = "",
+                                     std::string layout = "");
 
   const std::vector<MigrationStep>& steps() const { return steps_; }
-  const MigrationStep* find(int version) const;
-  int latest_version() const { return steps_.empty() ? 0 : steps_.back().version; }
+  const MigrationStep* find(Version version) const;
+  // The highest version, kNoVersion for an empty set.
+  Version latest_version() const { return steps_.empty() ? kNoVersion : steps_.back().version; }
+  // The version of the step just below `version` in the set, kNoVersion when there is none.
+  Version version_below(Version version) const;
   // Where the steps came from ("built-in application history", a directory path).
   const std::string& source() const { return source_; }
+  // The file layout the steps were read in ("Flyway", "Diesel"); empty for C++ histories.
+  const std::string& layout() const { return layout_; }
   // Expected schema at `version`: the one declared by the step with exactly that version (a
   // step without an expectation, or a version not in the set, gives nullopt; an earlier step's
-  // expectation does not describe a later version); the empty schema for version 0.
-  std::optional<schema::Schema> expected_schema_at(int version) const;
+  // expectation does not describe a later version); the empty schema for kNoVersion.
+  std::optional<schema::Schema> expected_schema_at(Version version) const;
 
  private:
   std::vector<MigrationStep> steps_;
   std::string source_;
+  std::string layout_;
 };
 
 }  // namespace safemig::migrate

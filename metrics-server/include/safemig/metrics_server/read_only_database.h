@@ -18,6 +18,7 @@
 
 #include "safemig/db/connection.h"
 #include "safemig/error.h"
+#include "safemig/migrate/version.h"
 
 namespace safemig::metrics_server {
 
@@ -71,7 +72,7 @@ class ReadOnlyDatabase {
   // acquire(), for a database whose schema is at `version`. Errors: those of acquire(), and
   // failed_precondition naming the version found when it is another one (a database the proxy
   // has not migrated yet, or a newer one).
-  Result<Lease> acquire_at_version(int version);
+  Result<Lease> acquire_at_version(migrate::Version version);
 
   const std::string& path() const { return path_; }
 
@@ -91,6 +92,6 @@ class ReadOnlyDatabase {
 
 // The schema version recorded in the database's migration history (0 before any), read in one
 // snapshot.
-Result<int> read_schema_version(db::Connection& connection);
+Result<migrate::Version> read_schema_version(db::Connection& connection);
 
 }  // namespace safemig::metrics_server

@@ -22,6 +22,6 @@ namespace safemig::proxy {
 // shutdown timeout ends are recorded as proxy_shutdown). Errors: io when the address cannot be
 // bound; internal for a failure of the event loop.
 Result<void> run_service(const ProxyOptions& options, Recorder& recorder,
-                         std::optional<int> schema_version);
+                         std::optional<std::int64_t> schema_version);
 
 }  // namespace safemig::proxy

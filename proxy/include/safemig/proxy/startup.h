@@ -17,6 +17,7 @@
 
 #include "safemig/db/writer_lock.h"
 #include "safemig/error.h"
+#include "safemig/migrate/version.h"
 #include "safemig/proxy/migrate_mode.h"
 
 namespace safemig::migrate {
@@ -38,7 +39,7 @@ class DatabaseGuard {
   ~DatabaseGuard();
 
   // The schema version found or reached; nullopt with --migrate off.
-  std::optional<int> schema_version() const { return schema_version_; }
+  std::optional<migrate::Version> schema_version() const { return schema_version_; }
 
  private:
   friend Result<DatabaseGuard> prepare_database(const std::string& db_path, MigrateMode mode);
@@ -49,7 +50,7 @@ class DatabaseGuard {
   std::unique_ptr<migrate::SafeMigrationManager> manager_;
   // check, off: the lock taken directly.
   std::optional<db::WriterLock> lock_;
-  std::optional<int> schema_version_;
+  std::optional<migrate::Version> schema_version_;
 };
 
 // Takes the lock and applies `mode`. On success the database is at the latest version (auto,

@@ -23,7 +23,7 @@ inline constexpr std::chrono::milliseconds kStalledWrite{1000};
 // "degraded" when the recorder cannot reach the database (rows go to the spill journal), its
 // write under way has run for kStalledWrite or longer, or it has dropped rows; the proxy keeps
 // forwarding either way. `schema_version` < 0 means unknown (`--migrate off`).
-boost::json::value health_body(int schema_version, int expected_schema_version,
+boost::json::value health_body(std::int64_t schema_version, std::int64_t expected_schema_version,
                                const RecorderStats& recorder);
 
 // The Prometheus text exposition of the proxy's state (llm_proxy_* families).
