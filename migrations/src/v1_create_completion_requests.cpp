@@ -1,6 +1,9 @@
 // v1 create_completion_requests: the seed's table of recorded completion requests and its time
 // index.
 //
+// The SQL is frozen text (see safemig/app/history.h): databases that applied v1 hold its
+// checksum, so it is never edited or generated.
+//
 // Thread safety: pure functions returning values.
 #include "steps.h"
 

@@ -1,6 +1,9 @@
 // v2 add_streaming_timings: time to first and last token and tokens per second, added with
 // ALTER TABLE ADD COLUMN (down: ALTER TABLE DROP COLUMN, SQLite >= 3.35).
 //
+// The SQL is frozen text (see safemig/app/history.h): databases that applied v2 hold its
+// checksum, so it is never edited or generated.
+//
 // Thread safety: pure functions returning values.
 #include "steps.h"
 

@@ -3,6 +3,9 @@
 // and times, a UNIQUE request_id (backfilled 'legacy-<id>' for earlier rows), `upstream`, and
 // makes model NOT NULL (backfilled 'unknown'). Down rebuilds the v2 shape the same way.
 //
+// The SQL and verify queries are frozen text (see safemig/app/history.h): databases that applied
+// v3 hold their checksum, so they are never edited or generated.
+//
 // Thread safety: pure functions returning values.
 #include <array>
 #include <string>
@@ -12,13 +15,16 @@
 namespace safemig::app::internal {
 namespace {
 
+// The CHECKs of the expected schema, as kUp spells them.
 constexpr std::array<const char*, 10> kChecks = {
     "timestamp_ms >= 0",     "response_time_ms >= 0",       "max_tokens >= 0",
     "message_count >= 0",    "prompt_tokens >= 0",          "completion_tokens >= 0",
     "total_tokens >= 0",     "time_to_first_token_ms >= 0", "time_to_last_token_ms >= 0",
     "tokens_per_second >= 0"};
 
-constexpr const char* kV3Columns = R"sql(  id INTEGER PRIMARY KEY,
+constexpr const char* kUp =
+    R"sql(CREATE TABLE new_completion_requests (
+  id INTEGER PRIMARY KEY,
   timestamp_ms INTEGER NOT NULL,
   request_id TEXT NOT NULL UNIQUE,
   success INTEGER NOT NULL,
@@ -40,9 +46,19 @@ constexpr const char* kV3Columns = R"sql(  id INTEGER PRIMARY KEY,
   error_message TEXT,
   time_to_first_token_ms INTEGER,
   time_to_last_token_ms INTEGER,
-  tokens_per_second REAL)sql";
-
-constexpr const char* kCopyUp = R"sql(INSERT INTO new_completion_requests (id, timestamp_ms,
+  tokens_per_second REAL,
+  CHECK (timestamp_ms >= 0),
+  CHECK (response_time_ms >= 0),
+  CHECK (max_tokens >= 0),
+  CHECK (message_count >= 0),
+  CHECK (prompt_tokens >= 0),
+  CHECK (completion_tokens >= 0),
+  CHECK (total_tokens >= 0),
+  CHECK (time_to_first_token_ms >= 0),
+  CHECK (time_to_last_token_ms >= 0),
+  CHECK (tokens_per_second >= 0)
+);
+INSERT INTO new_completion_requests (id, timestamp_ms,
   request_id, success, status_code, response_time_ms, model, origin, upstream, is_streaming,
   max_tokens, temperature, top_p, message_count, prompt_tokens, completion_tokens, total_tokens,
   finish_reason, error_type, error_message, time_to_first_token_ms, time_to_last_token_ms,
@@ -52,18 +68,14 @@ SELECT id, timestamp_ms, 'legacy-' || id, success, status_code, response_time_ms
   message_count, prompt_tokens, completion_tokens, total_tokens, finish_reason, error_type,
   error_message, time_to_first_token_ms, time_to_last_token_ms, tokens_per_second
 FROM completion_requests;
-)sql";
-
-constexpr const char* kRenameAndIndexes = R"sql(DROP TABLE completion_requests;
+DROP TABLE completion_requests;
 ALTER TABLE new_completion_requests RENAME TO completion_requests;
 CREATE INDEX completion_requests_by_time ON completion_requests (timestamp_ms);
+CREATE INDEX completion_requests_by_model_time ON completion_requests (model, timestamp_ms);
 )sql";
 
-constexpr const char* kModelIndex =
-    "CREATE INDEX completion_requests_by_model_time ON completion_requests (model, "
-    "timestamp_ms);\n";
-
-constexpr const char* kDown = R"sql(CREATE TABLE new_completion_requests (
+constexpr const char* kDown =
+    R"sql(CREATE TABLE new_completion_requests (
   id INTEGER PRIMARY KEY,
   timestamp_ms INTEGER NOT NULL,
   success INTEGER NOT NULL,
@@ -95,16 +107,10 @@ SELECT id, timestamp_ms, success, status_code, response_time_ms, model, origin, 
   finish_reason, error_type, error_message, time_to_first_token_ms, time_to_last_token_ms,
   tokens_per_second
 FROM completion_requests;
+DROP TABLE completion_requests;
+ALTER TABLE new_completion_requests RENAME TO completion_requests;
+CREATE INDEX completion_requests_by_time ON completion_requests (timestamp_ms);
 )sql";
-
-std::string up_sql() {
-  std::string sql = "CREATE TABLE new_completion_requests (\n" + std::string(kV3Columns);
-  for (const char* check : kChecks) sql += ",\n  CHECK (" + std::string(check) + ")";
-  sql += "\n);\n";
-  return sql + kCopyUp + kRenameAndIndexes + kModelIndex;
-}
-
-std::string down_sql() { return std::string(kDown) + kRenameAndIndexes; }
 
 }  // namespace
 
@@ -148,8 +154,8 @@ migrate::MigrationStep step_v3() {
   step.version = 3;
   step.name = "rebuild_completion_requests";
   step.touched_tables = {kRequestsTable};
-  step.up = up_sql();
-  step.down = down_sql();
+  step.up = std::string(kUp);
+  step.down = std::string(kDown);
   step.down_touched_tables = {kRequestsTable};
   step.rebuilds_tables = true;
   step.row_policy = migrate::RowPolicy::preserve;

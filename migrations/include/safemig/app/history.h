@@ -10,6 +10,14 @@
 //
 // Every step has SQL up and down bodies (dry runs print them; downgrades run them).
 //
+// Applied steps are frozen. Every database that applied a step records its checksum (the SHA-256
+// of its up, down and verify SQL) and refuses to migrate when the step's text changes, so each
+// step's SQL and expected schema are literal text in its own source file, never built from
+// constants shared with the rest of the code (the DAO's rollup layout, for instance). A change
+// of schema is a new step (v5, ...). tests/unit/app/step_checksum_test.cpp pins every step's
+// checksum; tests/unit/app/v4_rollup_layout_test.cpp checks that the rollups v4 created still
+// match the DAO's layout.
+//
 // Thread safety: pure functions returning values.
 #pragma once
 
