@@ -49,6 +49,20 @@ Result<migrate::Version> check_version(const std::string& db_path,
   return version;
 }
 
+// One log line per stage of a startup migration, as it ends: a slow start shows where its time
+// went.
+void log_stage(const migrate::StageEvent& event) {
+  if (event.kind != migrate::StageEvent::Kind::end) return;
+  const char* down = event.direction == migrate::Direction::down ? " (down)" : "";
+  if (event.failed) {
+    spdlog::warn("migration {}{}: stage {} failed after {} ms", event.step->label(), down,
+                 migrate::to_string(event.stage), event.elapsed.count());
+  } else {
+    spdlog::info("migration {}{}: stage {} done in {} ms", event.step->label(), down,
+                 migrate::to_string(event.stage), event.elapsed.count());
+  }
+}
+
 }  // namespace
 
 Result<DatabaseGuard> prepare_database(const std::string& db_path, MigrateMode mode) {
@@ -70,6 +84,7 @@ Result<DatabaseGuard> prepare_database(const std::string& db_path, MigrateMode m
   migrate::ManagerOptions options;
   options.db_path = db_path;
   options.command = kCommand;
+  options.on_stage = log_stage;
   SAFEMIG_TRY(guard.manager_, migrate::SafeMigrationManager::open(*guard.set_, options));
   if (const auto& recovery = guard.manager_->recovery()) {
     spdlog::warn("recovered an interrupted migration step {}: {}", recovery->step,

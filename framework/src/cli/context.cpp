@@ -93,6 +93,7 @@ CliResult<std::unique_ptr<migrate::SafeMigrationManager>> open_writer(
   manager_options.command = ctx.command_label(command);
   manager_options.progress = std::move(options.progress);
   manager_options.on_step_done = std::move(options.on_step_done);
+  manager_options.on_stage = std::move(options.on_stage);
   manager_options.allow_data_loss = options.allow_data_loss;
   db::SqliteOptions sqlite_options;
   sqlite_options.create = options.create;

@@ -87,6 +87,8 @@ struct WriterOptions {
   backup::Progress progress;     // Progress of file backups and restores.
   // Called as each step completes (see migrate::ManagerOptions::on_step_done).
   std::function<void(const migrate::StepOutcome&)> on_step_done;
+  // Called as each stage of a step begins, runs and ends (see migrate::ManagerOptions::on_stage).
+  std::function<void(const migrate::StageEvent&)> on_stage;
 };
 
 // Opens the database as its single writer: takes the writer lock (failed, naming the holder,

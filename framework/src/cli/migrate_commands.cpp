@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/journal.h"
+#include "stage_progress.h"
 
 namespace safemig::cli {
 namespace {
@@ -132,6 +133,10 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   options.create = true;
   options.allow_data_loss = args.allow_data_loss;
   options.on_step_done = outcome_printer(ctx.console.out());
+  // Declared before the manager, which holds its callbacks.
+  StagePrinter stages(ctx.console);
+  options.on_stage = stages.stage_callback();
+  options.progress = stages.progress_callback();
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "migrate", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));
@@ -157,6 +162,10 @@ CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   WriterOptions options;
   options.allow_data_loss = args.allow_data_loss;
   options.on_step_done = outcome_printer(ctx.console.out());
+  // Declared before the manager, which holds its callbacks.
+  StagePrinter stages(ctx.console);
+  options.on_stage = stages.stage_callback();
+  options.progress = stages.progress_callback();
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "downgrade", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));

@@ -16,6 +16,21 @@ constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
+std::string progress_bar_text(std::uint64_t done, std::uint64_t total) {
+  std::string text = "[";
+  if (total > 0) {
+    const std::uint64_t capped = std::min(done, total);
+    const int filled = static_cast<int>(capped * kWidth / total);
+    text += std::string(static_cast<std::size_t>(filled), '#');
+    text += std::string(static_cast<std::size_t>(kWidth - filled), '.');
+    text += "] " + std::to_string(capped * 100 / total) + "%  " + format_size(capped) + " / " +
+            format_size(total);
+  } else {
+    text += std::string(kWidth, '?') + "]  " + format_size(done);
+  }
+  return text;
+}
+
 ProgressBar::ProgressBar(std::ostream& stream, std::string label)
     : stream_(stream), label_(std::move(label)) {}
 
@@ -32,18 +47,7 @@ void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
   const bool complete = total > 0 && done >= total;
   if (drawn_ && !complete && now - last_draw_ < kRedrawInterval) return;
   last_draw_ = now;
-  std::string line = "\r" + label_ + " [";
-  if (total > 0) {
-    const std::uint64_t capped = std::min(done, total);
-    const int filled = static_cast<int>(capped * kWidth / total);
-    line += std::string(static_cast<std::size_t>(filled), '#');
-    line += std::string(static_cast<std::size_t>(kWidth - filled), '.');
-    line += "] " + std::to_string(capped * 100 / total) + "%  " + format_size(capped) + " / " +
-            format_size(total);
-  } else {
-    line += std::string(kWidth, '?') + "]  " + format_size(done);
-  }
-  stream_ << line << "\033[K" << std::flush;
+  stream_ << '\r' << label_ << ' ' << progress_bar_text(done, total) << "\033[K" << std::flush;
   drawn_ = true;
 }
 

@@ -17,6 +17,9 @@
 
 namespace safemig::cli {
 
+// "[#####.....]  45%  12.0 MiB / 26.7 MiB"; "[??????????]  12.0 MiB" when the total is unknown (0).
+std::string progress_bar_text(std::uint64_t done, std::uint64_t total);
+
 class ProgressBar {
  public:
   ProgressBar(std::ostream& stream, std::string label);

@@ -92,6 +92,16 @@ class SqliteConnection final : public Connection {
   std::int64_t last_insert_id() const override { return sqlite3_last_insert_rowid(db_.get()); }
   std::int64_t changes() const override { return sqlite3_changes64(db_.get()); }
 
+  void set_progress_handler(std::function<void()> handler, int every_n_steps) override {
+    progress_ = std::move(handler);
+    if (!progress_ || every_n_steps <= 0) {
+      sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+      progress_ = nullptr;
+      return;
+    }
+    sqlite3_progress_handler(db_.get(), every_n_steps, &SqliteConnection::on_progress, this);
+  }
+
   sqlite3* handle() const { return db_.get(); }
 
  private:
@@ -116,6 +126,18 @@ class SqliteConnection final : public Connection {
     return raw;
   }
 
+  // Returns 0 so that SQLite goes on: the handler observes and never interrupts. An exception
+  // must not unwind through SQLite's C frames, so one is dropped here.
+  static int on_progress(void* self) noexcept {
+    try {
+      static_cast<SqliteConnection*>(self)->progress_();
+    } catch (...) {
+    }
+    return 0;
+  }
+
+  // Declared before db_ so that it outlives the handle it is registered with.
+  std::function<void()> progress_;
   DatabasePtr db_;
   std::string path_;
   bool read_only_;

@@ -9,16 +9,11 @@
 #include "safemig/backup/restore.h"
 #include "safemig/backup/retention.h"
 #include "safemig/db/transaction.h"
+#include "stage_reporter.h"
 #include "step_execution.h"
 
 namespace safemig::migrate {
 namespace {
-
-Error stage_error(const MigrationStep& step, Direction direction, Stage stage, const Error& cause) {
-  std::string what = step.label() + (direction == Direction::down ? " (down)" : "") +
-                     " failed at stage " + std::string(to_string(stage));
-  return cause.with_prefix(what).with_step(step.label());
-}
 
 // The text of sqlite_schema, to prove that a rollback left the schema exactly as it was.
 Result<std::string> schema_fingerprint(db::Connection& conn) {
@@ -224,51 +219,40 @@ Result<std::string> SafeMigrationManager::restore_after_failure(const std::strin
 Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Direction direction,
                                                    Version from_version, Version to_version) {
   const auto started = std::chrono::steady_clock::now();
-  auto at = [&](Stage stage) -> Result<void> {
-    if (options_.before_stage) {
-      return options_.before_stage(stage, step).map_error([&](const Error& e) {
-        return stage_error(step, direction, stage, e);
-      });
-    }
-    return {};
-  };
-  auto failed = [&](Stage stage, const Error& cause) {
-    return fail(stage_error(step, direction, stage, cause));
-  };
+  StageReporter stages(options_, step, direction);
 
-  SAFEMIG_TRY_VOID(at(Stage::lock));
+  SAFEMIG_TRY_VOID(stages.run(Stage::lock, [&]() -> Result<void> {
+    SAFEMIG_TRY(Version version, read_current_version(*conn_));
+    if (version == from_version) return {};
+    return fail(ErrorCode::aborted,
+                "the database moved to version " + version_text(version) + " meanwhile; run again");
+  }));
+
+  SAFEMIG_TRY(backup::BackupInfo backup, stages.run(Stage::file_backup, [&] {
+    backup::BackupOptions backup_options;
+    // A backup of a database on which nothing is applied is named as version 0's.
+    backup_options.from_version = std::max<Version>(from_version, 0);
+    backup_options.gzip = options_.gzip_backups;
+    backup_options.progress = options_.progress;
+    return backup::create_file_backup(*conn_, backup_options);
+  }));
+
+  // The schema before the step, to prove that a rollback restored it.
+  SAFEMIG_TRY(std::string before, stages.run(Stage::journal, [&]() -> Result<std::string> {
+    JournalEntry journal{step.version, step.name,  direction,
+                         from_version, to_version, step.transactional,
+                         backup.path,  ::getpid(), utc_timestamp_now()};
+    SAFEMIG_TRY_VOID(write_journal(options_.db_path, journal));
+    return schema_fingerprint(*conn_);
+  }));
+
+  StepRun run{*conn_,     *set_,       step,    direction, from_version,
+              to_version, backup.path, started, stages,    options_.allow_data_loss};
+  Result<void> ran;
   {
-    auto version = read_current_version(*conn_);
-    if (!version) return failed(Stage::lock, version.error());
-    if (*version != from_version) {
-      return failed(Stage::lock, Error(ErrorCode::aborted, "the database moved to version " +
-                                                               version_text(*version) +
-                                                               " meanwhile; run again"));
-    }
+    StageTicks ticks(*conn_, stages);
+    ran = step.transactional ? run_transactional(run) : run_outside_transaction(run);
   }
-
-  SAFEMIG_TRY_VOID(at(Stage::file_backup));
-  backup::BackupOptions backup_options;
-  // A backup of a database on which nothing is applied is named as version 0's.
-  backup_options.from_version = std::max<Version>(from_version, 0);
-  backup_options.gzip = options_.gzip_backups;
-  backup_options.progress = options_.progress;
-  auto backup = backup::create_file_backup(*conn_, backup_options);
-  if (!backup) return failed(Stage::file_backup, backup.error());
-
-  SAFEMIG_TRY_VOID(at(Stage::journal));
-  JournalEntry journal{step.version,       step.name,    direction,  from_version,       to_version,
-                       step.transactional, backup->path, ::getpid(), utc_timestamp_now()};
-  if (auto written = write_journal(options_.db_path, journal); !written) {
-    return failed(Stage::journal, written.error());
-  }
-
-  auto before = schema_fingerprint(*conn_);
-  if (!before) return failed(Stage::journal, before.error());
-
-  StepRun run{*conn_,     *set_,        step,    direction, from_version,
-              to_version, backup->path, started, at,        options_.allow_data_loss};
-  auto ran = step.transactional ? run_transactional(run) : run_outside_transaction(run);
   if (!ran) {
     const Error& cause = ran.error();
     // A rollback must leave the schema exactly as it was; if it did not (or the step ran
@@ -276,10 +260,10 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
     bool rolled_back = step.transactional && !conn_->in_transaction();
     if (rolled_back) {
       auto after = schema_fingerprint(*conn_);
-      rolled_back = after && *after == *before;
+      rolled_back = after && *after == before;
     }
     if (!rolled_back) {
-      auto restored = restore_after_failure(backup->path, cause);
+      auto restored = restore_after_failure(backup.path, cause);
       if (!restored) {
         return fail(
             Error(ErrorCode::data_loss,
@@ -287,7 +271,7 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
                 .with_step(step.label()));
       }
       (void)remove_journal(options_.db_path);
-      return fail(cause.with_prefix("restored from the file backup '" + backup->path +
+      return fail(cause.with_prefix("restored from the file backup '" + backup.path +
                                     "' (the failed database was kept as '" + *restored + "')"));
     }
     (void)remove_journal(options_.db_path);
@@ -297,20 +281,25 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   if (auto removed = remove_journal(options_.db_path); !removed) {
     spdlog::warn("{}", removed.error().describe());
   }
+  stages.begin_unchecked(Stage::retention);
+  bool pruned_all = true;
   if (auto pruned = backup::prune_backups(options_.db_path, options_.keep_file_backups); !pruned) {
     spdlog::warn("retention of file backups failed: {}", pruned.error().describe());
+    pruned_all = false;
   }
   if (auto pruned = prune_backup_tables_in_transaction(*conn_, options_.keep_backup_table_versions);
       !pruned) {
     spdlog::warn("retention of backup tables failed: {}", pruned.error().describe());
+    pruned_all = false;
   }
+  stages.end(!pruned_all);
   StepOutcome outcome;
   outcome.version = step.version;
   outcome.name = step.name;
   outcome.direction = direction;
   outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  outcome.backup_path = backup->path;
+  outcome.backup_path = backup.path;
   return outcome;
 }
 

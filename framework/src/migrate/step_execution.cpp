@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "data_loss.h"
 #include "safemig/backup/backup_tables.h"
@@ -16,20 +18,10 @@
 namespace safemig::migrate {
 namespace {
 
-Error at_stage(const StepRun& run, Stage stage, const Error& cause) {
-  std::string what = run.step.label() + (run.direction == Direction::down ? " (down)" : "") +
-                     " failed at stage " + std::string(to_string(stage));
-  return cause.with_prefix(what).with_step(run.step.label());
-}
-
-// Runs `work` as stage `stage`: first the fault-injection hook, then the work, prefixing any
-// error with the stage.
+// Runs `work` as stage `s` (StageReporter::run).
 template <typename F>
 Result<void> stage(const StepRun& run, Stage s, F&& work) {
-  SAFEMIG_TRY_VOID(run.enter(s));
-  Result<void> result = work();
-  if (!result) return fail(at_stage(run, s, result.error()));
-  return {};
+  return run.stages.run(s, std::forward<F>(work));
 }
 
 const StepBody& body_of(const StepRun& run) {
@@ -164,8 +156,14 @@ Result<void> record_history(const StepRun& run, std::int64_t duration_ms) {
                                  std::to_string(fits ? run.to_version : 0));
 }
 
-Result<void> validate_and_record(const StepRun& run, const Guard& guard) {
-  SAFEMIG_TRY_VOID(stage(run, Stage::validate_schema, [&] { return validate_schema(run); }));
+// `open_transaction` runs first in the validate_schema stage (a non-transactional step's
+// validation begins its transaction there).
+Result<void> validate_and_record(const StepRun& run, const Guard& guard,
+                                 const std::function<Result<void>()>& open_transaction) {
+  SAFEMIG_TRY_VOID(stage(run, Stage::validate_schema, [&]() -> Result<void> {
+    SAFEMIG_TRY_VOID(open_transaction());
+    return validate_schema(run);
+  }));
   SAFEMIG_TRY_VOID(stage(run, Stage::validate_integrity, [&] { return validate_integrity(run); }));
   SAFEMIG_TRY_VOID(
       stage(run, Stage::validate_foreign_keys, [&] { return validate_foreign_keys(run); }));
@@ -211,7 +209,7 @@ Result<void> run_transactional(const StepRun& run) {
     return create_backup_tables(run, guard);
   }));
   SAFEMIG_TRY_VOID(stage(run, Stage::run, [&] { return run_body(run); }));
-  SAFEMIG_TRY_VOID(validate_and_record(run, guard));
+  SAFEMIG_TRY_VOID(validate_and_record(run, guard, [] { return Result<void>{}; }));
   return stage(run, Stage::commit, [&] { return tx->commit(); });
 }
 
@@ -224,12 +222,11 @@ Result<void> run_outside_transaction(const StepRun& run) {
   }));
   SAFEMIG_TRY_VOID(stage(run, Stage::run, [&] { return run_body(run); }));
   std::optional<db::Transaction> tx;
-  SAFEMIG_TRY_VOID(stage(run, Stage::validate_schema, [&]() -> Result<void> {
+  SAFEMIG_TRY_VOID(validate_and_record(run, guard, [&]() -> Result<void> {
     SAFEMIG_TRY(auto begun, db::Transaction::begin(run.conn, db::TransactionMode::immediate));
     tx.emplace(std::move(begun));
     return {};
   }));
-  SAFEMIG_TRY_VOID(validate_and_record(run, guard));
   return stage(run, Stage::commit, [&] { return tx->commit(); });
 }
 

@@ -6,13 +6,13 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <string>
 
 #include "safemig/db/connection.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/safe_migration_manager.h"
 #include "safemig/migrate/step.h"
+#include "stage_reporter.h"
 
 namespace safemig::migrate {
 
@@ -26,9 +26,8 @@ struct StepRun {
   std::string backup_path;
   // When the step began (before its file backup): the history row's duration counts from here.
   std::chrono::steady_clock::time_point started;
-  // Called as each stage begins; its error fails the stage (fault injection, already
-  // prefixed with the stage).
-  std::function<Result<void>(Stage)> enter;
+  // Reports each stage to the manager's hooks and prefixes its errors with the stage.
+  StageReporter& stages;
   // Removing rows or values is allowed for this run (ManagerOptions::allow_data_loss); the
   // step's own row policy for its direction may allow it too.
   bool allow_data_loss = false;

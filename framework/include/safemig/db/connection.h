@@ -11,11 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "safemig/db/value.h"
@@ -67,6 +69,18 @@ class Connection {
   // The connection this one forwards to, for a decorator (one that adds logging or faults);
   // nullptr otherwise. Engine-specific operations (sqlite_handle) follow it to the engine.
   virtual Connection* decorated() { return nullptr; }
+
+  // Calls `handler` about every `every_n_steps` steps of the engine's virtual machine while a
+  // statement runs (SQLite's sqlite3_progress_handler), on the thread running the statement; an
+  // empty handler removes it. It only observes: it cannot interrupt the statement, and it must
+  // be cheap and must not use this connection. One handler per connection; a new one replaces
+  // the previous. The default forwards to the decorated connection, and does nothing where the
+  // engine has no such hook.
+  virtual void set_progress_handler(std::function<void()> handler, int every_n_steps) {
+    if (Connection* inner = decorated(); inner != nullptr) {
+      inner->set_progress_handler(std::move(handler), every_n_steps);
+    }
+  }
 
   // Convenience forms (not virtual: mocks implement the span versions).
   Result<void> execute(std::string_view sql, std::initializer_list<Value> params = {}) {

@@ -60,6 +60,22 @@ struct StepOutcome {
   std::string backup_path;
 };
 
+// A stage of the safe run of one step beginning, still running, or ending
+// (ManagerOptions::on_stage).
+struct StageEvent {
+  enum class Kind {
+    begin,     // The stage starts (before ManagerOptions::before_stage is asked).
+    progress,  // The stage is still running: about every 100 ms while SQLite works in it.
+    end,       // The stage is over; it succeeded unless `failed`.
+  };
+  const MigrationStep* step = nullptr;  // Valid during the call.
+  Direction direction = Direction::up;
+  Stage stage = Stage::lock;
+  Kind kind = Kind::begin;
+  std::chrono::milliseconds elapsed{0};  // Since the stage began.
+  bool failed = false;                   // For end: the stage failed.
+};
+
 struct ManagerOptions {
   std::string db_path;
   std::string command = "safemig";     // Written into the lock file for other writers to see.
@@ -77,6 +93,14 @@ struct ManagerOptions {
   // Called when each stage begins; an error returned here fails that stage (fault injection
   // for stages that are not engine calls, such as the journal and the file copy).
   std::function<Result<void>(Stage, const MigrationStep&)> before_stage;
+  // Observes every stage of every step: a begin and an end event for each stage entered, in
+  // the order of Stage (a failed stage is the last), and progress events while SQLite works in
+  // the stages from backup_tables to commit (driven by a progress handler on the connection,
+  // installed only while those stages run). Called on the manager's thread, progress from
+  // inside a running statement: it must be quick, must not throw and must not use the manager
+  // or its connection. Retention is reported too; its failures are only logged, and do not
+  // fail the step.
+  std::function<void(const StageEvent&)> on_stage;
   // Called as each step of a migrate or downgrade completes, before the next one starts: the
   // steps a run applied are known even when a later one fails.
   std::function<void(const StepOutcome&)> on_step_done;
