@@ -6,42 +6,17 @@
 # Every failed check prints "FAIL: <what>" and the script exits non-zero at the first one.
 set -euo pipefail
 
-SAFEMIG=${1:?usage: acceptance.sh PATH_TO_SAFEMIG}
-SQLITE3=${SQLITE3:-sqlite3}
-SAFEMIG=$(cd "$(dirname "$SAFEMIG")" && pwd)/$(basename "$SAFEMIG")
-
-command -v "$SQLITE3" >/dev/null || { echo "FAIL: the sqlite3 shell is not installed (scripts/setup installs it)"; exit 1; }
-command -v sha256sum >/dev/null || { echo "FAIL: sha256sum is not installed"; exit 1; }
-[[ -x $SAFEMIG ]] || { echo "FAIL: $SAFEMIG is not an executable"; exit 1; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/safemig-acceptance.XXXXXX")
+source "$(dirname "$0")/lib.sh"
 BACKGROUND=()
-cleanup() {
+e2e_cleanup_hook() {
   local pid
   for pid in "${BACKGROUND[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
 }
-trap cleanup EXIT
+e2e_setup acceptance "${1:-}"
 
 D=$WORK/D
 T=$WORK/T
 mkdir -p "$D"
-cd "$WORK"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
-
-# run_safemig EXPECTED_EXIT OUTFILE ARGS...: runs safemig, stdout+stderr into OUTFILE, and fails
-# unless it exits EXPECTED_EXIT.
-run_safemig() {
-  local expected=$1 outfile=$2 rc=0
-  shift 2
-  "$SAFEMIG" "$@" >"$outfile" 2>&1 || rc=$?
-  if [[ $rc -ne $expected ]]; then
-    cat "$outfile" >&2
-    fail "safemig $* exited $rc, expected $expected"
-  fi
-}
 
 rows() { "$SQLITE3" "$T" 'SELECT count(*) FROM t;'; }
 

@@ -9,42 +9,19 @@
 # Every failed check prints "FAIL: <what>" and the script exits non-zero at the first one.
 set -euo pipefail
 
-SAFEMIG=${1:?usage: housekeeping.sh PATH_TO_SAFEMIG}
-SQLITE3=${SQLITE3:-sqlite3}
-SAFEMIG=$(cd "$(dirname "$SAFEMIG")" && pwd)/$(basename "$SAFEMIG")
-
-command -v "$SQLITE3" >/dev/null || { echo "FAIL: the sqlite3 shell is not installed (scripts/setup installs it)"; exit 1; }
-command -v sha256sum >/dev/null || { echo "FAIL: sha256sum is not installed"; exit 1; }
-[[ -x $SAFEMIG ]] || { echo "FAIL: $SAFEMIG is not an executable"; exit 1; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/safemig-housekeeping.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib.sh"
+e2e_setup housekeeping "${1:-}"
 
 D=$WORK/D
 T=$WORK/app.db
 mkdir -p "$D"
-cd "$WORK"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
-
-# run_safemig EXPECTED_EXIT OUTFILE ARGS...: runs safemig on $T with the migrations of $D,
-# stdout+stderr into OUTFILE, and fails unless it exits EXPECTED_EXIT.
-run_safemig() {
-  local expected=$1 outfile=$2 rc=0
-  shift 2
-  "$SAFEMIG" --db "$T" --dir "$D" "$@" >"$outfile" 2>&1 || rc=$?
-  if [[ $rc -ne $expected ]]; then
-    cat "$outfile" >&2
-    fail "safemig $* exited $rc, expected $expected"
-  fi
-}
+SAFEMIG_ARGS=(--db "$T" --dir "$D")
 
 # The backups `safemig backups` lists, newest first, one path per line.
 list_backups() {
   run_safemig 0 backups.out backups
-  if grep -q ': no backups$' backups.out; then return 0; fi
-  awk 'NR > 1 { print $1 }' backups.out
+  if grep -q ': no file backups$' backups.out; then return 0; fi
+  awk 'NR > 1 && $2 ~ /^[0-9]+$/ { print $1 }' backups.out
 }
 
 # Fails when any of SQLite's side files exists beside $1.

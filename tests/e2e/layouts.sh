@@ -7,31 +7,8 @@
 # Every failed check prints "FAIL: <what>" and the script exits non-zero at the first one.
 set -euo pipefail
 
-SAFEMIG=${1:?usage: layouts.sh PATH_TO_SAFEMIG}
-SQLITE3=${SQLITE3:-sqlite3}
-SAFEMIG=$(cd "$(dirname "$SAFEMIG")" && pwd)/$(basename "$SAFEMIG")
-
-command -v "$SQLITE3" >/dev/null || { echo "FAIL: the sqlite3 shell is not installed (scripts/setup installs it)"; exit 1; }
-[[ -x $SAFEMIG ]] || { echo "FAIL: $SAFEMIG is not an executable"; exit 1; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/safemig-layouts.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
-
-# run_safemig EXPECTED_EXIT OUTFILE ARGS...: runs safemig, stdout+stderr into OUTFILE, and fails
-# unless it exits EXPECTED_EXIT.
-run_safemig() {
-  local expected=$1 outfile=$2 rc=0
-  shift 2
-  "$SAFEMIG" "$@" >"$outfile" 2>&1 || rc=$?
-  if [[ $rc -ne $expected ]]; then
-    cat "$outfile" >&2
-    fail "safemig $* exited $rc, expected $expected"
-  fi
-}
+source "$(dirname "$0")/lib.sh"
+e2e_setup layouts "${1:-}"
 
 # The applied versions of DB in the order history --json lists them, one per line.
 history_versions() {

@@ -11,35 +11,15 @@
 # Every failed check prints "FAIL: <what>" and the script exits non-zero at the first one.
 set -euo pipefail
 
-SAFEMIG=${1:?usage: writer_lock.sh PATH_TO_SAFEMIG}
-SAFEMIG=$(cd "$(dirname "$SAFEMIG")" && pwd)/$(basename "$SAFEMIG")
-[[ -x $SAFEMIG ]] || { echo "FAIL: $SAFEMIG is not an executable"; exit 1; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/safemig-writer-lock.XXXXXX")
+source "$(dirname "$0")/lib.sh"
 HOLDER=
-cleanup() {
+e2e_cleanup_hook() {
   if [[ -n $HOLDER ]]; then
     kill -CONT "$HOLDER" 2>/dev/null || true
     kill -9 "$HOLDER" 2>/dev/null || true
   fi
-  rm -rf "$WORK"
 }
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
-
-# run_safemig EXPECTED_EXIT OUTFILE ARGS...: runs safemig, stdout+stderr into OUTFILE, and fails
-# unless it exits EXPECTED_EXIT.
-run_safemig() {
-  local expected=$1 outfile=$2 rc=0
-  shift 2
-  "$SAFEMIG" "$@" >"$outfile" 2>&1 || rc=$?
-  if [[ $rc -ne $expected ]]; then
-    cat "$outfile" >&2
-    fail "safemig $* (in $PWD) exited $rc, expected $expected"
-  fi
-}
+e2e_setup writer-lock "${1:-}"
 
 # expect_refused OUTFILE WHAT ARGS...: a second migrate exits 1 naming the holder's pid.
 expect_refused() {

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "context.h"
 
@@ -21,6 +22,7 @@ struct MigrateArgs {
   std::optional<migrate::Version> to;
   bool dry_run = false;
   bool allow_data_loss = false;  // Run steps that remove rows or values (kept in backup tables).
+  bool out_of_order = false;     // Also run never-applied steps below the current version.
 };
 struct DowngradeArgs {
   // 0 with no step 0 in the set means "undo every step".
@@ -44,7 +46,8 @@ struct RestoreArgs {
   bool force = false;
 };
 struct PruneArgs {
-  int keep = 0;
+  std::optional<int> keep;          // Newest file backups (and backup-table runs) to keep.
+  std::vector<std::string> tables;  // Backup tables to drop by name, whatever they hold.
 };
 struct SchemaArgs {
   bool json = false;
@@ -53,6 +56,9 @@ struct SchemaArgs {
 };
 struct NewArgs {
   std::string name;
+};
+struct BaselineArgs {
+  migrate::Version version = 0;
 };
 
 // Version, latest, layout, pending steps, checksum problems, the writer holding the lock (and
@@ -71,14 +77,18 @@ CliResult<ExitCode> run_history(Context& ctx, const HistoryArgs& args);
 CliResult<ExitCode> run_verify(Context& ctx, const VerifyArgs& args);
 // A verified file backup of the database now.
 CliResult<ExitCode> run_backup(Context& ctx, const BackupArgs& args);
-// The file backups of the database, newest first.
+// The file backups of the database, newest first, and its backup tables.
 CliResult<ExitCode> run_backups(Context& ctx, const BackupsArgs& args);
 // Replaces the database with a backup, saving the current one as a before_restore backup.
 CliResult<ExitCode> run_restore(Context& ctx, const RestoreArgs& args);
-// Keeps the newest --keep file backups and removes the others.
+// Keeps the newest --keep file backups and the backup tables of the newest --keep runs (and every
+// backup table holding removed data), removing the others; drops the backup tables --table names.
 CliResult<ExitCode> run_prune(Context& ctx, const PruneArgs& args);
 // The live schema, readable or as JSON.
 CliResult<ExitCode> run_schema(Context& ctx, const SchemaArgs& args);
+// Records the steps up to --version as applied on a database safemig never migrated, once its
+// schema is the one they produce (schema_mismatch, with the differences, otherwise).
+CliResult<ExitCode> run_baseline(Context& ctx, const BaselineArgs& args);
 // Creates the next empty V<n>__<name>.sql in --dir.
 CliResult<ExitCode> run_new(Context& ctx, const NewArgs& args);
 

@@ -95,6 +95,7 @@ CliResult<std::unique_ptr<migrate::SafeMigrationManager>> open_writer(
   manager_options.on_step_done = std::move(options.on_step_done);
   manager_options.on_stage = std::move(options.on_stage);
   manager_options.allow_data_loss = options.allow_data_loss;
+  manager_options.out_of_order = options.out_of_order;
   db::SqliteOptions sqlite_options;
   sqlite_options.create = options.create;
   manager_options.open_connection = [sqlite_options](const std::string& p) {

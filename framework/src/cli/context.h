@@ -84,6 +84,7 @@ struct Context {
 struct WriterOptions {
   bool create = false;           // Create the database when it does not exist.
   bool allow_data_loss = false;  // See migrate::ManagerOptions::allow_data_loss.
+  bool out_of_order = false;     // See migrate::ManagerOptions::out_of_order.
   backup::Progress progress;     // Progress of file backups and restores.
   // Called as each step completes (see migrate::ManagerOptions::on_step_done).
   std::function<void(const migrate::StepOutcome&)> on_step_done;

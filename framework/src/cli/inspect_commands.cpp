@@ -92,8 +92,9 @@ std::string format_history(const std::string& db_path,
                                     e.name};
     for (std::size_t i = 0; i + 1 < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
     rows.push_back(std::move(row));
-    if (e.backup_path.empty()) {
-      backups.push_back(std::string(kBackupPrefix) + "none");
+    if (e.backup_path.empty() || migrate::is_backup_note(e.backup_path)) {
+      backups.push_back(std::string(kBackupPrefix) + "none" +
+                        (e.backup_path.empty() ? "" : " " + e.backup_path));
       continue;
     }
     const bool pruned = backup_pruned(db_path, e.backup_path);
@@ -133,7 +134,7 @@ CliResult<ExitCode> run_history(Context& ctx, const HistoryArgs& args) {
     for (const auto& entry : history) {
       boost::json::value json = history_entry_json(entry);
       boost::json::value& pruned = json.as_object()["backup_pruned"];
-      if (entry.backup_path.empty()) {
+      if (entry.backup_path.empty() || migrate::is_backup_note(entry.backup_path)) {
         pruned = nullptr;
       } else {
         pruned = backup_pruned(ctx.db_path, entry.backup_path);

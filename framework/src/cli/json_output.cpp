@@ -53,6 +53,19 @@ boost::json::value mismatch_json(const migrate::ChecksumMismatch& mismatch) {
   return o;
 }
 
+boost::json::value backup_table_json(const backup::BackupTableInfo& info) {
+  boost::json::object o;
+  o["backup_table"] = info.backup_table;
+  o["table"] = info.table;
+  o["row_count"] = info.row_count;
+  o["version"] = info.version;
+  o["step"] = string_or_null(info.step);
+  o["direction"] = string_or_null(info.direction);
+  o["created_at"] = info.created_at;
+  o["holds_removed_data"] = info.holds_removed_data;
+  return o;
+}
+
 boost::json::value version_json(migrate::Version version) {
   return version == migrate::kNoVersion ? boost::json::value(nullptr) : boost::json::value(version);
 }

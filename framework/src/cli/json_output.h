@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include "safemig/backup/backup_info.h"
+#include "safemig/backup/backup_tables.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/safe_migration_manager.h"
 
@@ -19,6 +20,9 @@ boost::json::value history_entry_json(const migrate::HistoryEntry& entry);
 // {"path", "sha256", "size_bytes", "version", "label", "gzip", "created_at"}; sha256 and label are
 // null when unknown or absent.
 boost::json::value backup_json(const backup::BackupInfo& info);
+// {"backup_table", "table", "row_count", "version", "step", "direction", "created_at",
+// "holds_removed_data"}; step and direction are null for copies of earlier releases.
+boost::json::value backup_table_json(const backup::BackupTableInfo& info);
 // {"version", "name", "applied_checksum", "current_checksum", "message"}; current_checksum is
 // null when the step is no longer among the migrations.
 boost::json::value mismatch_json(const migrate::ChecksumMismatch& mismatch);

@@ -52,17 +52,18 @@ migrate::Version downgrade_target(const MigrationSet& set, migrate::Version to) 
 // Exit 3 (nothing changed) when an applied step was changed or removed, or a step below the
 // current version was never applied: a person must decide.
 CliResult<void> refuse_definition_problems(const Context& ctx, const MigrationSet& set,
-                                           const std::vector<migrate::HistoryEntry>& history) {
-  auto checked =
-      migrate::check_definitions(set, history, "applied migrations differ from their definitions:");
+                                           const std::vector<migrate::HistoryEntry>& history,
+                                           bool out_of_order = false) {
+  auto checked = migrate::check_definitions(
+      set, history, "applied migrations differ from their definitions:", out_of_order);
   if (checked) return {};
   return cli_fail(
       ExitCode::needs_person, std::move(checked).error(),
       {"nothing was changed; '" + ctx.env.program_name + " verify' lists every difference"});
 }
 
-CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set,
-                            std::optional<migrate::Version> target) {
+CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const MigrateArgs& args) {
+  const std::optional<migrate::Version> target = args.to;
   SAFEMIG_TRY(std::string path, ctx.database());
   std::vector<migrate::HistoryEntry> history;
   std::error_code ec;
@@ -75,9 +76,9 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set,
                           ") awaits recovery; a real run recovers it first");
     }
   }
-  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
-  const migrate::Version current = migrate::current_version(history);
-  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, target), ExitCode::usage));
+  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history, args.out_of_order));
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, history, target, args.out_of_order),
+                              ExitCode::usage));
   std::ostream& out = ctx.console.out();
   out << "dry run: nothing is changed\n";
   out << path << ": version " << migrate::version_text(plan.from_version) << " -> "
@@ -127,11 +128,12 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
     return usage_fail("there are no migrations in " + set.source(),
                       {"nothing was created or changed; check --dir"});
   }
-  if (args.dry_run) return dry_run(ctx, set, args.to);
+  if (args.dry_run) return dry_run(ctx, set, args);
 
   WriterOptions options;
   options.create = true;
   options.allow_data_loss = args.allow_data_loss;
+  options.out_of_order = args.out_of_order;
   options.on_step_done = outcome_printer(ctx.console.out());
   // Declared before the manager, which holds its callbacks.
   StagePrinter stages(ctx.console);
@@ -140,9 +142,10 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(auto manager, open_writer(ctx, set, "migrate", std::move(options)));
   print_recovery(ctx, *manager);
   SAFEMIG_TRY(auto history, lift(manager->history()));
-  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history));
+  SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history, args.out_of_order));
   SAFEMIG_TRY(migrate::Version current, lift(manager->current_version()));
-  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, current, args.to), ExitCode::usage));
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, history, args.to, args.out_of_order),
+                              ExitCode::usage));
   std::ostream& out = ctx.console.out();
   if (plan.steps.empty()) {
     out << ctx.db_path << ": at version " << migrate::version_text(current)

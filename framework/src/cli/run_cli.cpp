@@ -38,6 +38,7 @@ struct Parser {
   PruneArgs prune;
   SchemaArgs schema;
   NewArgs new_file;
+  BaselineArgs baseline;
   CLI::Option* migrate_to_option = nullptr;
   std::vector<std::pair<CLI::App*, std::function<CliResult<ExitCode>(Context&)>>> commands;
 
@@ -62,6 +63,9 @@ struct Parser {
     m->add_flag("--dry-run", migrate.dry_run, "print the plan and SQL; change nothing");
     m->add_flag("--allow-data-loss", migrate.allow_data_loss,
                 "run steps that remove rows or values; the removed data stays in backup tables");
+    m->add_flag("--out-of-order", migrate.out_of_order,
+                "also run steps below the current version that were never applied (merged "
+                "branches), first");
 
     auto* d = add("downgrade", "undo migrations down to a version",
                   [this](Context& c) { return run_downgrade(c, downgrade); });
@@ -84,7 +88,7 @@ struct Parser {
                   [this](Context& c) { return run_backup(c, backup); });
     b->add_flag("--gzip", backup.gzip, "store the backup gzip-compressed");
 
-    auto* l = add("backups", "list the file backups, newest first",
+    auto* l = add("backups", "list the file backups and backup tables, newest first",
                   [this](Context& c) { return run_backups(c, backups); });
     l->add_flag("--json", backups.json, "print JSON");
 
@@ -95,7 +99,10 @@ struct Parser {
 
     auto* p = add("prune", "keep the newest N backups, remove the others",
                   [this](Context& c) { return run_prune(c, prune); });
-    p->add_option("--keep", prune.keep, "how many backups to keep (at least 1)")->required();
+    p->add_option("--keep", prune.keep,
+                  "how many file backups and backup-table runs to keep (at least 1)");
+    p->add_option("--table", prune.tables,
+                  "drop this backup table, even one holding removed data (repeatable)");
 
     auto* sc = add("schema", "print the live schema",
                    [this](Context& c) { return run_schema(c, schema); });
@@ -109,6 +116,12 @@ struct Parser {
     auto* n = add("new", "create the next empty V<n>__<name>.sql in --dir",
                   [this](Context& c) { return run_new(c, new_file); });
     n->add_option("name", new_file.name, "the migration's name, e.g. add_users")->required();
+
+    auto* bl = add("baseline",
+                   "record the steps up to --version as applied on an existing database whose "
+                   "schema they produce",
+                   [this](Context& c) { return run_baseline(c, baseline); });
+    bl->add_option("--version", baseline.version, "the version the database is at")->required();
   }
 
   CLI::App* add(const std::string& name, const std::string& description,

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "json_output.h"
 #include "safemig/db/writer_lock.h"
+#include "safemig/migrate/foreign_history.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/journal.h"
 
@@ -26,6 +27,8 @@ struct StatusReport {
   std::string running_step;  // Step named by the running writer's journal.
   // The step an interrupted run left (its journal, no writer running); "" when none.
   std::string interrupted;
+  std::string foreign;        // Another tool's history, when safemig has none yet.
+  std::string foreign_dirty;  // What a person must do when that history records a failed run.
 };
 
 void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
@@ -39,6 +42,32 @@ void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
   }
 }
 
+// Another tool's history (foreign_history.h), when safemig has none: the steps it applied, as
+// history rows of the set's steps, which the next migrate records before it runs the rest. A
+// dirty history is reported and shows nothing applied.
+CliResult<std::vector<migrate::HistoryEntry>> foreign_history(db::Connection& conn,
+                                                              const migrate::MigrationSet& set,
+                                                              StatusReport& report) {
+  std::vector<migrate::HistoryEntry> entries;
+  SAFEMIG_TRY(auto foreign, lift(migrate::read_foreign_history(conn)));
+  if (!foreign) return entries;
+  report.foreign = foreign->describe();
+  if (foreign->dirty) {
+    report.foreign_dirty = foreign->dirty_message();
+    return entries;
+  }
+  for (const migrate::Version version : migrate::applied_versions(*foreign, set)) {
+    const migrate::MigrationStep* step = set.find(version);
+    if (step == nullptr) continue;
+    migrate::HistoryEntry entry;
+    entry.version = version;
+    entry.name = step->name;
+    entry.checksum = step->checksum();
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
 // The report read through a read-only connection; `holder` is the process holding the writer
 // lock, "" when none does.
 CliResult<StatusReport> read_only_report(const Context& ctx, const migrate::MigrationSet& set,
@@ -46,6 +75,9 @@ CliResult<StatusReport> read_only_report(const Context& ctx, const migrate::Migr
   SAFEMIG_TRY(auto conn, open_reader(ctx));
   SAFEMIG_TRY(auto history, lift(migrate::read_history(*conn)));
   StatusReport report;
+  if (history.empty()) {
+    SAFEMIG_TRY(history, foreign_history(*conn, set, report));
+  }
   fill_from_history(report, set, history);
   report.writer = std::move(holder);
   if (auto journal = migrate::read_journal(ctx.db_path); journal && *journal) {
@@ -124,6 +156,11 @@ void print_text(std::ostream& out, const StatusReport& r) {
       out << "  " << migrate::describe_skipped(*step, r.version) << '\n';
     }
   }
+  if (!r.foreign.empty()) {
+    out << "history: " << r.foreign
+        << (r.foreign_dirty.empty() ? "; the next migrate takes it over" : "") << '\n';
+    if (!r.foreign_dirty.empty()) out << "dirty: " << r.foreign_dirty << '\n';
+  }
   out << "writer lock: " << (r.writer.empty() ? "free" : "held by " + r.writer) << '\n';
 }
 
@@ -151,6 +188,10 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
   o["writer"] = r.writer.empty() ? boost::json::value(nullptr) : boost::json::value(r.writer);
   o["running_step"] =
       r.running_step.empty() ? boost::json::value(nullptr) : boost::json::value(r.running_step);
+  o["foreign_history"] =
+      r.foreign.empty() ? boost::json::value(nullptr) : boost::json::value(r.foreign);
+  o["foreign_dirty"] =
+      r.foreign_dirty.empty() ? boost::json::value(nullptr) : boost::json::value(r.foreign_dirty);
   o["interrupted"] =
       r.interrupted.empty() ? boost::json::value(nullptr) : boost::json::value(r.interrupted);
   print_json(out, o);

@@ -2,6 +2,7 @@
 #include "data_loss.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace safemig::migrate {
 namespace {
@@ -15,50 +16,42 @@ Result<std::vector<std::string>> column_names(db::Connection& conn, const std::s
   return names;
 }
 
-std::int64_t values_of(const TableCensus& census, const std::string& column) {
-  for (const auto& [name, count] : census.values) {
-    if (name == column) return count;
-  }
-  return -1;
+Result<std::int64_t> count_values(db::Connection& conn, const std::string& table,
+                                  const std::string& column) {
+  return conn.query_int("SELECT count(" + db::quote_identifier(column) + ") FROM " +
+                        db::quote_identifier(table));
 }
 
-bool has_column(const TableCensus& census, const std::string& column) {
-  return values_of(census, column) >= 0;
+bool has(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// The columns of `before` whose values `after` (the same table, or the one that continues it) no
-// longer holds, appended to `losses`.
-void compare_columns(const std::string& table, const TableCensus& before, const TableCensus& after,
-                     std::vector<DataLoss>& losses) {
-  std::set<std::string> renamed_targets;
-  for (const auto& [column, count] : before.values) {
-    if (count == 0) continue;
-    const std::int64_t now = values_of(after, column);
-    if (now >= count) continue;
-    if (now >= 0) {
-      losses.push_back({table, column, count - now});
-      continue;
-    }
-    // Gone: a column added by the step that holds as many values is the same data renamed.
-    auto target = std::find_if(after.values.begin(), after.values.end(), [&](const auto& added) {
-      return !has_column(before, added.first) && !renamed_targets.contains(added.first) &&
-             added.second >= count;
-    });
-    if (target != after.values.end()) {
-      renamed_targets.insert(target->first);
-    } else {
-      losses.push_back({table, column, count});
-    }
-  }
-}
-
-// A table the step created that holds everything `before` held: at least its rows, and the
-// values of every column, under the same name or a new one.
-bool continues(const TableCensus& before, const TableCensus& candidate) {
-  if (candidate.rows < before.rows) return false;
+// The columns of the table `before` describes whose values `table_after` (its name now; the
+// same table, or one that continues it) no longer holds: gone, and not renamed to a column the
+// step added that holds at least as many values.
+Result<std::vector<DataLoss>> lost_columns(db::Connection& conn, const std::string& table,
+                                           const TableCensus& before,
+                                           const std::string& table_after,
+                                           const std::vector<std::string>& columns_after) {
   std::vector<DataLoss> losses;
-  compare_columns("", before, candidate, losses);
-  return losses.empty();
+  std::set<std::string> renamed_to;
+  for (const std::string& column : before.columns) {
+    if (has(columns_after, column)) continue;
+    SAFEMIG_TRY(std::int64_t values, count_values(conn, before.copy, column));
+    if (values == 0) continue;
+    bool renamed = false;
+    for (const std::string& added : columns_after) {
+      if (has(before.columns, added) || renamed_to.contains(added)) continue;
+      SAFEMIG_TRY(std::int64_t held, count_values(conn, table_after, added));
+      if (held >= values) {
+        renamed_to.insert(added);
+        renamed = true;
+        break;
+      }
+    }
+    if (!renamed) losses.push_back({table, column, values});
+  }
+  return losses;
 }
 
 }  // namespace
@@ -108,16 +101,9 @@ Result<std::vector<std::string>> with_dependent_tables(db::Connection& conn,
 }
 
 Result<TableCensus> take_census(db::Connection& conn, const std::string& table) {
-  SAFEMIG_TRY(std::vector<std::string> columns, column_names(conn, table));
-  std::string sql = "SELECT count(*)";
-  for (const std::string& column : columns) sql += ", count(" + db::quote_identifier(column) + ")";
-  sql += " FROM " + db::quote_identifier(table);
-  SAFEMIG_TRY(db::Row row, conn.query_one(sql));
   TableCensus census;
-  census.rows = row.int64(0);
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    census.values.emplace_back(columns[i], row.int64(i + 1));
-  }
+  SAFEMIG_TRY(census.columns, column_names(conn, table));
+  SAFEMIG_TRY(census.rows, conn.query_int("SELECT count(*) FROM " + db::quote_identifier(table)));
   return census;
 }
 
@@ -131,18 +117,22 @@ Result<std::vector<DataLoss>> find_data_loss(db::Connection& conn, const Census&
   std::set<std::string> claimed;  // Created tables already taken as another table's continuation.
   std::vector<DataLoss> losses;
   for (const auto& [table, census] : before) {
+    std::optional<std::string> now;  // The table's name after the step.
     std::optional<TableCensus> after;
     if (tables_after.contains(table)) {
+      now = table;
       SAFEMIG_TRY(after, take_census(conn, table));
     } else {
       for (const std::string& candidate : created) {
         if (claimed.contains(candidate)) continue;
         SAFEMIG_TRY(TableCensus found, take_census(conn, candidate));
-        if (continues(census, found)) {
-          claimed.insert(candidate);
-          after = std::move(found);
-          break;
-        }
+        if (found.rows < census.rows) continue;
+        SAFEMIG_TRY(auto missing, lost_columns(conn, table, census, candidate, found.columns));
+        if (!missing.empty()) continue;
+        claimed.insert(candidate);
+        now = candidate;
+        after = std::move(found);
+        break;
       }
       if (!after) {
         if (census.rows > 0) losses.push_back({table, "", census.rows});
@@ -153,7 +143,8 @@ Result<std::vector<DataLoss>> find_data_loss(db::Connection& conn, const Census&
       losses.push_back({table, "", census.rows - after->rows});
       continue;  // The rows' values went with them.
     }
-    compare_columns(table, census, *after, losses);
+    SAFEMIG_TRY(auto missing, lost_columns(conn, table, census, *now, after->columns));
+    losses.insert(losses.end(), missing.begin(), missing.end());
   }
   return losses;
 }

@@ -35,6 +35,19 @@ Result<Plan> plan_upgrade(const MigrationSet& set, Version current, std::optiona
   return plan;
 }
 
+Result<Plan> plan_upgrade(const MigrationSet& set, const std::vector<HistoryEntry>& history,
+                          std::optional<Version> target, bool out_of_order) {
+  SAFEMIG_TRY(Plan plan, plan_upgrade(set, current_version(history), target));
+  if (!out_of_order) return plan;
+  std::vector<const MigrationStep*> steps;
+  for (const MigrationStep* step : find_skipped_steps(set, history)) {
+    if (step->version <= plan.to_version) steps.push_back(step);
+  }
+  steps.insert(steps.end(), plan.steps.begin(), plan.steps.end());
+  plan.steps = std::move(steps);
+  return plan;
+}
+
 Result<Plan> plan_downgrade(const MigrationSet& set, Version current, Version target) {
   if (target != kNoVersion && set.find(target) == nullptr) {
     return fail(ErrorCode::invalid_input, "target version " + std::to_string(target) +
@@ -93,13 +106,15 @@ std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
 std::string describe_skipped(const MigrationStep& step, Version current) {
   return step.label() + " is not applied but version " + std::to_string(current) +
          " is: a step below the applied ones never runs; give it a version above " +
-         std::to_string(current) + " (or downgrade below it first)";
+         std::to_string(current) +
+         ", downgrade below it first, or run it out of order (safemig: migrate --out-of-order)";
 }
 
 Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
-                               std::string_view preface) {
+                               std::string_view preface, bool out_of_order) {
   const auto mismatches = find_checksum_mismatches(set, history);
-  const auto skipped = find_skipped_steps(set, history);
+  const auto skipped =
+      out_of_order ? std::vector<const MigrationStep*>{} : find_skipped_steps(set, history);
   if (mismatches.empty() && skipped.empty()) return {};
   std::string message(preface);
   for (const auto& m : mismatches) message += "\n  " + m.describe();

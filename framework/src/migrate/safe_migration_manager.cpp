@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "adoption.h"
 #include "safemig/backup/restore.h"
 #include "safemig/backup/retention.h"
 #include "safemig/db/transaction.h"
@@ -159,16 +160,25 @@ Result<void> SafeMigrationManager::recover_from_journal() {
   return {};
 }
 
-Result<RunReport> SafeMigrationManager::migrate(std::optional<Version> target) {
+Result<std::vector<HistoryEntry>> SafeMigrationManager::read_history_taking_over() {
   SAFEMIG_TRY(auto entries, read_history(*conn_));
-  SAFEMIG_TRY_VOID(
-      check_definitions(*set_, entries, "applied migrations differ from their definitions:"));
+  SAFEMIG_TRY(auto taken, take_over_foreign_history(*conn_, *set_, entries));
+  if (!taken) return entries;
+  return read_history(*conn_);
+}
+
+Result<RunReport> SafeMigrationManager::migrate(std::optional<Version> target) {
+  SAFEMIG_TRY(auto entries, read_history_taking_over());
+  SAFEMIG_TRY_VOID(check_definitions(
+      *set_, entries, "applied migrations differ from their definitions:", options_.out_of_order));
   Version current = migrate::current_version(entries);
-  SAFEMIG_TRY(Plan plan, plan_upgrade(*set_, current, target));
+  SAFEMIG_TRY(Plan plan, plan_upgrade(*set_, entries, target, options_.out_of_order));
   RunReport report{current, current, {}};
   for (const MigrationStep* step : plan.steps) {
-    SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::up, current, step->version));
-    current = step->version;
+    // A step run out of order lies below the current version, which it leaves as it is.
+    const Version after = std::max(current, step->version);
+    SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::up, current, after));
+    current = after;
     report.to_version = current;
     if (options_.on_step_done) options_.on_step_done(outcome);
     report.steps.push_back(std::move(outcome));
@@ -177,15 +187,20 @@ Result<RunReport> SafeMigrationManager::migrate(std::optional<Version> target) {
 }
 
 Result<RunReport> SafeMigrationManager::downgrade(Version target) {
-  SAFEMIG_TRY(auto entries, read_history(*conn_));
+  SAFEMIG_TRY(auto entries, read_history_taking_over());
   SAFEMIG_TRY_VOID(check_definitions(
       *set_, entries,
       "applied migrations differ from their definitions, so their down steps cannot be trusted:"));
   Version current = migrate::current_version(entries);
   SAFEMIG_TRY(Plan plan, plan_downgrade(*set_, current, target));
+  std::set<Version> applied;
+  for (const HistoryEntry& entry : applied_entries(entries)) applied.insert(entry.version);
   RunReport report{current, current, {}};
   for (const MigrationStep* step : plan.steps) {
-    const Version below = set_->version_below(step->version);
+    // The version after undoing a step is the highest one still applied, which steps run out
+    // of order make other than the step just below.
+    applied.erase(step->version);
+    const Version below = applied.empty() ? kNoVersion : *applied.rbegin();
     SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::down, current, below));
     current = below;
     report.to_version = current;

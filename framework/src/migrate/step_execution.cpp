@@ -56,7 +56,9 @@ Result<void> create_backup_tables(const StepRun& run, Guard& guard) {
   for (const std::string& table : guarded) {
     SAFEMIG_TRY(auto info, backup::create_backup_table(run.conn, origin, table));
     guard.backup_of[table] = info.backup_table;
-    SAFEMIG_TRY(guard.before[table], take_census(run.conn, table));
+    SAFEMIG_TRY(TableCensus census, take_census(run.conn, table));
+    census.copy = info.backup_table;
+    guard.before[table] = std::move(census);
   }
   return {};
 }

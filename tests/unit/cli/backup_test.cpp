@@ -76,7 +76,7 @@ TEST_F(BackupCommandsTest, BackupsListsNewestFirstAndJsonParses) {
   EXPECT_THAT(text.out, HasSubstr("\n" + backup + " "));
   CliRun json = run_sql({"backups", "--json"});
   ASSERT_EQ(json.code, 0) << json;
-  const boost::json::value v = boost::json::parse(json.out);
+  const boost::json::value v = boost::json::parse(json.out).at("files");
   ASSERT_GE(v.as_array().size(), 3u);  // v0, v1 from migrate, v2 from backup.
   EXPECT_EQ(v.at(0).at("path").as_string(), backup);
   EXPECT_EQ(v.at(0).at("version").as_int64(), 2);
@@ -130,7 +130,7 @@ TEST_F(BackupCommandsTest, PruneKeepsTheNewest) {
   ASSERT_EQ(r.code, 0) << r;
   EXPECT_THAT(r.out, HasSubstr("removed 2"));
   CliRun json = run_sql({"backups", "--json"});
-  const boost::json::value v = boost::json::parse(json.out);
+  const boost::json::value v = boost::json::parse(json.out).at("files");
   ASSERT_EQ(v.as_array().size(), 1u);
   EXPECT_EQ(v.at(0).at("path").as_string(), newest);
 }
@@ -139,7 +139,7 @@ TEST_F(BackupCommandsTest, PruneKeepsTheNewest) {
 std::vector<std::string> listed_paths(const CliRun& json) {
   std::vector<std::string> out;
   const boost::json::value parsed = boost::json::parse(json.out);
-  for (const auto& item : parsed.as_array()) {
+  for (const auto& item : parsed.at("files").as_array()) {
     out.emplace_back(item.at("path").as_string());
   }
   return out;

@@ -109,7 +109,7 @@ TEST_F(VerifyTest, DamagedBackupIsAFinding) {
 std::vector<std::string> backup_paths(const CliRun& json) {
   std::vector<std::string> out;
   const boost::json::value parsed = boost::json::parse(json.out);
-  for (const auto& item : parsed.as_array()) {
+  for (const auto& item : parsed.at("files").as_array()) {
     out.emplace_back(item.at("path").as_string());
   }
   return out;

@@ -34,7 +34,8 @@ namespace safemig::migrate {
 
 struct BaselineOptions {
   // Stored as each recorded row's backup path. No backup is taken, so the default is empty; a
-  // marker such as "baseline" shows in `history` how the rows came to be.
+  // note in parentheses such as "(baseline)" (history.h, is_backup_note) shows in `history` how
+  // the rows came to be.
   std::string backup_marker;
   // Where the other tools' history tables are looked for (left out of the comparison).
   ForeignHistoryTables foreign_tables;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "safemig/db/connection.h"
@@ -29,8 +30,15 @@ struct HistoryEntry {
   Direction direction = Direction::up;
   std::string applied_at;  // ISO-8601 UTC, e.g. 2026-11-22T07:33:14.123Z
   std::int64_t duration_ms = 0;
+  // The file backup taken before the step; empty when none was; a note in parentheses for a
+  // row recorded without running the step ("(baseline)", "(taken over from golang-migrate)").
   std::string backup_path;
 };
+
+// Whether a backup_path is such a note rather than a file.
+inline bool is_backup_note(std::string_view backup_path) {
+  return !backup_path.empty() && backup_path.front() == '(';
+}
 
 inline constexpr std::string_view kHistoryTable = "_safemig_history";
 

@@ -37,6 +37,12 @@ struct Plan {
 // Steps from `current` up to `target` (default: the latest). invalid_input when the target is
 // not a version of the set or is below `current`.
 Result<Plan> plan_upgrade(const MigrationSet& set, Version current, std::optional<Version> target);
+// The same for the database whose history is `history`. With `out_of_order`, the steps below
+// the current version that were never applied (find_skipped_steps, up to `target`) run first,
+// ascending, as Flyway's outOfOrder does; without it they are left out (check_definitions
+// refuses them).
+Result<Plan> plan_upgrade(const MigrationSet& set, const std::vector<HistoryEntry>& history,
+                          std::optional<Version> target, bool out_of_order);
 // Steps from `current` down to `target` (kNoVersion: every step), newest first. invalid_input for a
 // bad target or a step without a down.
 Result<Plan> plan_downgrade(const MigrationSet& set, Version current, Version target);
@@ -50,10 +56,10 @@ std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
                                                      const std::vector<HistoryEntry>& history);
 // "V3 b is not applied but version 5 is: …; give it a version above 5", for one of them.
 std::string describe_skipped(const MigrationStep& step, Version current);
-// Nothing when every applied step matches its definition and none is skipped; otherwise
-// checksum_mismatch (a person must decide): `preface`, then one line per changed or skipped
-// step.
+// Nothing when every applied step matches its definition and none is skipped (or skipped steps
+// are to run out of order); otherwise checksum_mismatch (a person must decide): `preface`, then
+// one line per changed or skipped step.
 Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
-                               std::string_view preface);
+                               std::string_view preface, bool out_of_order = false);
 
 }  // namespace safemig::migrate

@@ -87,6 +87,9 @@ struct ManagerOptions {
   // RowPolicy::declared_change for that direction. Allowed or not, the rows are kept in the
   // run's own backup tables, which retention never drops.
   bool allow_data_loss = false;
+  // migrate also runs the steps below the current version that were never applied (a branch
+  // merged with timestamp versions), first and ascending, as Flyway's outOfOrder.
+  bool out_of_order = false;
   backup::Progress progress;  // Progress of file backups and restores.
   // Opens the writable connection (tests wrap it to inject faults). Default: open_sqlite.
   ConnectionOpener open_connection;
@@ -135,8 +138,11 @@ class SafeMigrationManager {
   // Runs every pending step up to `target` (default: latest). Refuses with checksum_mismatch
   // when an applied step was edited. On a step's failure the database is at the version before
   // that step (earlier steps of this run stay applied) and the error names step and stage.
+  // A database that another tool migrated, and safemig never did, is first taken over from that
+  // tool's history table (adoption.h): only the steps after it run.
   Result<RunReport> migrate(std::optional<Version> target = std::nullopt);
-  // Runs the down steps from the current version to `target`.
+  // Runs the down steps from the current version to `target` (kNoVersion: every step), taking
+  // over another tool's history first as migrate does.
   Result<RunReport> downgrade(Version target);
 
   Result<Version> current_version();
@@ -159,6 +165,8 @@ class SafeMigrationManager {
   SafeMigrationManager(const MigrationSet& set, ManagerOptions options, db::WriterLock lock);
   Result<void> reopen();
   Result<void> recover_from_journal();
+  // The history, after taking over another tool's (adoption.h) when safemig has none yet.
+  Result<std::vector<HistoryEntry>> read_history_taking_over();
   Result<StepOutcome> run_step(const MigrationStep& step, Direction direction, Version from_version,
                                Version to_version);
   // Puts the file backup in place of the database, which is kept aside as <db>.failed-…;
