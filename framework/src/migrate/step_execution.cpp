@@ -105,23 +105,24 @@ Result<void> validate_rows(const StepRun& run, const Guard& guard) {
   SAFEMIG_TRY(std::vector<DataLoss> losses,
               find_data_loss(run.conn, guard.before, guard.tables_before));
   if (losses.empty()) return {};
-  std::string what;
-  for (const DataLoss& loss : losses) {
-    what += "\n  " + loss.describe() + " (kept in " + guard.backup_of.at(loss.table) + ")";
-  }
   if (!run.allow_data_loss && row_policy_of(run) == RowPolicy::preserve) {
+    std::string what;
+    for (const DataLoss& loss : losses) what += "\n  " + loss.describe();
     return fail(ErrorCode::constraint,
                 "the step would remove data:" + what +
                     "\nnothing was changed; to run it anyway, allow the loss (safemig: "
                     "--allow-data-loss) or declare it in the step (SQL: -- safemig:rows-change, "
-                    "C++: row_policy declared_change); the removed data then stays in the backup "
-                    "tables named above until you drop them");
+                    "C++: row_policy declared_change); the removed data then stays in a backup "
+                    "table of the run, which 'safemig backups' lists, until you drop it");
   }
+  std::string kept;
   for (const DataLoss& loss : losses) {
-    SAFEMIG_TRY_VOID(backup::mark_holds_removed_data(run.conn, guard.backup_of.at(loss.table)));
+    const std::string& copy = guard.backup_of.at(loss.table);
+    SAFEMIG_TRY_VOID(backup::mark_holds_removed_data(run.conn, copy));
+    kept += "\n  " + loss.describe() + " (kept in " + copy + ")";
   }
   spdlog::warn("{} removed data, as allowed; it is kept in backup tables:{}", run.step.label(),
-               what);
+               kept);
   return {};
 }
 

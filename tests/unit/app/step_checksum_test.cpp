@@ -25,6 +25,11 @@ struct GoldenStep {
   const char* checksum;  // SHA-256 of up, down and verify SQL, as deployed databases hold it.
 };
 
+// How GoogleTest names a parameter in its output.
+void PrintTo(const GoldenStep& step, std::ostream* os) {
+  *os << 'V' << step.version << ' ' << step.name;
+}
+
 constexpr GoldenStep kGolden[] = {
     {1, "create_completion_requests",
      "79ffe01d220113295c71df5b3934fa108cb778fed9e7bbb00e2c23f6646bdb5a"},
