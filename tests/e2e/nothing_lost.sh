@@ -128,6 +128,8 @@ run_safemig 0 migrate.out --db "$ODB" --dir "$O" migrate
 echo 'CREATE TABLE two(x);' >"$O/20240201000000_two.up.sql"
 run_safemig 3 refused.out --db "$ODB" --dir "$O" migrate
 grep -q "V20240201000000 two is not applied" refused.out || { cat refused.out >&2; fail "the merged step is not reported"; }
+grep -q "hint: 'safemig migrate --out-of-order' runs the steps below the applied ones" refused.out ||
+  { cat refused.out >&2; fail "the refusal does not point at --out-of-order"; }
 run_safemig 0 ooo.out --db "$ODB" --dir "$O" migrate --out-of-order
 grep -q "applied V20240201000000 two" ooo.out || { cat ooo.out >&2; fail "--out-of-order did not apply the merged step"; }
 run_safemig 0 status.out --db "$ODB" --dir "$O" status

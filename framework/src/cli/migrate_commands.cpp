@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/journal.h"
+#include "safemig/migrate/repeatables.h"
 #include "stage_progress.h"
 
 namespace safemig::cli {
@@ -57,19 +58,25 @@ CliResult<void> refuse_definition_problems(const Context& ctx, const MigrationSe
   auto checked = migrate::check_definitions(
       set, history, "applied migrations differ from their definitions:", out_of_order);
   if (checked) return {};
-  return cli_fail(
-      ExitCode::needs_person, std::move(checked).error(),
-      {"nothing was changed; '" + ctx.env.program_name + " verify' lists every difference"});
+  std::vector<std::string> hints = {"nothing was changed; '" + ctx.env.program_name +
+                                    " verify' lists every difference"};
+  if (!migrate::find_skipped_steps(set, history).empty()) {
+    hints.push_back("'" + ctx.env.program_name +
+                    " migrate --out-of-order' runs the steps below the applied ones");
+  }
+  return cli_fail(ExitCode::needs_person, std::move(checked).error(), std::move(hints));
 }
 
 CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const MigrateArgs& args) {
   const std::optional<migrate::Version> target = args.to;
   SAFEMIG_TRY(std::string path, ctx.database());
   std::vector<migrate::HistoryEntry> history;
+  std::vector<migrate::RepeatableRun> runs;
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     SAFEMIG_TRY(auto conn, open_reader(ctx));
     SAFEMIG_TRY(history, lift(migrate::read_history(*conn)));
+    SAFEMIG_TRY(runs, lift(migrate::read_repeatable_runs(*conn)));
     if (auto journal = migrate::read_journal(path); journal && *journal) {
       ctx.console.warning("an interrupted migration (V" + std::to_string((*journal)->version) +
                           " " + (*journal)->name +
@@ -79,12 +86,21 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const Migrate
   SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history, args.out_of_order));
   SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, history, target, args.out_of_order),
                               ExitCode::usage));
+  // Repeatable steps run after the versioned ones, as migrate runs them.
+  const std::vector<const MigrationStep*> repeatables = migrate::pending_repeatables(set, runs);
   std::ostream& out = ctx.console.out();
   out << "dry run: nothing is changed\n";
   out << path << ": version " << migrate::version_text(plan.from_version) << " -> "
       << migrate::version_text(plan.to_version) << ", " << plan.steps.size()
-      << (plan.steps.size() == 1 ? " step" : " steps") << '\n';
-  for (const MigrationStep* step : plan.steps) {
+      << (plan.steps.size() == 1 ? " step" : " steps");
+  if (!repeatables.empty()) {
+    out << " and " << repeatables.size()
+        << (repeatables.size() == 1 ? " repeatable step" : " repeatable steps");
+  }
+  out << '\n';
+  std::vector<const MigrationStep*> steps = plan.steps;
+  steps.insert(steps.end(), repeatables.begin(), repeatables.end());
+  for (const MigrationStep* step : steps) {
     out << '\n' << step_header(*step, Direction::up) << '\n';
     std::string body = step->body_description(step->up);
     if (!body.empty() && body.back() != '\n') body += '\n';
@@ -97,7 +113,8 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const Migrate
 // on record too.
 std::function<void(const migrate::StepOutcome&)> outcome_printer(std::ostream& out) {
   return [&out](const migrate::StepOutcome& step) {
-    out << (step.direction == Direction::up ? "applied " : "undid ") << 'V' << step.version << ' '
+    out << (step.direction == Direction::up ? "applied " : "undid ")
+        << (step.repeatable ? std::string("R") : 'V' + std::to_string(step.version)) << ' '
         << step.name << " in " << step.duration.count() << " ms";
     if (!step.backup_path.empty()) out << " (backup: " << step.backup_path << ')';
     out << std::endl;
@@ -123,7 +140,7 @@ Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) 
 CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
   if (args.to) SAFEMIG_TRY_VOID(check_target(set, *args.to, false));
-  if (set.steps().empty()) {
+  if (set.steps().empty() && set.repeatables().empty()) {
     // Most likely --dir names the wrong directory; a database created for nothing would hide it.
     return usage_fail("there are no migrations in " + set.source(),
                       {"nothing was created or changed; check --dir"});
@@ -146,8 +163,9 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(migrate::Version current, lift(manager->current_version()));
   SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, history, args.to, args.out_of_order),
                               ExitCode::usage));
+  SAFEMIG_TRY(auto runs, lift(migrate::read_repeatable_runs(manager->connection())));
   std::ostream& out = ctx.console.out();
-  if (plan.steps.empty()) {
+  if (plan.steps.empty() && migrate::pending_repeatables(set, runs).empty()) {
     out << ctx.db_path << ": at version " << migrate::version_text(current)
         << ", nothing to apply\n";
     return ExitCode::ok;

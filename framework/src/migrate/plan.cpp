@@ -107,7 +107,7 @@ std::string describe_skipped(const MigrationStep& step, Version current) {
   return step.label() + " is not applied but version " + std::to_string(current) +
          " is: a step below the applied ones never runs; give it a version above " +
          std::to_string(current) +
-         ", downgrade below it first, or run it out of order (safemig: migrate --out-of-order)";
+         ", downgrade below it first, or run it out of order";
 }
 
 Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,

@@ -127,7 +127,7 @@ TEST_F(AdoptionTest, AStepMergedBelowTheAppliedOnesRunsOnlyOutOfOrder) {
   EXPECT_THAT(
       open(*merged)->migrate(),
       ErrorIs(ErrorCode::checksum_mismatch, AllOf(HasSubstr("V20240201000000 two is not applied"),
-                                                  HasSubstr("migrate --out-of-order"))));
+                                                  HasSubstr("or run it out of order"))));
   auto manager = open(*merged, true);
   auto report = manager->migrate();
   ASSERT_THAT(report, IsOk());
