@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "json_output.h"
 #include "safemig/migrate/history.h"
+#include "safemig/migrate/repeatables.h"
 #include "safemig/migrate/schema_snapshot.h"
 #include "safemig/schema/introspect.h"
 #include "safemig/schema/schema_json.h"
@@ -73,18 +74,51 @@ bool backup_pruned(const std::string& db_path, const std::string& recorded) {
   return !(as_recorded.is_absolute() && fs::exists(as_recorded, ec));
 }
 
+// A row of `history`: a versioned step's (`_safemig_history`) or a repeatable step's run
+// (`_safemig_repeatables`, shown with "R" for its version and direction up).
+struct HistoryRow {
+  migrate::HistoryEntry entry;
+  bool repeatable = false;
+};
+
+// Both tables' rows, oldest first by applied_at (each table's own order kept; a versioned row
+// before a repeatable one of the same instant, as migrate runs repeatables last).
+std::vector<HistoryRow> merged_history(const std::vector<migrate::HistoryEntry>& history,
+                                       const std::vector<migrate::RepeatableRun>& runs) {
+  std::vector<HistoryRow> rows;
+  rows.reserve(history.size() + runs.size());
+  for (const migrate::HistoryEntry& entry : history) rows.push_back(HistoryRow{entry, false});
+  const auto versioned = static_cast<std::ptrdiff_t>(rows.size());
+  for (const migrate::RepeatableRun& run : runs) {
+    migrate::HistoryEntry entry;
+    entry.id = run.id;
+    entry.version = migrate::kNoVersion;
+    entry.name = run.name;
+    entry.checksum = run.checksum;
+    entry.applied_at = run.applied_at;
+    entry.duration_ms = run.duration_ms;
+    entry.backup_path = run.backup_path;
+    rows.push_back(HistoryRow{std::move(entry), true});
+  }
+  std::inplace_merge(rows.begin(), rows.begin() + versioned, rows.end(),
+                     [](const HistoryRow& a, const HistoryRow& b) {
+                       return a.entry.applied_at < b.entry.applied_at;
+                     });
+  return rows;
+}
+
 // One line per step, then an indented line naming its backup; every line fits kHistoryColumns
 // (the name is cut with "..." when the other columns leave it too little room).
-std::string format_history(const std::string& db_path,
-                           const std::vector<migrate::HistoryEntry>& history) {
+std::string format_history(const std::string& db_path, const std::vector<HistoryRow>& history) {
   const std::vector<std::string> header = {"version",  "direction", "applied_at",
                                            "duration", "checksum",  "name"};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> backups;
   std::vector<std::size_t> widths(header.size(), 0);
   for (std::size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
-  for (const auto& e : history) {
-    std::vector<std::string> row = {std::to_string(e.version),
+  for (const HistoryRow& h : history) {
+    const migrate::HistoryEntry& e = h.entry;
+    std::vector<std::string> row = {h.repeatable ? std::string("R") : std::to_string(e.version),
                                     std::string(migrate::to_string(e.direction)),
                                     cut_end(e.applied_at, kMaxAppliedAt),
                                     cut_end(std::to_string(e.duration_ms) + " ms", kMaxDuration),
@@ -123,16 +157,21 @@ std::string format_history(const std::string& db_path,
 
 }  // namespace
 
-// Text: see format_history. JSON: history_entry_json of each row plus "backup_pruned" (true when
-// the row's backup no longer exists, false when it does, null when the step had none).
+// Text: see format_history. JSON: history_entry_json of each row (merged_history) plus
+// "repeatable" (a repeatable step's run: "version" is null) and "backup_pruned" (true when the
+// row's backup no longer exists, false when it does, null when the step had none).
 CliResult<ExitCode> run_history(Context& ctx, const HistoryArgs& args) {
   SAFEMIG_TRY(auto conn, open_reader(ctx));
-  SAFEMIG_TRY(auto history, lift(migrate::read_history(*conn)));
+  SAFEMIG_TRY(auto versioned, lift(migrate::read_history(*conn)));
+  SAFEMIG_TRY(auto runs, lift(migrate::read_repeatable_runs(*conn)));
+  const std::vector<HistoryRow> history = merged_history(versioned, runs);
   std::ostream& out = ctx.console.out();
   if (args.json) {
     boost::json::array entries;
-    for (const auto& entry : history) {
+    for (const auto& [entry, repeatable] : history) {
       boost::json::value json = history_entry_json(entry);
+      json.as_object()["repeatable"] = repeatable;
+      if (repeatable) json.as_object()["version"] = nullptr;
       boost::json::value& pruned = json.as_object()["backup_pruned"];
       if (entry.backup_path.empty() || migrate::is_backup_note(entry.backup_path)) {
         pruned = nullptr;

@@ -3,6 +3,8 @@
 // Thread safety: see commands.h.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <set>
+#include <string_view>
 
 #include "commands.h"
 #include "json_output.h"
@@ -10,6 +12,7 @@
 #include "safemig/migrate/foreign_history.h"
 #include "safemig/migrate/history.h"
 #include "safemig/migrate/journal.h"
+#include "safemig/migrate/repeatables.h"
 
 namespace safemig::cli {
 namespace {
@@ -21,6 +24,9 @@ struct StatusReport {
   migrate::Version version = migrate::kNoVersion;
   migrate::Version latest = migrate::kNoVersion;
   std::vector<const migrate::MigrationStep*> pending;
+  // Repeatable steps the next migrate runs: never run, or changed since their latest run.
+  std::vector<const migrate::MigrationStep*> pending_repeatables;
+  std::set<std::string> ran_repeatables;  // Names with a recorded run.
   std::vector<migrate::ChecksumMismatch> mismatches;
   std::vector<const migrate::MigrationStep*> skipped;  // Unapplied below the current version.
   std::string writer;                                  // Holder of the lock; "" when free.
@@ -79,6 +85,9 @@ CliResult<StatusReport> read_only_report(const Context& ctx, const migrate::Migr
     SAFEMIG_TRY(history, foreign_history(*conn, set, report));
   }
   fill_from_history(report, set, history);
+  SAFEMIG_TRY(auto runs, lift(migrate::read_repeatable_runs(*conn)));
+  report.pending_repeatables = migrate::pending_repeatables(set, runs);
+  for (const migrate::RepeatableRun& run : runs) report.ran_repeatables.insert(run.name);
   report.writer = std::move(holder);
   if (auto journal = migrate::read_journal(ctx.db_path); journal && *journal) {
     report.running_step = "V" + std::to_string((*journal)->version) + " " + (*journal)->name;
@@ -106,6 +115,11 @@ CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet&
   return report;
 }
 
+// "new" for a repeatable step that never ran, "changed" for one edited since its latest run.
+std::string_view repeatable_state(const StatusReport& r, const migrate::MigrationStep& step) {
+  return r.ran_repeatables.count(step.name) != 0 ? "changed" : "new";
+}
+
 void print_text(std::ostream& out, const StatusReport& r) {
   if (!r.interrupted.empty()) {
     out << "an interrupted run of " << r.interrupted
@@ -128,10 +142,18 @@ void print_text(std::ostream& out, const StatusReport& r) {
   } else if (!r.skipped.empty()) {
     out << r.skipped.size() << (r.skipped.size() == 1 ? " step" : " steps")
         << " below it not applied (see skipped)\n";
-  } else if (r.pending.empty()) {
+  } else if (r.pending.empty() && r.pending_repeatables.empty()) {
     out << "up to date\n";
+  } else if (r.pending.empty()) {
+    out << r.pending_repeatables.size()
+        << (r.pending_repeatables.size() == 1 ? " repeatable step" : " repeatable steps")
+        << " pending\n";
   } else {
-    out << r.pending.size() << (r.pending.size() == 1 ? " step" : " steps") << " pending\n";
+    out << r.pending.size() << (r.pending.size() == 1 ? " step" : " steps") << " pending";
+    if (!r.pending_repeatables.empty()) {
+      out << ", then " << r.pending_repeatables.size() << " repeatable";
+    }
+    out << '\n';
   }
   out << "database: " << r.database << '\n';
   out << "migrations: " << r.source << '\n';
@@ -144,6 +166,14 @@ void print_text(std::ostream& out, const StatusReport& r) {
     out << (i > 0 ? ", " : "") << r.pending[i]->label();
   }
   out << '\n';
+  if (!r.pending_repeatables.empty()) {
+    out << "repeatables pending:";
+    for (std::size_t i = 0; i < r.pending_repeatables.size(); ++i) {
+      const migrate::MigrationStep& step = *r.pending_repeatables[i];
+      out << (i > 0 ? ", " : " ") << step.label() << " (" << repeatable_state(r, step) << ')';
+    }
+    out << '\n';
+  }
   if (r.mismatches.empty()) {
     out << "checksums: ok\n";
   } else {
@@ -176,7 +206,14 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
     pending.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
   }
   o["pending"] = std::move(pending);
-  o["up_to_date"] = r.pending.empty() && r.skipped.empty();
+  boost::json::array repeatables;
+  for (const auto* step : r.pending_repeatables) {
+    repeatables.push_back(boost::json::object{{"name", step->name},
+                                              {"checksum", step->checksum()},
+                                              {"state", std::string(repeatable_state(r, *step))}});
+  }
+  o["pending_repeatables"] = std::move(repeatables);
+  o["up_to_date"] = r.pending.empty() && r.skipped.empty() && r.pending_repeatables.empty();
   boost::json::array mismatches;
   for (const auto& m : r.mismatches) mismatches.push_back(mismatch_json(m));
   o["checksum_mismatches"] = std::move(mismatches);

@@ -18,7 +18,8 @@ bool is_name_char(char c) {
 }
 
 std::string describe_step(const MigrationStep& step) {
-  return "step V" + std::to_string(step.version) + " '" + step.name + "'";
+  return (step.repeatable ? "repeatable step '" : "step V" + std::to_string(step.version) + " '") +
+         step.name + "'";
 }
 
 Result<void> validate_body(const MigrationStep& step, const StepBody& body, std::string_view what) {
@@ -39,7 +40,7 @@ Result<void> validate_body(const MigrationStep& step, const StepBody& body, std:
 }
 
 Result<void> validate_step(const MigrationStep& step) {
-  if (step.version < 0) {
+  if (!step.repeatable && step.version < 0) {
     return fail(ErrorCode::invalid_input,
                 describe_step(step) + " has a negative version; versions start at 0");
   }
@@ -66,13 +67,56 @@ Result<void> validate_step(const MigrationStep& step) {
   return {};
 }
 
+// Flyway's order of repeatables: by description, which is the name with '_' read as ' '.
+std::string description_key(const MigrationStep& step) {
+  std::string key = step.name;
+  std::replace(key.begin(), key.end(), '_', ' ');
+  return key;
+}
+
+Result<void> validate_repeatables(std::vector<MigrationStep>& repeatables) {
+  for (const MigrationStep& step : repeatables) {
+    if (!step.repeatable) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(step) +
+                      " is listed as repeatable but does not set `repeatable`; "
+                      "set it, or pass the step with the versioned ones");
+    }
+    if (step.down) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(step) + " has a down; repeatable steps have none, remove it");
+    }
+    SAFEMIG_TRY_VOID(validate_step(step));
+  }
+  std::stable_sort(repeatables.begin(), repeatables.end(),
+                   [](const MigrationStep& a, const MigrationStep& b) {
+                     return description_key(a) < description_key(b);
+                   });
+  for (std::size_t i = 1; i < repeatables.size(); ++i) {
+    if (description_key(repeatables[i - 1]) == description_key(repeatables[i])) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(repeatables[i - 1]) + " and " + describe_step(repeatables[i]) +
+                      " have the same name; give each repeatable step its own name");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std::string source,
-                                          std::string layout) {
+                                          std::string layout,
+                                          std::vector<MigrationStep> repeatables) {
   for (const MigrationStep& step : steps) {
+    if (step.repeatable) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(step) +
+                      " is repeatable but listed with the versioned steps; pass it as a "
+                      "repeatable");
+    }
     SAFEMIG_TRY_VOID(validate_step(step));
   }
+  SAFEMIG_TRY_VOID(validate_repeatables(repeatables));
   std::stable_sort(steps.begin(), steps.end(), [](const MigrationStep& a, const MigrationStep& b) {
     return a.version < b.version;
   });
@@ -85,6 +129,7 @@ Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std:
   }
   MigrationSet set;
   set.steps_ = std::move(steps);
+  set.repeatables_ = std::move(repeatables);
   set.source_ = std::move(source);
   set.layout_ = std::move(layout);
   return set;
@@ -98,6 +143,13 @@ const MigrationStep* MigrationSet::find(Version version) const {
     return nullptr;
   }
   return &*it;
+}
+
+const MigrationStep* MigrationSet::find_repeatable(std::string_view name) const {
+  for (const MigrationStep& step : repeatables_) {
+    if (step.name == name) return &step;
+  }
+  return nullptr;
 }
 
 Version MigrationSet::version_below(Version version) const {

@@ -10,6 +10,7 @@
 #include "safemig/backup/restore.h"
 #include "safemig/backup/retention.h"
 #include "safemig/db/transaction.h"
+#include "safemig/migrate/repeatables.h"
 #include "stage_reporter.h"
 #include "step_execution.h"
 
@@ -121,8 +122,10 @@ Result<void> SafeMigrationManager::recover_from_journal() {
   if (!journal) return {};
   RecoveryReport report;
   report.version = journal->version;
-  report.step = "V" + std::to_string(journal->version) + " " + journal->name +
-                (journal->direction == Direction::down ? " (down)" : "");
+  // A repeatable step has no version (kNoVersion in the journal).
+  report.step =
+      (journal->version == kNoVersion ? "R " : "V" + std::to_string(journal->version) + " ") +
+      journal->name + (journal->direction == Direction::down ? " (down)" : "");
   SAFEMIG_TRY(auto entries, read_history(*conn_));
   const Version version = migrate::current_version(entries);
   const bool committed = version == journal->to_version && !entries.empty() &&
@@ -180,6 +183,14 @@ Result<RunReport> SafeMigrationManager::migrate(std::optional<Version> target) {
     SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::up, current, after));
     current = after;
     report.to_version = current;
+    if (options_.on_step_done) options_.on_step_done(outcome);
+    report.steps.push_back(std::move(outcome));
+  }
+  // As in Flyway, repeatable steps run last, after the versioned ones, also with a target
+  // (Flyway's `target` limits versioned migrations only); each leaves the version as it is.
+  SAFEMIG_TRY(std::vector<RepeatableRun> runs, read_repeatable_runs(*conn_));
+  for (const MigrationStep* step : pending_repeatables(*set_, runs)) {
+    SAFEMIG_TRY(StepOutcome outcome, run_step(*step, Direction::up, current, current));
     if (options_.on_step_done) options_.on_step_done(outcome);
     report.steps.push_back(std::move(outcome));
   }
@@ -311,6 +322,7 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   StepOutcome outcome;
   outcome.version = step.version;
   outcome.name = step.name;
+  outcome.repeatable = step.repeatable;
   outcome.direction = direction;
   outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);

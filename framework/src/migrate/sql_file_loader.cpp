@@ -32,12 +32,17 @@ Result<MigrationSet> load_sql_directory(const std::string& dir) {
     step->expected_schema = std::move(*snapshot);
     steps.push_back(std::move(*step));
   }
+  std::vector<MigrationStep> repeatables;
+  for (const loader::Candidate& candidate : scan.repeatables) {
+    std::optional<MigrationStep> step = loader::build_step(candidate, *scan.layout, problems);
+    if (step) repeatables.push_back(std::move(*step));
+  }
   if (!problems.empty()) {
     return fail(problems.combined(dir));
   }
   const std::string layout =
       scan.layout ? std::string(loader::layout_name(*scan.layout)) : std::string();
-  return MigrationSet::create(std::move(steps), dir, layout);
+  return MigrationSet::create(std::move(steps), dir, layout, std::move(repeatables));
 }
 
 }  // namespace safemig::migrate

@@ -39,6 +39,8 @@ struct Candidate {
   bool sections = false;
   // Diesel's metadata.toml says run_in_transaction = false.
   bool no_transaction = false;
+  // Flyway's R__<name>.sql: no version, no down.
+  bool repeatable = false;
 };
 
 }  // namespace safemig::migrate::loader

@@ -68,11 +68,17 @@ bool is_valid_name(std::string_view name) {
 Result<NameParts> parse_flyway_name(const std::string& file, const fs::path& path) {
   const std::string_view stem = std::string_view(file).substr(0, file.size() - 4);
   if (stem.starts_with("R__")) {
-    return fail(file_error(ErrorCode::invalid_input, file,
-                           "is a Flyway repeatable migration (R__); safemig does not support "
-                           "repeatable migrations: make it a versioned V<n>__<name>.sql, or move "
-                           "it out of the directory and run it yourself",
-                           path));
+    NameParts parts;
+    parts.repeatable = true;
+    parts.version = kNoVersion;
+    parts.name = std::string(stem.substr(3));
+    if (parts.name.empty()) {
+      return fail(file_error(ErrorCode::invalid_input, file,
+                             "malformed Flyway repeatable migration name: the description after "
+                             "'R__' is empty; expected R__<name>.sql, e.g. R__refresh_views.sql",
+                             path));
+    }
+    return check_name(std::move(parts), file, path);
   }
   const char prefix = stem.front();
   const std::string expected =

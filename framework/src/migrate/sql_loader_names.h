@@ -4,7 +4,8 @@
 //   Flyway (MigrationVersion, fromVersion): V<version>__<description>.sql, U… undoes it. A
 //     version's parts are separated by '.' or '_' and compared as numbers, trailing zero parts
 //     ignored (V1.0 is V1). A dotted version with a non-zero later part (V1.1) has no faithful
-//     64-bit number and is refused. R__<description>.sql (repeatable) is refused.
+//     64-bit number and is refused. R__<description>.sql is a repeatable migration: no version,
+//     the description is the step's name.
 //   golang-migrate (source/parse.go): ^([0-9]+)_(.*)\.(up|down)\.sql$, version 0 allowed.
 //   sqlx (migrate/source.rs): <n>_<description>.sql, or .up.sql / .down.sql; n an i64.
 //   goose (NumericComponent): <n>_<name>.sql; n an int64 >= 1.
@@ -30,6 +31,7 @@ struct NameParts {
   std::string version_text;  // As written, leading zeros kept.
   std::string name;          // The step's name.
   bool undo = false;         // U<n>__ (Flyway) or .down.sql.
+  bool repeatable = false;   // Flyway's R__<description>.sql; version is kNoVersion.
 };
 
 // A whole number of decimal digits that fits a 64-bit version ("0042" is 42); nullopt when

@@ -366,6 +366,18 @@ Result<Scan> scan_directory(const std::string& dir, Problems& problems) {
     }
   }
   std::vector<Named> named = parse_names(classified, layout, problems);
+  // Repeatables have no version to pair or order by; MigrationSet orders them by name.
+  const auto first_repeatable = std::stable_partition(
+      named.begin(), named.end(), [](const Named& file) { return !file.parts.repeatable; });
+  for (auto it = first_repeatable; it != named.end(); ++it) {
+    Candidate candidate;
+    candidate.version = kNoVersion;
+    candidate.name = it->parts.name;
+    candidate.up = ScriptRef{it->found->path, it->found->file};
+    candidate.repeatable = true;
+    scan.repeatables.push_back(std::move(candidate));
+  }
+  named.erase(first_repeatable, named.end());
   if (layout == Layout::diesel || layout == Layout::dbmate) {
     text_ordered_candidates(std::move(named), layout, scan.candidates, problems);
   } else {

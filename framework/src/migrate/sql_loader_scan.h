@@ -2,7 +2,7 @@
 // names of its entries (and, for <n>_<name>.sql files, their annotations).
 //
 // Layout detection (one layout per directory; a mix is a problem naming a file of each):
-//   V<n>__… / U<n>__… / R__… files                       Flyway
+//   V<n>__… / U<n>__… / R__… files (R__: repeatable)     Flyway
 //   folders holding up.sql                                Diesel
 //   <n>_….sql with "-- +goose" annotations, <n>_….go      goose
 //   <n>….sql with a "-- migrate:up" line                  dbmate
@@ -32,8 +32,9 @@
 namespace safemig::migrate::loader {
 
 struct Scan {
-  std::optional<Layout> layout;       // None for a directory without migrations.
-  std::vector<Candidate> candidates;  // In the layout's order; the steps without problems.
+  std::optional<Layout> layout;        // None for a directory without migrations.
+  std::vector<Candidate> candidates;   // In the layout's order; the steps without problems.
+  std::vector<Candidate> repeatables;  // Flyway's R__ files, in the order of the directory.
 };
 
 // Scans `dir`; problems with single entries are added to `problems` and the rest is scanned.

@@ -143,6 +143,7 @@ std::optional<MigrationStep> build_step(const Candidate& candidate, Layout layou
   MigrationStep step;
   step.version = candidate.version;
   step.name = candidate.name;
+  step.repeatable = candidate.repeatable;
   // safemig runs a step as one unit: if any part of it must run outside a transaction, all of
   // it does (a failure is then repaired from the file backup).
   step.transactional =

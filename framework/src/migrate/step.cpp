@@ -45,7 +45,9 @@ std::string definition_checksum(std::string_view data) {
   return out;
 }
 
-std::string MigrationStep::label() const { return "V" + std::to_string(version) + " " + name; }
+std::string MigrationStep::label() const {
+  return repeatable ? "R " + name : "V" + std::to_string(version) + " " + name;
+}
 
 std::string MigrationStep::body_text(const StepBody& body) {
   if (const auto* sql = std::get_if<std::string>(&body)) {

@@ -12,6 +12,7 @@
 #include "data_loss.h"
 #include "safemig/backup/backup_tables.h"
 #include "safemig/db/transaction.h"
+#include "safemig/migrate/repeatables.h"
 #include "safemig/schema/diff.h"
 #include "safemig/schema/introspect.h"
 
@@ -140,7 +141,22 @@ Result<void> validate_verify_sql(const StepRun& run) {
   return {};
 }
 
+// A repeatable step's run goes to its own table: it changes no version, and
+// `_safemig_history` holds versions only.
+Result<void> record_repeatable_run(const StepRun& run, std::int64_t duration_ms) {
+  SAFEMIG_TRY_VOID(ensure_repeatables_table(run.conn));
+  RepeatableRun entry;
+  entry.name = run.step.name;
+  entry.checksum = run.step.checksum();
+  entry.applied_at = utc_timestamp_now();
+  entry.duration_ms = duration_ms;
+  entry.backup_path = run.backup_path;
+  SAFEMIG_TRY_VOID(append_repeatable_run(run.conn, entry));
+  return {};
+}
+
 Result<void> record_history(const StepRun& run, std::int64_t duration_ms) {
+  if (run.step.repeatable) return record_repeatable_run(run, duration_ms);
   SAFEMIG_TRY_VOID(ensure_history_table(run.conn));
   HistoryEntry entry;
   entry.version = run.step.version;

@@ -260,12 +260,78 @@ TEST_F(LayoutTest, OneProblemIsReportedAsItIs) {
 
 // ---- Flyway repeatable, mixes -----------------------------------------------------------------
 
-TEST_F(LayoutTest, FlywayRepeatableIsRefusedByName) {
-  write("V1__a.sql", "SELECT 1;");
+TEST_F(LayoutTest, FlywayRepeatableIsReadApartFromTheVersionedSteps) {
+  write("V1__a.sql", "CREATE TABLE t(id INTEGER);");
+  write(
+      "R__views.sql",
+      "-- safemig:touches t\n-- safemig:rows-change\nCREATE VIEW IF NOT EXISTS v AS SELECT 1;\r\n");
+  auto set = load();
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->layout(), "Flyway");
+  EXPECT_THAT(labels(), ElementsAre("V1 a"));
+  ASSERT_EQ(set->repeatables().size(), 1u);
+  const MigrationStep& views = set->repeatables()[0];
+  EXPECT_TRUE(views.repeatable);
+  EXPECT_EQ(views.label(), "R views");
+  EXPECT_EQ(views.version, kNoVersion);
+  EXPECT_FALSE(views.down.has_value());
+  EXPECT_THAT(views.touched_tables, ElementsAre("t"));
+  EXPECT_EQ(views.row_policy, RowPolicy::declared_change);
+  // The checksum is the file's text with LF line ends, as a versioned step's.
+  EXPECT_EQ(views.checksum(),
+            definition_checksum(
+                "-- safemig:touches t\n-- safemig:rows-change\nCREATE VIEW IF NOT EXISTS v AS "
+                "SELECT 1;\n"));
+  EXPECT_EQ(set->find_repeatable("views"), &views);
+  // A versioned step's checksum is unchanged by repeatables beside it.
+  EXPECT_EQ(set->steps()[0].checksum(), definition_checksum("CREATE TABLE t(id INTEGER);"));
+}
+
+TEST_F(LayoutTest, FlywayRepeatablesRunInTheOrderOfTheirDescriptions) {
+  // Flyway orders descriptions, in which '_' is a space: "a b" sorts before "a1" and "aB".
+  write("R__b.sql", "SELECT 1;");
+  write("R__a1.sql", "SELECT 1;");
+  write("R__a_b.sql", "SELECT 1;");
+  write("R__Z.sql", "SELECT 1;");
+  auto set = load();
+  ASSERT_THAT(set, IsOk());
+  std::vector<std::string> names;
+  for (const MigrationStep& step : set->repeatables()) names.push_back(step.label());
+  EXPECT_THAT(names, ElementsAre("R Z", "R a_b", "R a1", "R b"));
+}
+
+TEST_F(LayoutTest, ADirectoryOfOnlyRepeatablesIsFlyway) {
   write("R__views.sql", "SELECT 1;");
-  EXPECT_THAT(load(), ErrorIs(ErrorCode::invalid_input,
-                              AllOf(HasSubstr("R__views.sql"),
-                                    HasSubstr("does not support repeatable migrations"))));
+  auto set = load();
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->layout(), "Flyway");
+  EXPECT_THAT(set->steps(), IsEmpty());
+  EXPECT_EQ(set->latest_version(), kNoVersion);
+  EXPECT_EQ(set->repeatables().size(), 1u);
+}
+
+TEST_F(LayoutTest, MalformedRepeatablesAreReportedWithTheOtherProblems) {
+  write("V1__a.sql", "SELECT 1;");
+  write("R__.sql", "SELECT 1;");
+  write("R__bad name.sql", "SELECT 1;");
+  write("R__ok.sql", "-- safemig:nonsense\nSELECT 1;");
+  write("V2.1__b.sql", "SELECT 1;");
+  auto set = load();
+  ASSERT_FALSE(set.has_value());
+  EXPECT_EQ(set.error().code, ErrorCode::invalid_input);
+  const std::string message = set.error().describe();
+  EXPECT_THAT(message, HasSubstr("has 4 problems"));
+  EXPECT_THAT(message, HasSubstr("R__.sql: malformed Flyway repeatable migration name"));
+  EXPECT_THAT(message, HasSubstr("R__bad name.sql: malformed migration name 'bad name'"));
+  EXPECT_THAT(message, HasSubstr("R__ok.sql"));
+  EXPECT_THAT(message, HasSubstr("V2.1__b.sql"));
+}
+
+TEST_F(LayoutTest, ARepeatableDoesNotCountForTheNextFlywayVersion) {
+  write("V3__a.sql", "SELECT 1;");
+  write("R__views.sql", "SELECT 1;");
+  auto path = new_migration_file(dir_.path().string(), "next");
+  EXPECT_THAT(path, IsOkWith(EndsWith("V4__next.sql")));
 }
 
 TEST_F(LayoutTest, GooseBesideGolangMigrateIsAMix) {

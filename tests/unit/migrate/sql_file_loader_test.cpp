@@ -377,9 +377,6 @@ TEST_F(SqlFileLoaderTest, OtherSqlFileNamesAreRejected) {
   EXPECT_THAT(load(), ErrorIs(ErrorCode::invalid_input,
                               AllOf(HasSubstr("schema.sql"), HasSubstr("not a migration file name"),
                                     HasSubstr("V<n>__<name>.sql"))));
-  std::filesystem::remove(dir_.file("schema.sql"));
-  write("R__views.sql", "SELECT 1;");
-  EXPECT_THAT(load(), ErrorIs(ErrorCode::invalid_input, HasSubstr("repeatable migrations")));
 }
 
 TEST_F(SqlFileLoaderTest, DuplicateVersionsAreRejected) {

@@ -53,8 +53,9 @@ using ConnectionOpener =
     std::function<Result<std::unique_ptr<db::Connection>>(const std::string& path)>;
 
 struct StepOutcome {
-  Version version = 0;
+  Version version = 0;  // kNoVersion for a repeatable step.
   std::string name;
+  bool repeatable = false;
   Direction direction = Direction::up;
   std::chrono::milliseconds duration{0};
   std::string backup_path;
@@ -139,10 +140,13 @@ class SafeMigrationManager {
   // when an applied step was edited. On a step's failure the database is at the version before
   // that step (earlier steps of this run stay applied) and the error names step and stage.
   // A database that another tool migrated, and safemig never did, is first taken over from that
-  // tool's history table (adoption.h): only the steps after it run.
+  // tool's history table (adoption.h): only the steps after it run. Then every pending
+  // repeatable step (repeatables.h) runs, in the set's order, each as safely as a versioned one
+  // and leaving the version as it is; a failing one is rolled back, and the repeatables before
+  // it stay applied. Also with a target, as Flyway's migrate.
   Result<RunReport> migrate(std::optional<Version> target = std::nullopt);
   // Runs the down steps from the current version to `target` (kNoVersion: every step), taking
-  // over another tool's history first as migrate does.
+  // over another tool's history first as migrate does. Repeatable steps never run here.
   Result<RunReport> downgrade(Version target);
 
   Result<Version> current_version();

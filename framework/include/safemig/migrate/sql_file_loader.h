@@ -4,8 +4,9 @@
 // Layouts (one per directory; a mix is refused) and where their rules come from:
 //   Flyway          V<n>__<name>.sql, U<n>__<name>.sql undoes it (flyway MigrationVersion).
 //                   V1.0 is V1 (Flyway drops trailing zero parts); V1.1 is refused: a dotted
-//                   version has no faithful single 64-bit number. R__<name>.sql (repeatable) is
-//                   refused.
+//                   version has no faithful single 64-bit number. R__<name>.sql is a
+//                   repeatable step (MigrationSet::repeatables(), ordered by name as Flyway
+//                   orders descriptions), read with the same directives as an up file.
 //   golang-migrate  <n>_<name>.up.sql, <n>_<name>.down.sql; n >= 0 (source/parse.go).
 //   sqlx            <n>_<name>.sql (up only), or .up.sql/.down.sql (migrate/source.rs); a file
 //                   starting with "-- no-transaction" runs outside a transaction.

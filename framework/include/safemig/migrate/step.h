@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -31,7 +32,7 @@ enum class RowPolicy {
 };
 
 struct MigrationStep {
-  Version version = 0;                      // Unique within a set, >= 0.
+  Version version = 0;                      // Unique within a set, >= 0; kNoVersion if repeatable.
   std::string name;                         // Letters, digits, '_', '-', '.'; see create().
   std::vector<std::string> touched_tables;  // Tables `up` changes: backed up and loss-checked.
   StepBody up;
@@ -55,8 +56,12 @@ struct MigrationStep {
   // Checksums earlier releases recorded for this same step (a SQL file step's raw bytes, with
   // its down file): a stored one of these is not a change.
   std::vector<std::string> earlier_checksums;
+  // A repeatable step (Flyway's R__<name>.sql): it has no version and no down, and runs again
+  // after the versioned steps whenever its checksum differs from the one last recorded for its
+  // name (repeatables.h).
+  bool repeatable = false;
 
-  // "V3 rebuild_completion_requests".
+  // "V3 rebuild_completion_requests"; "R refresh_views" for a repeatable step.
   std::string label() const;
   // SHA-256 (hex) of the step's definition.
   std::string checksum() const;
@@ -77,12 +82,20 @@ class MigrationSet {
   // characters of letters, digits, '_', '-' and '.'; callables non-null (an empty SQL body is a
   // step that changes nothing, as every migration tool runs it); a step with a C++ callable must
   // set `definition` (otherwise editing it would go unnoticed). `layout` names where the steps'
-  // format comes from ("golang-migrate"), empty for C++ histories.
+  // format comes from ("golang-migrate"), empty for C++ histories. `repeatables` are steps with
+  // `repeatable` set, names unique and well formed like versioned ones, no down; they are kept
+  // apart from the versioned steps, ordered by name with '_' read as ' ' (Flyway orders them by
+  // description, whose words the file name separates with '_').
   // Errors: invalid_input naming the duplicate or bad step.
   static Result<MigrationSet> create(std::vector<MigrationStep> steps, std::string source = "",
-                                     std::string layout = "");
+                                     std::string layout = "",
+                                     std::vector<MigrationStep> repeatables = {});
 
+  // The versioned steps, ascending.
   const std::vector<MigrationStep>& steps() const { return steps_; }
+  // The repeatable steps, in the order they run.
+  const std::vector<MigrationStep>& repeatables() const { return repeatables_; }
+  const MigrationStep* find_repeatable(std::string_view name) const;
   const MigrationStep* find(Version version) const;
   // The highest version, kNoVersion for an empty set.
   Version latest_version() const { return steps_.empty() ? kNoVersion : steps_.back().version; }
@@ -99,6 +112,7 @@ class MigrationSet {
 
  private:
   std::vector<MigrationStep> steps_;
+  std::vector<MigrationStep> repeatables_;
   std::string source_;
   std::string layout_;
 };
