@@ -23,6 +23,9 @@ struct CompletionRequest {
   std::optional<std::int64_t> status_code;  // Absent when no HTTP status was received.
   std::int64_t response_time_ms = 0;        // Whole request duration, >= 0.
   std::string model;                        // "unknown" when the request named none.
+  // The OpenAI API the request called: its path below /v1/ ("chat/completions", "completions",
+  // "responses", "embeddings"). Stored from schema step V5 on.
+  std::string endpoint = "chat/completions";
   std::optional<std::string> origin;        // Client address or X-Origin.
   std::optional<std::string> upstream;      // Upstream base URL the request went to.
   bool is_streaming = false;
