@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "posix_file.h"
+#include "safemig/utc_time.h"
 #include "sha256.h"
 
 namespace safemig::backup::internal {
@@ -115,15 +116,7 @@ Result<void> write_backup_sequence(const std::string& db_path, std::int64_t sequ
 
 }  // namespace
 
-std::string utc_stamp(TimePoint t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  struct tm parts {};
-  gmtime_r(&seconds, &parts);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900,
-                parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
-  return buffer;
-}
+std::string utc_stamp(TimePoint t) { return format_utc_time(t, "%Y%m%d-%H%M%S"); }
 
 bool is_valid_label(const std::string& label) {
   if (label == "wal" || label == "shm" || label == "journal") return false;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "safemig/db/transaction.h"
+#include "safemig/utc_time.h"
 
 namespace safemig::backup {
 namespace {
@@ -130,16 +131,8 @@ std::string run_key(const BackupTableInfo& info) {
 }  // namespace
 
 std::string new_backup_run() {
-  using namespace std::chrono;
-  const auto now = time_point_cast<milliseconds>(system_clock::now());
-  const std::time_t seconds = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d%03d", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(now.time_since_epoch().count() % 1000));
-  return buf;
+  const auto now = std::chrono::system_clock::now();
+  return format_utc_time(now, "%Y%m%dT%H%M%S") + millisecond_digits(now);
 }
 
 Result<BackupTableInfo> create_backup_table(db::Connection& conn, const BackupTableOrigin& origin,

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "safemig/utc_time.h"
+
 namespace safemig::cli {
 
 std::string format_table(const std::vector<std::string>& header,
@@ -35,12 +37,7 @@ std::string format_table(const std::vector<std::string>& header,
 }
 
 std::string format_utc(std::chrono::system_clock::time_point time) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  return format_utc_time(time, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string format_size(std::uint64_t bytes) {
