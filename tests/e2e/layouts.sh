@@ -10,10 +10,11 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 e2e_setup layouts "${1:-}"
 
-# The applied versions of DB in the order history --json lists them, one per line.
+# The applied versions of DB in the order history --json lists them, one per line (a text
+# version, as Diesel's, without its quotes).
 history_versions() {
   run_safemig 0 history.json --db "$1" --dir "$2" history --json
-  grep -o '"version":[0-9]*' history.json | cut -d: -f2
+  grep -o '"version":"\?[0-9]*' history.json | cut -d: -f2 | tr -d '"'
 }
 
 tables() { "$SQLITE3" "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\_%' ESCAPE '\' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name;" | tr '\n' ' '; }
@@ -39,23 +40,33 @@ run_safemig 0 diesel.out --db diesel.db --dir "$D" migrate
 [[ $(tables diesel.db) == "a early " ]] || fail "Diesel tables are '$(tables diesel.db)'"
 "$SQLITE3" diesel.db "SELECT b FROM a;" >/dev/null || fail "column a.b is missing"
 pass "every Diesel step ran"
-[[ $(history_versions diesel.db "$D" | tr '\n' ' ') == "0 20240312 20240313170000 20240314080000 " ]] ||
+[[ $(history_versions diesel.db "$D" | tr '\n' ' ') == "00000000000000 20240312 20240313170000 20240314080000 " ]] ||
   { cat history.json >&2; fail "history is not in Diesel's order"; }
-pass "history lists 0, 20240312 (YYYY-MM-DD_HHMMSS_), 20240313170000, 20240314080000"
+pass "history lists 00000000000000, 20240312 (YYYY-MM-DD_HHMMSS_), 20240313170000, 20240314080000"
+"$SQLITE3" diesel.db "SELECT group_concat(version_name, ' ') FROM (SELECT version_name FROM _safemig_history ORDER BY id);" |
+  grep -qx "00000000000000 20240312 20240313170000 20240314080000" ||
+  fail "the history table does not hold Diesel's text versions"
+pass "_safemig_history holds Diesel's versions as text"
 
 echo "== 2. a 14-digit timestamp version is shown as such by status --json"
 run_safemig 0 status.json --db diesel.db --dir "$D" status --json
-grep -q '"version":20240314080000' status.json || { cat status.json >&2; fail "status --json version"; }
+grep -q '"version":"20240314080000"' status.json || { cat status.json >&2; fail "status --json version"; }
 grep -q '"layout":"Diesel"' status.json || { cat status.json >&2; fail "status --json layout"; }
-pass "status --json shows version 20240314080000 and layout Diesel"
+pass "status --json shows version \"20240314080000\" (Diesel's text) and layout Diesel"
 
-echo "== 3. Diesel names whose text order numbers cannot keep are refused before any step runs"
+echo "== 3. a Diesel version that sorts last as text runs last, though smaller as a number"
 mkdir -p "$D/2024-03-15_090000_late"
 echo 'CREATE TABLE late(id INTEGER);' >"$D/2024-03-15_090000_late/up.sql"
-run_safemig 2 refused.out --db diesel.db --dir "$D" migrate || true
-grep -q "orders versions as text" refused.out || { cat refused.out >&2; fail "no text-order message"; }
-[[ $(tables diesel.db) == "a early " ]] || fail "a refused directory changed the database"
-pass "refused, naming 2024-03-15_090000_late/"
+echo 'DROP TABLE late;' >"$D/2024-03-15_090000_late/down.sql"
+run_safemig 0 late.out --db diesel.db --dir "$D" status
+grep -q "pending: V20240315 090000_late" late.out || { cat late.out >&2; fail "20240315 is not pending"; }
+run_safemig 0 late.out --db diesel.db --dir "$D" migrate
+grep -q "applied V20240315 090000_late" late.out || { cat late.out >&2; fail "20240315 did not run"; }
+[[ $(tables diesel.db) == "a early late " ]] || fail "late was not created"
+[[ $(history_versions diesel.db "$D" | tail -1) == "20240315" ]] || fail "20240315 is not the last version"
+run_safemig 0 down.out --db diesel.db --dir "$D" downgrade --to 20240314080000
+[[ $(tables diesel.db) == "a early " ]] || { cat down.out >&2; fail "downgrade --to 20240314080000 kept late"; }
+pass "V20240315 ran after V20240314080000, and downgrade --to 20240314080000 undid it"
 
 # ---------------------------------------------------------------------------------------------
 echo "== 4. golang-migrate from version 0"

@@ -19,14 +19,14 @@ struct StatusArgs {
   bool json = false;
 };
 struct MigrateArgs {
-  std::optional<migrate::Version> to;
+  std::optional<std::string> to;  // A version as the steps show it; absent: the latest.
   bool dry_run = false;
   bool allow_data_loss = false;  // Run steps that remove rows or values (kept in backup tables).
   bool out_of_order = false;     // Also run never-applied steps below the current version.
 };
 struct DowngradeArgs {
-  // 0 with no step 0 in the set means "undo every step".
-  migrate::Version to = 0;
+  // A version as the steps show it; 0 with no step 0 in the set means "undo every step".
+  std::string to;
   bool allow_data_loss = false;
 };
 struct HistoryArgs {
@@ -58,7 +58,7 @@ struct NewArgs {
   std::string name;
 };
 struct BaselineArgs {
-  migrate::Version version = 0;
+  std::string version;  // A version as the steps show it.
 };
 
 // Version, latest, layout, pending steps, checksum problems, the writer holding the lock (and

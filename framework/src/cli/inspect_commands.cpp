@@ -118,7 +118,7 @@ std::string format_history(const std::string& db_path, const std::vector<History
   for (std::size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
   for (const HistoryRow& h : history) {
     const migrate::HistoryEntry& e = h.entry;
-    std::vector<std::string> row = {h.repeatable ? std::string("R") : std::to_string(e.version),
+    std::vector<std::string> row = {h.repeatable ? std::string("R") : e.shown_version(),
                                     std::string(migrate::to_string(e.direction)),
                                     cut_end(e.applied_at, kMaxAppliedAt),
                                     cut_end(std::to_string(e.duration_ms) + " ms", kMaxDuration),

@@ -21,7 +21,7 @@ boost::json::value string_or_null(const std::string& text) {
 
 boost::json::value history_entry_json(const migrate::HistoryEntry& entry) {
   boost::json::object o;
-  o["version"] = entry.version;
+  o["version"] = version_json(entry.version, entry.version_name);
   o["name"] = entry.name;
   o["direction"] = std::string(migrate::to_string(entry.direction));
   o["checksum"] = entry.checksum;
@@ -66,8 +66,10 @@ boost::json::value backup_table_json(const backup::BackupTableInfo& info) {
   return o;
 }
 
-boost::json::value version_json(migrate::Version version) {
-  return version == migrate::kNoVersion ? boost::json::value(nullptr) : boost::json::value(version);
+boost::json::value version_json(migrate::Version version, const std::string& name) {
+  if (version == migrate::kNoVersion) return nullptr;
+  if (!name.empty()) return boost::json::value(name);
+  return boost::json::value(version);
 }
 
 boost::json::value recovery_json(const migrate::RecoveryReport& report) {

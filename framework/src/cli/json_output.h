@@ -15,7 +15,7 @@
 namespace safemig::cli {
 
 // {"version", "name", "direction", "checksum", "applied_at", "duration_ms", "backup_path"};
-// backup_path is null when the step had none.
+// version as version_json() shows it; backup_path is null when the step had none.
 boost::json::value history_entry_json(const migrate::HistoryEntry& entry);
 // {"path", "sha256", "size_bytes", "version", "label", "gzip", "created_at"}; sha256 and label are
 // null when unknown or absent.
@@ -30,8 +30,9 @@ boost::json::value mismatch_json(const migrate::ChecksumMismatch& mismatch);
 // empty.
 boost::json::value recovery_json(const migrate::RecoveryReport& report);
 
-// A version as a JSON number, null for kNoVersion (nothing applied).
-boost::json::value version_json(migrate::Version version);
+// A version as a JSON number, null for kNoVersion (nothing applied); as a string when the steps
+// name it by text (`name`, Diesel's version), as the tool itself stores it.
+boost::json::value version_json(migrate::Version version, const std::string& name = {});
 
 // Writes `value` compactly, followed by a newline.
 void print_json(std::ostream& out, const boost::json::value& value);

@@ -31,23 +31,22 @@ std::string step_header(const MigrationStep& step, Direction direction) {
   return text + ")";
 }
 
-// A usage failure when --to names no version of the set (checked before the database is opened,
-// so a typo creates nothing). `empty_allowed`: kNoVersion (undo every step) is a target too.
-CliResult<void> check_target(const MigrationSet& set, migrate::Version target, bool empty_allowed) {
-  if ((empty_allowed && target == migrate::kNoVersion) || set.find(target) != nullptr) return {};
+// The version `--to TEXT` names: a step's version as the steps show it (a number, or Diesel's
+// text version). `empty_allowed` (downgrade): 0 names the empty database, unless 0 is a version
+// of the set (golang-migrate numbers from 0). A usage failure otherwise, found before the
+// database is opened, so a typo creates nothing.
+CliResult<migrate::Version> resolve_target(const MigrationSet& set, const std::string& text,
+                                           bool empty_allowed) {
+  const Result<migrate::Version> version = set.parse_version(text);
+  if (version && set.find(*version) != nullptr) return *version;
+  if (version && empty_allowed && *version == 0) return migrate::kNoVersion;
   std::string versions;
   for (const MigrationStep& step : set.steps()) {
-    versions += (versions.empty() ? "" : ", ") + std::to_string(step.version);
+    versions += (versions.empty() ? "" : ", ") + step.shown_version();
   }
-  return usage_fail("--to " + std::to_string(target) + " is not " + (empty_allowed ? "0 or " : "") +
-                        "a version of the migrations",
-                    {"the versions are: " + (versions.empty() ? "none" : versions)});
-}
-
-// Downgrade's --to: 0 names the empty database unless 0 is a version of the set (golang-migrate
-// numbers from 0).
-migrate::Version downgrade_target(const MigrationSet& set, migrate::Version to) {
-  return to == 0 && set.find(0) == nullptr ? migrate::kNoVersion : to;
+  return usage_fail(
+      "--to " + text + " is not " + (empty_allowed ? "0 or " : "") + "a version of the migrations",
+      {"the versions are: " + (versions.empty() ? "none" : versions)});
 }
 
 // Exit 3 (nothing changed) when an applied step was changed or removed, or a step below the
@@ -67,8 +66,8 @@ CliResult<void> refuse_definition_problems(const Context& ctx, const MigrationSe
   return cli_fail(ExitCode::needs_person, std::move(checked).error(), std::move(hints));
 }
 
-CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const MigrateArgs& args) {
-  const std::optional<migrate::Version> target = args.to;
+CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const MigrateArgs& args,
+                            std::optional<migrate::Version> target) {
   SAFEMIG_TRY(std::string path, ctx.database());
   std::vector<migrate::HistoryEntry> history;
   std::vector<migrate::RepeatableRun> runs;
@@ -78,7 +77,7 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const Migrate
     SAFEMIG_TRY(history, lift(migrate::read_history(*conn)));
     SAFEMIG_TRY(runs, lift(migrate::read_repeatable_runs(*conn)));
     if (auto journal = migrate::read_journal(path); journal && *journal) {
-      ctx.console.warning("an interrupted migration (V" + std::to_string((*journal)->version) +
+      ctx.console.warning("an interrupted migration (V" + set.version_name((*journal)->version) +
                           " " + (*journal)->name +
                           ") awaits recovery; a real run recovers it first");
     }
@@ -90,8 +89,8 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const Migrate
   const std::vector<const MigrationStep*> repeatables = migrate::pending_repeatables(set, runs);
   std::ostream& out = ctx.console.out();
   out << "dry run: nothing is changed\n";
-  out << path << ": version " << migrate::version_text(plan.from_version) << " -> "
-      << migrate::version_text(plan.to_version) << ", " << plan.steps.size()
+  out << path << ": version " << set.version_name(plan.from_version) << " -> "
+      << set.version_name(plan.to_version) << ", " << plan.steps.size()
       << (plan.steps.size() == 1 ? " step" : " steps");
   if (!repeatables.empty()) {
     out << " and " << repeatables.size()
@@ -111,10 +110,11 @@ CliResult<ExitCode> dry_run(Context& ctx, const MigrationSet& set, const Migrate
 
 // Prints each step as it completes, so that the steps a run applied before a failing one are
 // on record too.
-std::function<void(const migrate::StepOutcome&)> outcome_printer(std::ostream& out) {
-  return [&out](const migrate::StepOutcome& step) {
+std::function<void(const migrate::StepOutcome&)> outcome_printer(std::ostream& out,
+                                                                 const MigrationSet& set) {
+  return [&out, &set](const migrate::StepOutcome& step) {
     out << (step.direction == Direction::up ? "applied " : "undid ")
-        << (step.repeatable ? std::string("R") : 'V' + std::to_string(step.version)) << ' '
+        << (step.repeatable ? std::string("R") : 'V' + set.version_name(step.version)) << ' '
         << step.name << " in " << step.duration.count() << " ms";
     if (!step.backup_path.empty()) out << " (backup: " << step.backup_path << ')';
     out << std::endl;
@@ -122,14 +122,15 @@ std::function<void(const migrate::StepOutcome&)> outcome_printer(std::ostream& o
 }
 
 // The failure of a run, with where the database stands now.
-Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) {
+Failure run_failure(migrate::SafeMigrationManager& manager, const MigrationSet& set,
+                    const Error& error) {
   Failure failure{exit_code_for(error), error, {}};
   if (auto version = manager.current_version(); version) {
     if (failure.code == ExitCode::failed) {
       failure.hints.push_back("the failed step was rolled back; the database is at version " +
-                              migrate::version_text(*version) + " and nothing was lost");
+                              set.version_name(*version) + " and nothing was lost");
     } else {
-      failure.hints.push_back("the database is at version " + migrate::version_text(*version));
+      failure.hints.push_back("the database is at version " + set.version_name(*version));
     }
   }
   return failure;
@@ -139,19 +140,22 @@ Failure run_failure(migrate::SafeMigrationManager& manager, const Error& error) 
 
 CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
-  if (args.to) SAFEMIG_TRY_VOID(check_target(set, *args.to, false));
+  std::optional<migrate::Version> target;
+  if (args.to) {
+    SAFEMIG_TRY(target, resolve_target(set, *args.to, false));
+  }
   if (set.steps().empty() && set.repeatables().empty()) {
     // Most likely --dir names the wrong directory; a database created for nothing would hide it.
     return usage_fail("there are no migrations in " + set.source(),
                       {"nothing was created or changed; check --dir"});
   }
-  if (args.dry_run) return dry_run(ctx, set, args);
+  if (args.dry_run) return dry_run(ctx, set, args, target);
 
   WriterOptions options;
   options.create = true;
   options.allow_data_loss = args.allow_data_loss;
   options.out_of_order = args.out_of_order;
-  options.on_step_done = outcome_printer(ctx.console.out());
+  options.on_step_done = outcome_printer(ctx.console.out(), set);
   // Declared before the manager, which holds its callbacks.
   StagePrinter stages(ctx.console);
   options.on_stage = stages.stage_callback();
@@ -161,28 +165,26 @@ CliResult<ExitCode> run_migrate(Context& ctx, const MigrateArgs& args) {
   SAFEMIG_TRY(auto history, lift(manager->history()));
   SAFEMIG_TRY_VOID(refuse_definition_problems(ctx, set, history, args.out_of_order));
   SAFEMIG_TRY(migrate::Version current, lift(manager->current_version()));
-  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, history, args.to, args.out_of_order),
+  SAFEMIG_TRY(auto plan, lift(migrate::plan_upgrade(set, history, target, args.out_of_order),
                               ExitCode::usage));
   SAFEMIG_TRY(auto runs, lift(migrate::read_repeatable_runs(manager->connection())));
   std::ostream& out = ctx.console.out();
   if (plan.steps.empty() && migrate::pending_repeatables(set, runs).empty()) {
-    out << ctx.db_path << ": at version " << migrate::version_text(current)
-        << ", nothing to apply\n";
+    out << ctx.db_path << ": at version " << set.version_name(current) << ", nothing to apply\n";
     return ExitCode::ok;
   }
-  auto report = manager->migrate(args.to);
-  if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
-  out << ctx.db_path << ": at version " << migrate::version_text(report->to_version) << '\n';
+  auto report = manager->migrate(target);
+  if (!report) return tl::make_unexpected(run_failure(*manager, set, report.error()));
+  out << ctx.db_path << ": at version " << set.version_name(report->to_version) << '\n';
   return ExitCode::ok;
 }
 
 CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   SAFEMIG_TRY(auto set, ctx.migrations());
-  const migrate::Version target = downgrade_target(set, args.to);
-  SAFEMIG_TRY_VOID(check_target(set, target, true));
+  SAFEMIG_TRY(const migrate::Version target, resolve_target(set, args.to, true));
   WriterOptions options;
   options.allow_data_loss = args.allow_data_loss;
-  options.on_step_done = outcome_printer(ctx.console.out());
+  options.on_step_done = outcome_printer(ctx.console.out(), set);
   // Declared before the manager, which holds its callbacks.
   StagePrinter stages(ctx.console);
   options.on_stage = stages.stage_callback();
@@ -195,13 +197,12 @@ CliResult<ExitCode> run_downgrade(Context& ctx, const DowngradeArgs& args) {
   SAFEMIG_TRY(auto plan, lift(migrate::plan_downgrade(set, current, target), ExitCode::usage));
   std::ostream& out = ctx.console.out();
   if (plan.steps.empty()) {
-    out << ctx.db_path << ": at version " << migrate::version_text(current)
-        << ", nothing to undo\n";
+    out << ctx.db_path << ": at version " << set.version_name(current) << ", nothing to undo\n";
     return ExitCode::ok;
   }
   auto report = manager->downgrade(target);
-  if (!report) return tl::make_unexpected(run_failure(*manager, report.error()));
-  out << ctx.db_path << ": at version " << migrate::version_text(report->to_version) << '\n';
+  if (!report) return tl::make_unexpected(run_failure(*manager, set, report.error()));
+  out << ctx.db_path << ": at version " << set.version_name(report->to_version) << '\n';
   return ExitCode::ok;
 }
 

@@ -28,7 +28,7 @@ struct Parser {
   std::string dir;
   StatusArgs status;
   MigrateArgs migrate;
-  migrate::Version migrate_to = 0;
+  std::string migrate_to;
   DowngradeArgs downgrade;
   HistoryArgs history;
   VerifyArgs verify;

@@ -23,6 +23,12 @@ struct StatusReport {
   std::string layout;
   migrate::Version version = migrate::kNoVersion;
   migrate::Version latest = migrate::kNoVersion;
+  // How the two are shown (version_name of the set).
+  std::string version_shown = "none";
+  std::string latest_shown = "none";
+  // The text versions of the two (Diesel's), empty for numbers: their JSON form is a string.
+  std::string version_name;
+  std::string latest_name;
   std::vector<const migrate::MigrationStep*> pending;
   // Repeatable steps the next migrate runs: never run, or changed since their latest run.
   std::vector<const migrate::MigrationStep*> pending_repeatables;
@@ -41,6 +47,14 @@ void fill_from_history(StatusReport& report, const migrate::MigrationSet& set,
                        const std::vector<migrate::HistoryEntry>& history) {
   report.version = migrate::current_version(history);
   report.latest = set.latest_version();
+  report.version_shown = set.version_name(report.version);
+  report.latest_shown = set.version_name(report.latest);
+  if (const migrate::MigrationStep* step = set.find(report.version)) {
+    report.version_name = step->version_name;
+  }
+  if (const migrate::MigrationStep* step = set.find(report.latest)) {
+    report.latest_name = step->version_name;
+  }
   report.mismatches = migrate::find_checksum_mismatches(set, history);
   report.skipped = migrate::find_skipped_steps(set, history);
   for (const migrate::MigrationStep& step : set.steps()) {
@@ -67,6 +81,7 @@ CliResult<std::vector<migrate::HistoryEntry>> foreign_history(db::Connection& co
     if (step == nullptr) continue;
     migrate::HistoryEntry entry;
     entry.version = version;
+    entry.version_name = step->version_name;
     entry.name = step->name;
     entry.checksum = step->checksum();
     entries.push_back(std::move(entry));
@@ -90,7 +105,7 @@ CliResult<StatusReport> read_only_report(const Context& ctx, const migrate::Migr
   for (const migrate::RepeatableRun& run : runs) report.ran_repeatables.insert(run.name);
   report.writer = std::move(holder);
   if (auto journal = migrate::read_journal(ctx.db_path); journal && *journal) {
-    report.running_step = "V" + std::to_string((*journal)->version) + " " + (*journal)->name;
+    report.running_step = "V" + set.version_name((*journal)->version) + " " + (*journal)->name;
   }
   return report;
 }
@@ -107,7 +122,7 @@ CliResult<StatusReport> collect(const Context& ctx, const migrate::MigrationSet&
       report.interrupted =
           "a migration journal that cannot be read (" + journal.error().message + ")";
     } else if (*journal) {
-      report.interrupted = "V" + std::to_string((*journal)->version) + " " + (*journal)->name +
+      report.interrupted = "V" + set.version_name((*journal)->version) + " " + (*journal)->name +
                            ((*journal)->direction == migrate::Direction::down ? " (down)" : "");
     }
     report.running_step.clear();
@@ -135,8 +150,7 @@ void print_text(std::ostream& out, const StatusReport& r) {
       out << "the database is open for writing by " << r.writer << "\n";
     }
   }
-  out << r.database << ": at version " << migrate::version_text(r.version) << " of "
-      << migrate::version_text(r.latest) << ", ";
+  out << r.database << ": at version " << r.version_shown << " of " << r.latest_shown << ", ";
   if (r.version > r.latest) {
     out << "newer than the migrations know\n";
   } else if (!r.skipped.empty()) {
@@ -158,8 +172,8 @@ void print_text(std::ostream& out, const StatusReport& r) {
   out << "database: " << r.database << '\n';
   out << "migrations: " << r.source << '\n';
   if (!r.layout.empty()) out << "layout: " << r.layout << '\n';
-  out << "version: " << migrate::version_text(r.version) << '\n';
-  out << "latest: " << migrate::version_text(r.latest) << '\n';
+  out << "version: " << r.version_shown << '\n';
+  out << "latest: " << r.latest_shown << '\n';
   out << "pending: ";
   if (r.pending.empty()) out << "none";
   for (std::size_t i = 0; i < r.pending.size(); ++i) {
@@ -183,7 +197,7 @@ void print_text(std::ostream& out, const StatusReport& r) {
   if (!r.skipped.empty()) {
     out << "skipped: " << r.skipped.size() << " step(s) below the current version\n";
     for (const auto* step : r.skipped) {
-      out << "  " << migrate::describe_skipped(*step, r.version) << '\n';
+      out << "  " << migrate::describe_skipped(*step, r.version_shown) << '\n';
     }
   }
   if (!r.foreign.empty()) {
@@ -199,11 +213,12 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
   o["database"] = r.database;
   o["migrations"] = r.source;
   o["layout"] = r.layout.empty() ? boost::json::value(nullptr) : boost::json::value(r.layout);
-  o["version"] = version_json(r.version);
-  o["latest"] = version_json(r.latest);
+  o["version"] = version_json(r.version, r.version_name);
+  o["latest"] = version_json(r.latest, r.latest_name);
   boost::json::array pending;
   for (const auto* step : r.pending) {
-    pending.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
+    pending.push_back(boost::json::object{
+        {"version", version_json(step->version, step->version_name)}, {"name", step->name}});
   }
   o["pending"] = std::move(pending);
   boost::json::array repeatables;
@@ -219,7 +234,8 @@ void print_json_report(std::ostream& out, const StatusReport& r) {
   o["checksum_mismatches"] = std::move(mismatches);
   boost::json::array skipped;
   for (const auto* step : r.skipped) {
-    skipped.push_back(boost::json::object{{"version", step->version}, {"name", step->name}});
+    skipped.push_back(boost::json::object{
+        {"version", version_json(step->version, step->version_name)}, {"name", step->name}});
   }
   o["skipped"] = std::move(skipped);
   o["writer"] = r.writer.empty() ? boost::json::value(nullptr) : boost::json::value(r.writer);

@@ -48,12 +48,15 @@ void check_checksums(Findings& f, const migrate::MigrationSet& set,
                      const std::vector<migrate::HistoryEntry>& history) {
   const auto mismatches = migrate::find_checksum_mismatches(set, history);
   for (const auto& m : mismatches) {
-    f.changed_step("V" + std::to_string(m.version) + " " + m.name, m.describe());
+    f.changed_step(
+        "V" + (m.version_name.empty() ? migrate::version_text(m.version) : m.version_name) + " " +
+            m.name,
+        m.describe());
   }
   const auto skipped = migrate::find_skipped_steps(set, history);
   for (const auto* step : skipped) {
-    f.changed_step(step->label(),
-                   migrate::describe_skipped(*step, migrate::current_version(history)));
+    f.changed_step(step->label(), migrate::describe_skipped(
+                                      *step, set.version_name(migrate::current_version(history))));
   }
   if (mismatches.empty() && skipped.empty()) {
     const auto applied = migrate::applied_entries(history).size();
@@ -65,17 +68,17 @@ CliResult<void> check_schema(Findings& f, db::Connection& conn, const migrate::M
                              migrate::Version version) {
   const auto expected = set.expected_schema_at(version);
   if (!expected) {
-    f.note("no expected schema is declared for version " + migrate::version_text(version) +
+    f.note("no expected schema is declared for version " + set.version_name(version) +
            "; schema not compared");
     return {};
   }
   SAFEMIG_TRY(auto live, lift(schema::read_schema(conn)));
   const auto diff = schema::diff_schemas(*expected, live);
   if (diff.empty()) {
-    f.ok("schema matches the expected schema of version " + std::to_string(version));
+    f.ok("schema matches the expected schema of version " + set.version_name(version));
   }
   for (const auto& line : diff.differences) {
-    f.problem("schema differs from version " + std::to_string(version) + ": " + line);
+    f.problem("schema differs from version " + set.version_name(version) + ": " + line);
   }
   return {};
 }
@@ -151,7 +154,7 @@ CliResult<ExitCode> run_verify(Context& ctx, const VerifyArgs& args) {
   if (const std::string holder = db::WriterLock::current_holder(ctx.db_path); !holder.empty()) {
     f.note("the database is open for writing by " + holder + "; results may change meanwhile");
   } else if (auto journal = migrate::read_journal(ctx.db_path); journal && *journal) {
-    f.problem("an interrupted migration (V" + std::to_string((*journal)->version) + " " +
+    f.problem("an interrupted migration (V" + set.version_name((*journal)->version) + " " +
               (*journal)->name + ") awaits recovery; run '" + ctx.env.program_name +
               " status' to recover it");
   }

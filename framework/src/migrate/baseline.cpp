@@ -16,11 +16,13 @@ Result<void> run_body(db::Connection& scratch, const StepBody& body) {
   return std::get<StepCallable>(body)(scratch);
 }
 
-std::string versions_text(const std::vector<Version>& versions) {
+// `versions` as `shown` names them, comma-separated.
+template <typename Shown>
+std::string versions_text(const std::vector<Version>& versions, const Shown& shown) {
   std::string out;
   for (Version v : versions) {
     if (!out.empty()) out += ", ";
-    out += std::to_string(v);
+    out += shown(v);
   }
   return out;
 }
@@ -75,6 +77,7 @@ Result<BaselineReport> record(db::Connection& conn, const MigrationSet& set,
     const MigrationStep* step = set.find(version);
     HistoryEntry entry;
     entry.version = step->version;
+    entry.version_name = step->version_name;
     entry.name = step->name;
     entry.checksum = step->checksum();
     entry.direction = Direction::up;
@@ -125,10 +128,10 @@ Result<BaselineReport> baseline(db::Connection& conn, const MigrationSet& set, V
                 "baseline is implemented for SQLite only; this connection is PostgreSQL");
   }
   if (set.find(version) == nullptr) {
-    return fail(ErrorCode::invalid_input, "version " + std::to_string(version) +
-                                              " is not a step of " + set.source() +
-                                              " (latest: " + version_text(set.latest_version()) +
-                                              "); baseline at the version of an existing step");
+    return fail(ErrorCode::invalid_input,
+                "version " + std::to_string(version) + " is not a step of " + set.source() +
+                    " (latest: " + set.version_name(set.latest_version()) +
+                    "); baseline at the version of an existing step");
   }
   std::vector<Version> versions;
   for (const MigrationStep& step : set.steps()) {
@@ -136,7 +139,7 @@ Result<BaselineReport> baseline(db::Connection& conn, const MigrationSet& set, V
   }
   SAFEMIG_TRY(schema::Schema expected, scratch_schema(set, versions));
   return record(conn, set, versions, expected,
-                "the schema of " + set.source() + " at version " + std::to_string(version),
+                "the schema of " + set.source() + " at version " + set.version_name(version),
                 options);
 }
 
@@ -147,7 +150,8 @@ Result<BaselineReport> take_over(db::Connection& conn, const MigrationSet& set,
   if (!missing.empty()) {
     return fail(ErrorCode::failed_precondition,
                 std::string(to_string(history.tool)) + " records version" +
-                    (missing.size() == 1 ? " " : "s ") + versions_text(missing) +
+                    (missing.size() == 1 ? " " : "s ") +
+                    versions_text(missing, [&](Version v) { return history.shown_version(v); }) +
                     " as applied, but " + set.source() + " has no step for " +
                     (missing.size() == 1 ? "it" : "them") +
                     ": add the missing migration files (or, if they were removed on purpose, "
@@ -160,8 +164,8 @@ Result<BaselineReport> take_over(db::Connection& conn, const MigrationSet& set,
       set.find(*history.applied_up_to) == nullptr) {
     return fail(ErrorCode::failed_precondition,
                 std::string(to_string(history.tool)) + " marks every version up to " +
-                    std::to_string(*history.applied_up_to) + " as applied (a baseline), but " +
-                    set.source() +
+                    history.shown_version(*history.applied_up_to) +
+                    " as applied (a baseline), but " + set.source() +
                     " has no step of that version, so the schema at it cannot be rebuilt to "
                     "compare with the database: check the schema by hand, then take the "
                     "database over without the schema comparison. Nothing was recorded");
@@ -169,11 +173,15 @@ Result<BaselineReport> take_over(db::Connection& conn, const MigrationSet& set,
   if (options.check_schema) {
     SAFEMIG_TRY(expected, scratch_schema(set, versions));
   }
-  return record(conn, set, versions, expected,
-                "the schema of " + set.source() + " with the steps " +
-                    std::string(to_string(history.tool)) + " applied (" +
-                    (versions.empty() ? std::string("none") : versions_text(versions)) + ")",
-                options);
+  return record(
+      conn, set, versions, expected,
+      "the schema of " + set.source() + " with the steps " + std::string(to_string(history.tool)) +
+          " applied (" +
+          (versions.empty()
+               ? std::string("none")
+               : versions_text(versions, [&](Version v) { return set.version_name(v); })) +
+          ")",
+      options);
 }
 
 }  // namespace safemig::migrate

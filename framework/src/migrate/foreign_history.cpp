@@ -210,13 +210,39 @@ std::vector<Version> sorted(std::set<Version> versions) {
   return {versions.begin(), versions.end()};
 }
 
+// Diesel's version, VARCHAR(50): the text Diesel compares, kept as its text_order_key.
+Result<Version> parse_diesel_version(const db::Value& value, const std::string& where,
+                                     std::map<Version, std::string>& names) {
+  std::string text;
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    text = std::to_string(*i);
+  } else if (const auto* s = std::get_if<std::string>(&value)) {
+    text = *s;
+  } else {
+    return parse_version(value, where);  // Names what is wrong with it.
+  }
+  const std::optional<Version> key = text_order_key(text);
+  if (!key) {
+    return fail(ErrorCode::invalid_input,
+                where + " holds the version '" + text + "', which is not 1 to " +
+                    std::to_string(kTextVersionDigits) +
+                    " digits as safemig keeps Diesel versions, so this history cannot be taken "
+                    "over: adopt the database with baseline at the version its schema is at");
+  }
+  names[*key] = text;
+  return *key;
+}
+
 Result<ForeignHistory> read_version_rows(db::Connection& conn, ForeignTool tool,
                                          const std::string& table) {
-  ForeignHistory history{tool, table, {}, std::nullopt, false, std::nullopt, ""};
+  ForeignHistory history{tool, table, {}, std::nullopt, false, std::nullopt, "", {}};
   SAFEMIG_TRY(auto rows, conn.query("SELECT version FROM " + db::quote_identifier(table)));
   std::set<Version> applied;
+  const std::string where = std::string(to_string(tool)) + "'s " + table;
   for (const db::Row& row : rows) {
-    SAFEMIG_TRY(Version v, parse_version(row.at(0), std::string(to_string(tool)) + "'s " + table));
+    SAFEMIG_TRY(Version v, tool == ForeignTool::diesel
+                               ? parse_diesel_version(row.at(0), where, history.version_names)
+                               : parse_version(row.at(0), where));
     applied.insert(v);
   }
   history.applied = sorted(std::move(applied));
@@ -225,7 +251,7 @@ Result<ForeignHistory> read_version_rows(db::Connection& conn, ForeignTool tool,
 
 Result<ForeignHistory> read_golang_migrate(db::Connection& conn, const std::string& table) {
   ForeignHistory history{
-      ForeignTool::golang_migrate, table, {}, std::nullopt, false, std::nullopt, {}};
+      ForeignTool::golang_migrate, table, {}, std::nullopt, false, std::nullopt, {}, {}};
   SAFEMIG_TRY(auto rows,
               conn.query("SELECT version, dirty FROM " + db::quote_identifier(table) + " LIMIT 2"));
   if (rows.empty()) return history;
@@ -262,7 +288,7 @@ Result<ForeignHistory> read_golang_migrate(db::Connection& conn, const std::stri
 }
 
 Result<ForeignHistory> read_goose(db::Connection& conn, const std::string& table) {
-  ForeignHistory history{ForeignTool::goose, table, {}, std::nullopt, false, std::nullopt, {}};
+  ForeignHistory history{ForeignTool::goose, table, {}, std::nullopt, false, std::nullopt, {}, {}};
   SAFEMIG_TRY(auto rows, conn.query("SELECT version_id, is_applied FROM " +
                                     db::quote_identifier(table) + " ORDER BY id"));
   const std::string where = "goose's " + table;
@@ -287,7 +313,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 }
 
 Result<ForeignHistory> read_flyway(db::Connection& conn, const std::string& table) {
-  ForeignHistory history{ForeignTool::flyway, table, {}, std::nullopt, false, std::nullopt, {}};
+  ForeignHistory history{ForeignTool::flyway, table, {}, std::nullopt, false, std::nullopt, {}, {}};
   SAFEMIG_TRY(auto rows, conn.query("SELECT installed_rank, version, type, script, success FROM " +
                                     db::quote_identifier(table) + " ORDER BY installed_rank"));
   const std::string where = "Flyway's " + table;
@@ -322,18 +348,15 @@ Result<ForeignHistory> read_flyway(db::Connection& conn, const std::string& tabl
   return history;
 }
 
-std::string version_list(const std::vector<Version>& versions) {
+std::string version_list(const std::vector<Version>& versions, const ForeignHistory& history) {
+  const auto shown = [&](Version v) { return history.shown_version(v); };
   std::string out;
-  const auto add = [&](Version v) {
-    if (!out.empty()) out += ", ";
-    out += std::to_string(v);
-  };
   if (versions.size() <= 10) {
-    for (Version v : versions) add(v);
+    for (Version v : versions) out += (out.empty() ? "" : ", ") + shown(v);
     return out;
   }
-  return std::to_string(versions.size()) + " versions from " + std::to_string(versions.front()) +
-         " to " + std::to_string(versions.back());
+  return std::to_string(versions.size()) + " versions from " + shown(versions.front()) + " to " +
+         shown(versions.back());
 }
 
 }  // namespace
@@ -395,6 +418,11 @@ Result<std::optional<ForeignHistory>> read_foreign_history(db::Connection& conn,
   return std::optional<ForeignHistory>(std::move(*history));
 }
 
+std::string ForeignHistory::shown_version(Version version) const {
+  const auto name = version_names.find(version);
+  return name != version_names.end() ? name->second : std::to_string(version);
+}
+
 std::string ForeignHistory::describe() const {
   std::string out = std::string(to_string(tool)) + " (table " + table + "): ";
   std::string what;
@@ -403,7 +431,7 @@ std::string ForeignHistory::describe() const {
   }
   if (!applied.empty()) {
     if (!what.empty()) what += ", and ";
-    what += (applied.size() == 1 ? "version " : "versions ") + version_list(applied);
+    what += (applied.size() == 1 ? "version " : "versions ") + version_list(applied, *this);
   }
   if (what.empty()) what = "no version applied";
   out += what;

@@ -2,25 +2,42 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <map>
+
+#include "safemig/utc_time.h"
 
 namespace safemig::migrate {
 
 std::string_view to_string(Direction d) { return d == Direction::up ? "up" : "down"; }
 
+namespace {
+
+// Whether the history table has the version_name column (tables of earlier releases lack it).
+Result<bool> has_version_name(db::Connection& conn) {
+  SAFEMIG_TRY(std::int64_t count,
+              conn.query_int("SELECT count(*) FROM pragma_table_info('_safemig_history') "
+                             "WHERE name = 'version_name'"));
+  return count > 0;
+}
+
+}  // namespace
+
 Result<void> ensure_history_table(db::Connection& conn) {
+  SAFEMIG_TRY_VOID(
+      conn.execute_script("CREATE TABLE IF NOT EXISTS _safemig_history ("
+                          " id INTEGER PRIMARY KEY,"
+                          " version INTEGER NOT NULL CHECK (version >= 0),"
+                          " name TEXT NOT NULL,"
+                          " checksum TEXT NOT NULL,"
+                          " direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
+                          " applied_at TEXT NOT NULL,"
+                          " duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),"
+                          " backup_path TEXT NOT NULL DEFAULT '',"
+                          " version_name TEXT NOT NULL DEFAULT '')"));
+  SAFEMIG_TRY(bool has_name, has_version_name(conn));
+  if (has_name) return {};
   return conn.execute_script(
-      "CREATE TABLE IF NOT EXISTS _safemig_history ("
-      " id INTEGER PRIMARY KEY,"
-      " version INTEGER NOT NULL CHECK (version >= 0),"
-      " name TEXT NOT NULL,"
-      " checksum TEXT NOT NULL,"
-      " direction TEXT NOT NULL CHECK (direction IN ('up', 'down')),"
-      " applied_at TEXT NOT NULL,"
-      " duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),"
-      " backup_path TEXT NOT NULL DEFAULT '')");
+      "ALTER TABLE _safemig_history ADD COLUMN version_name TEXT NOT NULL DEFAULT ''");
 }
 
 Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
@@ -29,8 +46,12 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
                              {std::string(kHistoryTable)}));
   std::vector<HistoryEntry> entries;
   if (exists == 0) return entries;
-  SAFEMIG_TRY(auto rows, conn.query("SELECT id, version, name, checksum, direction, applied_at, "
-                                    "duration_ms, backup_path FROM _safemig_history ORDER BY id"));
+  SAFEMIG_TRY(bool has_name, has_version_name(conn));
+  SAFEMIG_TRY(
+      auto rows,
+      conn.query(std::string("SELECT id, version, name, checksum, direction, applied_at, "
+                             "duration_ms, backup_path, ") +
+                 (has_name ? "version_name" : "''") + " FROM _safemig_history ORDER BY id"));
   entries.reserve(rows.size());
   for (const db::Row& row : rows) {
     HistoryEntry e;
@@ -42,6 +63,7 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
     e.applied_at = row.text(5);
     e.duration_ms = row.int64(6);
     e.backup_path = row.text(7);
+    e.version_name = row.text(8);
     entries.push_back(std::move(e));
   }
   return entries;
@@ -50,9 +72,9 @@ Result<std::vector<HistoryEntry>> read_history(db::Connection& conn) {
 Result<std::int64_t> append_history(db::Connection& conn, const HistoryEntry& entry) {
   SAFEMIG_TRY_VOID(conn.execute(
       "INSERT INTO _safemig_history (version, name, checksum, direction, applied_at, "
-      "duration_ms, backup_path) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "duration_ms, backup_path, version_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       {entry.version, entry.name, entry.checksum, std::string(to_string(entry.direction)),
-       entry.applied_at, entry.duration_ms, entry.backup_path}));
+       entry.applied_at, entry.duration_ms, entry.backup_path, entry.version_name}));
   return conn.last_insert_id();
 }
 
@@ -77,16 +99,8 @@ Result<Version> read_current_version(db::Connection& conn) {
 }
 
 std::string utc_timestamp_now() {
-  using namespace std::chrono;
-  const auto now = time_point_cast<milliseconds>(system_clock::now());
-  const std::time_t seconds = system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(now.time_since_epoch().count() % 1000));
-  return buf;
+  const auto now = std::chrono::system_clock::now();
+  return format_utc_time(now, "%Y-%m-%dT%H:%M:%S.") + millisecond_digits(now) + "Z";
 }
 
 }  // namespace safemig::migrate

@@ -18,7 +18,7 @@ bool is_name_char(char c) {
 }
 
 std::string describe_step(const MigrationStep& step) {
-  return (step.repeatable ? "repeatable step '" : "step V" + std::to_string(step.version) + " '") +
+  return (step.repeatable ? "repeatable step '" : "step V" + step.shown_version() + " '") +
          step.name + "'";
 }
 
@@ -114,6 +114,12 @@ Result<MigrationSet> MigrationSet::create(std::vector<MigrationStep> steps, std:
                       " is repeatable but listed with the versioned steps; pass it as a "
                       "repeatable");
     }
+    if (!step.version_name.empty() && text_order_key(step.version_name) != step.version) {
+      return fail(ErrorCode::invalid_input,
+                  describe_step(step) + " is named by the text version '" + step.version_name +
+                      "' but its version is " + std::to_string(step.version) +
+                      "; set version to text_order_key(version_name)");
+    }
     SAFEMIG_TRY_VOID(validate_step(step));
   }
   SAFEMIG_TRY_VOID(validate_repeatables(repeatables));
@@ -152,12 +158,23 @@ const MigrationStep* MigrationSet::find_repeatable(std::string_view name) const 
   return nullptr;
 }
 
-Version MigrationSet::version_below(Version version) const {
-  Version below = kNoVersion;
+std::string MigrationSet::version_name(Version version) const {
+  const MigrationStep* step = find(version);
+  return step != nullptr ? step->shown_version() : version_text(version);
+}
+
+Result<Version> MigrationSet::parse_version(std::string_view text) const {
+  bool named = false;
   for (const MigrationStep& step : steps_) {
-    if (step.version < version) below = step.version;
+    if (!step.version_name.empty()) named = true;
+    if (step.shown_version() == text) return step.version;
   }
-  return below;
+  // Where versions are names (Diesel's text), only "0" is read as a number: the empty database.
+  const std::optional<Version> number =
+      named ? (text == "0" ? std::optional<Version>(0) : std::nullopt) : parse_version_number(text);
+  if (number) return *number;
+  return fail(ErrorCode::invalid_input, "'" + std::string(text) + "' is not a version of " +
+                                            (source_.empty() ? "the migrations" : source_));
 }
 
 std::optional<schema::Schema> MigrationSet::expected_schema_at(Version version) const {

@@ -7,7 +7,8 @@
 namespace safemig::migrate {
 
 std::string ChecksumMismatch::describe() const {
-  const std::string label = "V" + std::to_string(version) + " " + name;
+  const std::string label =
+      "V" + (version_name.empty() ? version_text(version) : version_name) + " " + name;
   if (current_checksum.empty()) {
     return label + " was applied but is no longer among the migrations; restore its definition";
   }
@@ -19,13 +20,14 @@ std::string ChecksumMismatch::describe() const {
 Result<Plan> plan_upgrade(const MigrationSet& set, Version current, std::optional<Version> target) {
   const Version to = target.value_or(std::max(current, set.latest_version()));
   if (target && set.find(*target) == nullptr) {
-    return fail(ErrorCode::invalid_input, "target version " + std::to_string(*target) +
+    return fail(ErrorCode::invalid_input, "target version " + set.version_name(*target) +
                                               " is not a version of the migrations (" +
                                               set.source() + ")");
   }
   if (to < current) {
-    return fail(ErrorCode::invalid_input, "the database is at version " + version_text(current) +
-                                              ", above the target version " + version_text(to) +
+    return fail(ErrorCode::invalid_input, "the database is at version " +
+                                              set.version_name(current) +
+                                              ", above the target version " + set.version_name(to) +
                                               "; going down is a downgrade");
   }
   Plan plan{current, to, Direction::up, {}};
@@ -50,14 +52,15 @@ Result<Plan> plan_upgrade(const MigrationSet& set, const std::vector<HistoryEntr
 
 Result<Plan> plan_downgrade(const MigrationSet& set, Version current, Version target) {
   if (target != kNoVersion && set.find(target) == nullptr) {
-    return fail(ErrorCode::invalid_input, "target version " + std::to_string(target) +
+    return fail(ErrorCode::invalid_input, "target version " + set.version_name(target) +
                                               " is not a version of the migrations (" +
                                               set.source() + ")");
   }
   if (target > current) {
-    return fail(ErrorCode::invalid_input, "the database is at version " + version_text(current) +
+    return fail(ErrorCode::invalid_input, "the database is at version " +
+                                              set.version_name(current) +
                                               ", below the target version " +
-                                              std::to_string(target) + "; going up is a migrate");
+                                              set.version_name(target) + "; going up is a migrate");
   }
   Plan plan{current, target, Direction::down, {}};
   const std::vector<MigrationStep>& steps = set.steps();
@@ -67,7 +70,7 @@ Result<Plan> plan_downgrade(const MigrationSet& set, Version current, Version ta
     if (!step.down) {
       return fail(ErrorCode::invalid_input,
                   step.label() + " has no down step, so the database cannot go below version " +
-                      std::to_string(step.version));
+                      step.shown_version());
     }
     plan.steps.push_back(&step);
   }
@@ -80,12 +83,12 @@ std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
   for (const HistoryEntry& applied : applied_entries(history)) {
     const MigrationStep* step = set.find(applied.version);
     if (step == nullptr) {
-      out.push_back({applied.version, applied.name, applied.checksum, ""});
+      out.push_back({applied.version, applied.name, applied.version_name, applied.checksum, ""});
     } else if (const std::string now = step->checksum();
                now != applied.checksum &&
                std::find(step->earlier_checksums.begin(), step->earlier_checksums.end(),
                          applied.checksum) == step->earlier_checksums.end()) {
-      out.push_back({applied.version, applied.name, applied.checksum, now});
+      out.push_back({applied.version, applied.name, applied.version_name, applied.checksum, now});
     }
   }
   return out;
@@ -103,11 +106,10 @@ std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
   return out;
 }
 
-std::string describe_skipped(const MigrationStep& step, Version current) {
-  return step.label() + " is not applied but version " + std::to_string(current) +
+std::string describe_skipped(const MigrationStep& step, std::string_view current) {
+  return step.label() + " is not applied but version " + std::string(current) +
          " is: a step below the applied ones never runs; give it a version above " +
-         std::to_string(current) +
-         ", downgrade below it first, or run it out of order";
+         std::string(current) + ", downgrade below it first, or run it out of order";
 }
 
 Result<void> check_definitions(const MigrationSet& set, const std::vector<HistoryEntry>& history,
@@ -119,7 +121,7 @@ Result<void> check_definitions(const MigrationSet& set, const std::vector<Histor
   std::string message(preface);
   for (const auto& m : mismatches) message += "\n  " + m.describe();
   for (const MigrationStep* step : skipped) {
-    message += "\n  " + describe_skipped(*step, current_version(history));
+    message += "\n  " + describe_skipped(*step, set.version_name(current_version(history)));
   }
   return fail(ErrorCode::checksum_mismatch, message);
 }

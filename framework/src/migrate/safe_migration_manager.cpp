@@ -124,7 +124,7 @@ Result<void> SafeMigrationManager::recover_from_journal() {
   report.version = journal->version;
   // A repeatable step has no version (kNoVersion in the journal).
   report.step =
-      (journal->version == kNoVersion ? "R " : "V" + std::to_string(journal->version) + " ") +
+      (journal->version == kNoVersion ? "R " : "V" + set_->version_name(journal->version) + " ") +
       journal->name + (journal->direction == Direction::down ? " (down)" : "");
   SAFEMIG_TRY(auto entries, read_history(*conn_));
   const Version version = migrate::current_version(entries);
@@ -250,8 +250,8 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   SAFEMIG_TRY_VOID(stages.run(Stage::lock, [&]() -> Result<void> {
     SAFEMIG_TRY(Version version, read_current_version(*conn_));
     if (version == from_version) return {};
-    return fail(ErrorCode::aborted,
-                "the database moved to version " + version_text(version) + " meanwhile; run again");
+    return fail(ErrorCode::aborted, "the database moved to version " + set_->version_name(version) +
+                                        " meanwhile; run again");
   }));
 
   SAFEMIG_TRY(backup::BackupInfo backup, stages.run(Stage::file_backup, [&] {

@@ -32,6 +32,9 @@ struct ScriptRef {
 struct Candidate {
   Version version = 0;
   std::string version_text;  // As the tool writes it (leading zeros kept, Diesel's dashes gone).
+  // The tool compares versions as text (Diesel): `version` is text_order_key(version_text),
+  // and the step shows version_text.
+  bool text_version = false;
   std::string name;
   ScriptRef up;
   std::optional<ScriptRef> down;

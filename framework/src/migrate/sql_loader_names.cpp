@@ -45,22 +45,6 @@ Error too_large(const std::string& file, std::string_view digits, const fs::path
 
 }  // namespace
 
-std::optional<Version> parse_version_number(std::string_view digits) {
-  if (!is_digits(digits)) {
-    return std::nullopt;
-  }
-  constexpr Version kMax = std::numeric_limits<Version>::max();
-  Version value = 0;
-  for (char c : digits) {
-    const int digit = c - '0';
-    if (value > (kMax - digit) / 10) {
-      return std::nullopt;
-    }
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
 bool is_valid_name(std::string_view name) {
   return !name.empty() && name.size() <= 200 && std::all_of(name.begin(), name.end(), is_name_char);
 }
@@ -228,17 +212,15 @@ Result<NameParts> parse_diesel_name(const std::string& folder, const fs::path& p
     if (c != '-') parts.version_text += c;
   }
   parts.name = separator == std::string::npos ? folder : folder.substr(separator + 1);
-  if (!is_digits(parts.version_text)) {
+  const std::optional<Version> version = text_order_key(parts.version_text);
+  if (!version) {
     return fail(file_error(ErrorCode::invalid_input, display,
                            "Diesel's version of this folder is '" + parts.version_text +
-                               "' (its name up to the first '_', without '-'), which is not "
-                               "all digits; safemig stores versions as 64-bit numbers: rename "
-                               "it <YYYY-MM-DD-HHMMSS>_<name>/",
+                               "' (its name up to the first '_', without '-'); safemig keeps "
+                               "Diesel versions of 1 to " +
+                               std::to_string(kTextVersionDigits) +
+                               " digits: rename it <YYYY-MM-DD-HHMMSS>_<name>/",
                            path));
-  }
-  const std::optional<Version> version = parse_version_number(parts.version_text);
-  if (!version) {
-    return fail(too_large(display, parts.version_text, path));
   }
   parts.version = *version;
   return check_name(std::move(parts), display, path);

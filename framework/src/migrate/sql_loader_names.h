@@ -34,10 +34,6 @@ struct NameParts {
   bool repeatable = false;   // Flyway's R__<description>.sql; version is kNoVersion.
 };
 
-// A whole number of decimal digits that fits a 64-bit version ("0042" is 42); nullopt when
-// `digits` is empty, holds anything but digits, or is larger than 9223372036854775807.
-std::optional<Version> parse_version_number(std::string_view digits);
-
 // True for a step name MigrationSet accepts: 1 to 200 letters, digits, '_', '-' or '.'.
 bool is_valid_name(std::string_view name);
 
@@ -50,7 +46,8 @@ Result<NameParts> parse_reversible_name(const std::string& file, const std::file
 Result<NameParts> parse_numbered_name(const std::string& file, const std::filesystem::path& path,
                                       std::string_view layout, Version minimum);
 Result<NameParts> parse_dbmate_name(const std::string& file, const std::filesystem::path& path);
-// A Diesel folder's name; the version must be digits that fit 64 bits.
+// A Diesel folder's name; the version must be 1 to kTextVersionDigits digits, kept by its
+// text order (text_order_key).
 Result<NameParts> parse_diesel_name(const std::string& folder, const std::filesystem::path& path);
 
 }  // namespace safemig::migrate::loader

@@ -211,8 +211,9 @@ void pair_by_version(const std::vector<Named>& files, Layout layout, bool sectio
   }
 }
 
-// dbmate and Diesel order versions as text; safemig orders 64-bit numbers. The two orders
-// agree when no two versions differ in length, which is checked here on `files` sorted as the
+// dbmate orders files by name, and its versions are their leading digits, kept as numbers;
+// Diesel's text versions are kept by text_order_key, whose order is Diesel's. The orders agree
+// unless two dbmate versions differ in length, which is checked here on `files` sorted as the
 // tool sorts them.
 void check_text_order(const std::vector<Named>& files, std::string_view tool, Problems& problems) {
   for (std::size_t i = 1; i < files.size(); ++i) {
@@ -252,6 +253,7 @@ void text_ordered_candidates(std::vector<Named> files, Layout layout, std::vecto
     candidate.version = file.parts.version;
     candidate.version_text = file.parts.version_text;
     candidate.name = file.parts.name;
+    candidate.text_version = layout == Layout::diesel;
     if (layout == Layout::diesel) {
       const std::string folder = file.found->file;
       candidate.up = ScriptRef{file.found->path / "up.sql", folder + "up.sql"};

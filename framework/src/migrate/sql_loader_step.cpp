@@ -142,6 +142,7 @@ std::optional<MigrationStep> build_step(const Candidate& candidate, Layout layou
 
   MigrationStep step;
   step.version = candidate.version;
+  if (candidate.text_version) step.version_name = candidate.version_text;
   step.name = candidate.name;
   step.repeatable = candidate.repeatable;
   // safemig runs a step as one unit: if any part of it must run outside a transaction, all of

@@ -19,6 +19,7 @@
 #include "migrate/sql_loader_names.h"
 #include "migrate/sql_loader_scan.h"
 #include "safemig/migrate/sql_file_loader.h"
+#include "safemig/utc_time.h"
 
 namespace safemig::migrate {
 namespace {
@@ -96,11 +97,7 @@ Result<std::string> create_files(const std::string& dir, const std::string& fold
 
 // The current UTC time as strftime `format`.
 std::string utc_now(const char* format) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  return std::string(text, std::strftime(text, sizeof text, format, &tm));
+  return format_utc_time(std::chrono::system_clock::now(), format);
 }
 
 // The version after `highest`: a UTC timestamp YYYYMMDDHHMMSS when the layout numbers by time
@@ -113,7 +110,7 @@ Result<std::string> next_version(const std::optional<Candidate>& highest, bool t
   }
   if (timestamps || (highest && highest->version_text.size() >= 14)) {
     const std::string now = utc_now("%Y%m%d%H%M%S");
-    if (!highest || loader::parse_version_number(now).value_or(0) > highest->version) {
+    if (!highest || parse_version_number(now).value_or(0) > highest->version) {
       return now;
     }
     return std::to_string(highest->version + 1);
@@ -186,11 +183,12 @@ Result<std::string> new_migration_file(const std::string& dir, const std::string
     case Layout::diesel: {
       const std::string stamp = utc_now("%Y-%m-%d-%H%M%S");
       const std::string digits = utc_now("%Y%m%d%H%M%S");
-      if (highest &&
-          (highest->version_text.size() != digits.size() || highest->version_text >= digits)) {
+      // Diesel compares versions as text.
+      if (highest && highest->version_text >= digits) {
         return fail(Error(ErrorCode::invalid_input,
                           "the highest Diesel version " + highest->version_text +
-                              " is not an earlier YYYYMMDDHHMMSS time; create the folder "
+                              " sorts after the current time " + digits +
+                              " as text; create the folder "
                               "<version>_" +
                               name + "/ with up.sql and down.sql by hand, its version after " +
                               highest->version_text)

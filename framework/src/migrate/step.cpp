@@ -46,7 +46,11 @@ std::string definition_checksum(std::string_view data) {
 }
 
 std::string MigrationStep::label() const {
-  return repeatable ? "R " + name : "V" + std::to_string(version) + " " + name;
+  return repeatable ? "R " + name : "V" + shown_version() + " " + name;
+}
+
+std::string MigrationStep::shown_version() const {
+  return version_name.empty() ? version_text(version) : version_name;
 }
 
 std::string MigrationStep::body_text(const StepBody& body) {

@@ -160,6 +160,7 @@ Result<void> record_history(const StepRun& run, std::int64_t duration_ms) {
   SAFEMIG_TRY_VOID(ensure_history_table(run.conn));
   HistoryEntry entry;
   entry.version = run.step.version;
+  entry.version_name = run.step.version_name;
   entry.name = run.step.name;
   entry.checksum = run.step.checksum();
   entry.direction = run.direction;

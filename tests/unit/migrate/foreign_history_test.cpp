@@ -124,9 +124,10 @@ TEST_F(ForeignHistoryTest, NoToolTableMeansNoForeignHistory) {
   EXPECT_THAT(*tables, IsEmpty());
 }
 
-TEST_F(ForeignHistoryTest, DieselRowsAreTheAppliedVersions) {
+// Diesel's versions are text, compared as text: kept by their text_order_key, shown as written.
+TEST_F(ForeignHistoryTest, DieselRowsAreTheAppliedVersionsAsText) {
   run(kDieselDdl);
-  for (const char* version : {"00000000000000", "20240313170000", "20240401090000"}) {
+  for (const char* version : {"20240401090000", "00000000000000", "20240314", "20240313170000"}) {
     ASSERT_THAT(conn_->execute("INSERT INTO __diesel_schema_migrations (version) VALUES (?)",
                                {std::string(version)}),
                 IsOk());
@@ -134,12 +135,23 @@ TEST_F(ForeignHistoryTest, DieselRowsAreTheAppliedVersions) {
   const ForeignHistory history = read();
   EXPECT_EQ(history.tool, ForeignTool::diesel);
   EXPECT_EQ(history.table, "__diesel_schema_migrations");
-  EXPECT_THAT(history.applied, ElementsAre(0, 20240313170000, 20240401090000));
+  EXPECT_THAT(history.applied,
+              ElementsAre(*text_order_key("00000000000000"), *text_order_key("20240313170000"),
+                          *text_order_key("20240314"), *text_order_key("20240401090000")));
   EXPECT_FALSE(history.applied_up_to.has_value());
   EXPECT_FALSE(history.dirty);
   EXPECT_EQ(history.describe(),
-            "Diesel (table __diesel_schema_migrations): versions 0, 20240313170000, "
-            "20240401090000");
+            "Diesel (table __diesel_schema_migrations): versions 00000000000000, 20240313170000, "
+            "20240314, 20240401090000");
+}
+
+TEST_F(ForeignHistoryTest, ADieselVersionSafemigCannotKeepIsRefused) {
+  run(kDieselDdl);
+  run("INSERT INTO __diesel_schema_migrations (version) VALUES ('v1_alpha')");
+  EXPECT_THAT(read_foreign_history(*conn_),
+              ErrorIs(ErrorCode::invalid_input,
+                      AllOf(HasSubstr("'v1_alpha'"), HasSubstr("cannot be taken over"),
+                            HasSubstr("baseline"))));
 }
 
 TEST_F(ForeignHistoryTest, GolangMigrateRecordsTheCurrentVersionOnly) {

@@ -10,6 +10,7 @@ namespace {
 
 using ::safemig::testing::ErrorIs;
 using ::safemig::testing::IsOk;
+using ::safemig::testing::IsOkAndHolds;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -51,11 +52,52 @@ TEST(MigrationSetTest, VersionZeroAndTimestampVersionsAreVersions) {
   ASSERT_THAT(set, IsOk());
   EXPECT_EQ(set->steps().front().version, 0);
   EXPECT_EQ(set->latest_version(), 20240313170000);
-  EXPECT_EQ(set->version_below(7), 0);
-  EXPECT_EQ(set->version_below(0), kNoVersion);
-  EXPECT_EQ(set->version_below(20240313170000), 7);
   ASSERT_NE(set->find(20240313170000), nullptr);
   EXPECT_EQ(set->find(20240313170000)->name, "late");
+}
+
+MigrationStep text_step(const std::string& version_name, std::string name) {
+  MigrationStep s = step(*text_order_key(version_name), std::move(name));
+  s.version_name = version_name;
+  return s;
+}
+
+TEST(MigrationSetTest, NumberedVersionsAreShownAndParsedAsNumbers) {
+  auto set = MigrationSet::create({step(0, "zero"), step(20240313170000, "late")}, "dir");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->version_name(20240313170000), "20240313170000");
+  EXPECT_EQ(set->version_name(kNoVersion), "none");
+  EXPECT_EQ(set->steps()[1].label(), "V20240313170000 late");
+  EXPECT_THAT(set->parse_version("20240313170000"), IsOkAndHolds(20240313170000));
+  EXPECT_THAT(set->parse_version("0"), IsOkAndHolds(0));
+  EXPECT_THAT(set->parse_version("007"), IsOkAndHolds(7));  // A number, found or not.
+  EXPECT_THAT(set->parse_version("two"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("'two' is not a version of dir")));
+}
+
+TEST(MigrationSetTest, TextVersionsAreShownAndParsedAsTheirText) {
+  auto set = MigrationSet::create({text_step("20240314", "b"), text_step("00000000000000", "setup"),
+                                   text_step("20240313170000", "a")},
+                                  "migrations");
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(set->steps()[0].name, "setup");
+  EXPECT_EQ(set->steps()[2].name, "b");  // "20240314" sorts after "20240313170000" as text.
+  EXPECT_EQ(set->version_name(set->latest_version()), "20240314");
+  EXPECT_EQ(set->steps()[0].label(), "V00000000000000 setup");
+  EXPECT_THAT(set->parse_version("20240314"), IsOkAndHolds(*text_order_key("20240314")));
+  EXPECT_THAT(set->parse_version("00000000000000"), IsOkAndHolds(set->steps()[0].version));
+  // Only "0" is read as a number (the empty database, for downgrade --to 0).
+  EXPECT_THAT(set->parse_version("0"), IsOkAndHolds(0));
+  EXPECT_THAT(set->parse_version("20240315"),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("'20240315' is not a version")));
+}
+
+TEST(MigrationSetTest, ATextVersionMustBeTheKeyOfItsVersion) {
+  MigrationStep wrong = step(20240314, "b");
+  wrong.version_name = "20240314";
+  EXPECT_THAT(MigrationSet::create({wrong}),
+              ErrorIs(ErrorCode::invalid_input,
+                      AllOf(HasSubstr("text version '20240314'"), HasSubstr("text_order_key"))));
 }
 
 TEST(MigrationSetTest, AcceptsGapsInVersions) {

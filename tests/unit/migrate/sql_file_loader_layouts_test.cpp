@@ -209,17 +209,15 @@ TEST_F(LayoutTest, DieselVersionsAreTheFolderNameUpToTheFirstUnderscoreWithoutDa
   write("2024-03-14_080000_create_b/metadata.toml", "run_in_transaction = false\n");
   write("README.md", "notes");
   write(".keep", "");
-  EXPECT_THAT(load(), ErrorIs(ErrorCode::invalid_input, HasSubstr("version 20240314 comes after")));
-  // 2024-03-14_080000 has Diesel version 20240314 (8 digits): as text it sorts after
-  // 20240313170000, as a number before it, so the directory is refused below; first without it.
-  std::filesystem::remove_all(dir_.file("2024-03-14_080000_create_b"));
-  write("2024-03-14-080000_create_b/up.sql", "CREATE TABLE b(id INTEGER);");
-  write("2024-03-14-080000_create_b/metadata.toml", "run_in_transaction = false\n");
   auto set = load();
   ASSERT_THAT(set, IsOk());
   EXPECT_EQ(set->layout(), "Diesel");
-  EXPECT_THAT(labels(), ElementsAre("V0 diesel_initial_setup", "V20240313170000 create_a",
-                                    "V20240314080000 create_b"));
+  // 2024-03-14_080000 has Diesel version 20240314: as text it sorts after 20240313170000,
+  // although as a number it is smaller.
+  EXPECT_THAT(labels(), ElementsAre("V00000000000000 diesel_initial_setup",
+                                    "V20240313170000 create_a", "V20240314 080000_create_b"));
+  EXPECT_EQ(set->steps()[2].version_name, "20240314");
+  EXPECT_EQ(set->steps()[2].version, *text_order_key("20240314"));
   EXPECT_EQ(body(set->steps()[0].up), "-- comment only\n");
   EXPECT_EQ(body(*set->steps()[0].down), "");
   EXPECT_THAT(set->steps()[1].down_touched_tables, ElementsAre("a"));
@@ -227,13 +225,29 @@ TEST_F(LayoutTest, DieselVersionsAreTheFolderNameUpToTheFirstUnderscoreWithoutDa
   EXPECT_FALSE(set->steps()[2].transactional);
 }
 
-TEST_F(LayoutTest, DieselTextOrderThatNumbersCannotKeepIsRefused) {
+// Diesel compares versions as text: a prefix sorts first, then digit by digit.
+TEST_F(LayoutTest, DieselStepsRunInTextOrderOfTheirVersions) {
   write("2024-03-13-170000_a/up.sql", "SELECT 1;");
   write("2024-03-14_080000_b/up.sql", "SELECT 1;");
-  EXPECT_THAT(load(), ErrorIs(ErrorCode::invalid_input,
-                              AllOf(HasSubstr("2024-03-14_080000_b/"),
-                                    HasSubstr("Diesel orders versions as text"),
-                                    HasSubstr("20240314"), HasSubstr("20240313170000"))));
+  write("2024-03-13_090000_c/up.sql", "SELECT 1;");
+  write("2023-12-31-235959_d/up.sql", "SELECT 1;");
+  ASSERT_THAT(load(), IsOk());
+  EXPECT_THAT(labels(), ElementsAre("V20231231235959 d", "V20240313 090000_c", "V20240313170000 a",
+                                    "V20240314 080000_b"));
+}
+
+TEST_F(LayoutTest, ADieselVersionOfMoreThanEighteenDigitsIsRefused) {
+  write("2024-03-13-170000-12345_a/up.sql", "SELECT 1;");
+  EXPECT_THAT(load(),
+              ErrorIs(ErrorCode::invalid_input,
+                      AllOf(HasSubstr("2024-03-13-170000-12345_a/"),
+                            HasSubstr("'2024031317000012345'"), HasSubstr("1 to 18 digits"))));
+}
+
+TEST_F(LayoutTest, TwoDieselFoldersOfOneVersionAreRefused) {
+  write("2024-03-13-170000_a/up.sql", "SELECT 1;");
+  write("20240313170000_b/up.sql", "SELECT 1;");
+  EXPECT_THAT(load(), ErrorIs(ErrorCode::invalid_input, HasSubstr("has the same version")));
 }
 
 TEST_F(LayoutTest, DieselErrorsAreReportedTogether) {
@@ -377,7 +391,7 @@ TEST(RealHistoryTest, DieselShmd) {
   ASSERT_THAT(set, IsOk());
   EXPECT_EQ(set->layout(), "Diesel");
   ASSERT_EQ(set->steps().size(), 2u);
-  EXPECT_EQ(set->steps()[0].label(), "V0 diesel_initial_setup");
+  EXPECT_EQ(set->steps()[0].label(), "V00000000000000 diesel_initial_setup");
   EXPECT_EQ(set->steps()[1].label(), "V20221117064726 create_media");
   EXPECT_THAT(set->steps()[1].down_touched_tables, ElementsAre("media"));
 }

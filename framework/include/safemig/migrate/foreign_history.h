@@ -27,6 +27,7 @@
 // Thread safety: functions use the given connection only.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,9 +86,14 @@ struct ForeignHistory {
   std::optional<Version> dirty_version;
   // What the tool recorded about the failure, e.g. "schema_migrations: version 3, dirty = true".
   std::string dirty_detail;
+  // The text of each version a tool records as text and compares as text (Diesel's, kept as
+  // text_order_key of it), as the tool wrote it.
+  std::map<Version, std::string> version_names;
 
   // One line for people: "golang-migrate (table schema_migrations): every version up to 3".
   std::string describe() const;
+  // `version` as the tool wrote it: its entry in version_names, else its number.
+  std::string shown_version(Version version) const;
   // Empty when not dirty; otherwise what happened and what a person must do before safemig may
   // take the database over.
   std::string dirty_message() const;

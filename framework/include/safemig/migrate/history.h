@@ -33,6 +33,13 @@ struct HistoryEntry {
   // The file backup taken before the step; empty when none was; a note in parentheses for a
   // row recorded without running the step ("(baseline)", "(taken over from golang-migrate)").
   std::string backup_path;
+  // The step's version_name (Diesel's text version); empty when the version is its number.
+  std::string version_name;
+
+  // version_name, or the version's number.
+  std::string shown_version() const {
+    return version_name.empty() ? version_text(version) : version_name;
+  }
 };
 
 // Whether a backup_path is such a note rather than a file.
@@ -42,7 +49,8 @@ inline bool is_backup_note(std::string_view backup_path) {
 
 inline constexpr std::string_view kHistoryTable = "_safemig_history";
 
-// Creates the history table if it does not exist (call inside the step's transaction).
+// Creates the history table if it does not exist, and adds the version_name column to one of an
+// earlier release (call inside the step's transaction).
 Result<void> ensure_history_table(db::Connection& conn);
 // All rows, oldest first; empty when the table does not exist.
 Result<std::vector<HistoryEntry>> read_history(db::Connection& conn);

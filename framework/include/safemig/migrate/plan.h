@@ -21,6 +21,7 @@ namespace safemig::migrate {
 struct ChecksumMismatch {
   Version version = 0;
   std::string name;
+  std::string version_name;  // As recorded in the history (Diesel's text version), or empty.
   std::string applied_checksum;
   std::string current_checksum;  // Empty when the step is no longer in the set.
   std::string describe() const;
@@ -54,8 +55,9 @@ std::vector<ChecksumMismatch> find_checksum_mismatches(const MigrationSet& set,
 // applied ones, as after merging a branch): migrate would never run them. Ascending.
 std::vector<const MigrationStep*> find_skipped_steps(const MigrationSet& set,
                                                      const std::vector<HistoryEntry>& history);
-// "V3 b is not applied but version 5 is: …; give it a version above 5", for one of them.
-std::string describe_skipped(const MigrationStep& step, Version current);
+// "V3 b is not applied but version 5 is: …; give it a version above 5", for one of them;
+// `current` is the current version as the set shows it (MigrationSet::version_name).
+std::string describe_skipped(const MigrationStep& step, std::string_view current);
 // Nothing when every applied step matches its definition and none is skipped (or skipped steps
 // are to run out of order); otherwise checksum_mismatch (a person must decide): `preface`, then
 // one line per changed or skipped step.

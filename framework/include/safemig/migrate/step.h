@@ -32,7 +32,11 @@ enum class RowPolicy {
 };
 
 struct MigrationStep {
-  Version version = 0;                      // Unique within a set, >= 0; kNoVersion if repeatable.
+  Version version = 0;  // Unique within a set, >= 0; kNoVersion if repeatable.
+  // The version as the migration tool writes it, when that is text rather than the number
+  // (Diesel's "20240313170000", compared as text; `version` is then text_order_key() of it).
+  // Empty: the version is shown as its number.
+  std::string version_name;
   std::string name;                         // Letters, digits, '_', '-', '.'; see create().
   std::vector<std::string> touched_tables;  // Tables `up` changes: backed up and loss-checked.
   StepBody up;
@@ -63,6 +67,8 @@ struct MigrationStep {
 
   // "V3 rebuild_completion_requests"; "R refresh_views" for a repeatable step.
   std::string label() const;
+  // version_name, or the version's number.
+  std::string shown_version() const;
   // SHA-256 (hex) of the step's definition.
   std::string checksum() const;
   // The SQL of up/down for checksums: the SQL text, or "-- C++ step" for a callable.
@@ -99,8 +105,12 @@ class MigrationSet {
   const MigrationStep* find(Version version) const;
   // The highest version, kNoVersion for an empty set.
   Version latest_version() const { return steps_.empty() ? kNoVersion : steps_.back().version; }
-  // The version of the step just below `version` in the set, kNoVersion when there is none.
-  Version version_below(Version version) const;
+  // How `version` is shown: the step's version_name when it has one, else the number ("none"
+  // for kNoVersion).
+  std::string version_name(Version version) const;
+  // The version a user named on the command line: a step's version_name, or a number.
+  // Errors: invalid_input when `text` is neither.
+  Result<Version> parse_version(std::string_view text) const;
   // Where the steps came from ("built-in application history", a directory path).
   const std::string& source() const { return source_; }
   // The file layout the steps were read in ("Flyway", "Diesel"); empty for C++ histories.
