@@ -163,6 +163,13 @@ std::string MigrationSet::version_name(Version version) const {
   return step != nullptr ? step->shown_version() : version_text(version);
 }
 
+Version MigrationSet::number_for_names(Version version) const {
+  if (version == kNoVersion) return 0;
+  const MigrationStep* step = find(version);
+  if (step == nullptr || step->version_name.empty()) return version;
+  return parse_version_number(step->version_name).value_or(version);
+}
+
 Result<Version> MigrationSet::parse_version(std::string_view text) const {
   bool named = false;
   for (const MigrationStep& step : steps_) {

@@ -257,7 +257,7 @@ Result<StepOutcome> SafeMigrationManager::run_step(const MigrationStep& step, Di
   SAFEMIG_TRY(backup::BackupInfo backup, stages.run(Stage::file_backup, [&] {
     backup::BackupOptions backup_options;
     // A backup of a database on which nothing is applied is named as version 0's.
-    backup_options.from_version = std::max<Version>(from_version, 0);
+    backup_options.from_version = set_->number_for_names(from_version);
     backup_options.gzip = options_.gzip_backups;
     backup_options.progress = options_.progress;
     return backup::create_file_backup(*conn_, backup_options);

@@ -50,7 +50,7 @@ Result<void> create_backup_tables(const StepRun& run, Guard& guard) {
   SAFEMIG_TRY(std::vector<std::string> guarded,
               with_dependent_tables(run.conn, touched_tables_of(run.step, run.direction)));
   backup::BackupTableOrigin origin;
-  origin.version = std::max<Version>(run.from_version, 0);
+  origin.version = run.set.number_for_names(run.from_version);
   origin.step = run.step.label();
   origin.direction = std::string(to_string(run.direction));
   origin.run = backup::new_backup_run();

@@ -90,6 +90,9 @@ TEST(MigrationSetTest, TextVersionsAreShownAndParsedAsTheirText) {
   EXPECT_THAT(set->parse_version("0"), IsOkAndHolds(0));
   EXPECT_THAT(set->parse_version("20240315"),
               ErrorIs(ErrorCode::invalid_input, HasSubstr("'20240315' is not a version")));
+  // Backup names carry the digits people see, not the key.
+  EXPECT_EQ(set->number_for_names(*text_order_key("20240313170000")), 20240313170000);
+  EXPECT_EQ(set->number_for_names(kNoVersion), 0);
 }
 
 TEST(MigrationSetTest, ATextVersionMustBeTheKeyOfItsVersion) {

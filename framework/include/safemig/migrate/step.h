@@ -108,6 +108,9 @@ class MigrationSet {
   // How `version` is shown: the step's version_name when it has one, else the number ("none"
   // for kNoVersion).
   std::string version_name(Version version) const;
+  // The number that names `version` in backup names (kNoVersion: 0): a text version's digits
+  // read as a number (so "v20240313170000" names Diesel's 20240313170000), else the version.
+  Version number_for_names(Version version) const;
   // The version a user named on the command line: a step's version_name, or a number.
   // Errors: invalid_input when `text` is neither.
   Result<Version> parse_version(std::string_view text) const;
