@@ -81,15 +81,23 @@ class ForwarderTest : public ::testing::Test {
  protected:
   // Forwards `request` to completion on the test's io_context.
   void forward(http::Request request) {
-    Forwarder forwarder(
+    Forwarder forwarder = make_forwarder();
+    start(forwarder, std::move(request));
+    io_.run();
+  }
+
+  Forwarder make_forwarder() {
+    return Forwarder(
         upstream_, [this](dao::CompletionRequest r) { records_.push_back(std::move(r)); }, metrics_,
         options_);
+  }
+
+  void start(Forwarder& forwarder, http::Request request) {
     http::RequestContext context{"127.0.0.1", std::chrono::steady_clock::now()};
     asio::co_spawn(io_, forwarder.handle(std::move(request), std::move(context), channel_),
                    [](const std::exception_ptr& e) {
                      if (e) std::rethrow_exception(e);
                    });
-    io_.run();
   }
 
   const dao::CompletionRequest& record() {
@@ -224,6 +232,8 @@ TEST_F(ForwarderTest, ClientThatStopsReadingIsAClientTimeout) {
   upstream_.add_link(stream_reply({BodyStep::piece(kToken), BodyStep::piece(kDone)}));
   channel_.fail_write(2, ErrorCode::aborted);
   forward(chat_request(true));
+  EXPECT_TRUE(channel_.head.has_value());
+  EXPECT_EQ(channel_.body, "");
   const auto& r = record();
   EXPECT_EQ(r.status_code, 499);
   EXPECT_EQ(r.error_type, "client_timeout");
@@ -272,6 +282,28 @@ TEST_F(ForwarderTest, ClientLeavingWhileTheStreamIsSilentClosesTheUpstreamAtOnce
   EXPECT_EQ(r.error_type, "client_disconnect");
   EXPECT_TRUE(r.time_to_first_token_ms.has_value());
   EXPECT_THAT(r.error_message.value_or(""), HasSubstr("while the response body was relayed"));
+}
+
+// The shutdown timeout ends a stream whose upstream is silent: its link is closed, the client's
+// stream is cut, and the record says proxy_shutdown with the timings seen so far.
+TEST_F(ForwarderTest, AbortAllEndsASilentStreamAsAShutdown) {
+  options_.upstream_timeout = std::chrono::seconds(20);
+  auto link = upstream_.add_link(
+      stream_reply({BodyStep::piece(kToken), BodyStep::silence(), BodyStep::piece(kDone)}));
+  Forwarder forwarder = make_forwarder();
+  start(forwarder, chat_request(true));
+  while (link->body_reads < 2 && io_.run_one() > 0) {
+  }
+  ASSERT_EQ(link->body_reads, 2u) << "the stream never reached its silence";
+  EXPECT_EQ(forwarder.abort_all(), 1u);
+  io_.run();
+  EXPECT_TRUE(link->closed);
+  EXPECT_EQ(channel_.body, kToken);
+  EXPECT_FALSE(channel_.finished);
+  const auto& r = record();
+  EXPECT_EQ(r.status_code, 503);
+  EXPECT_EQ(r.error_type, "proxy_shutdown");
+  EXPECT_TRUE(r.time_to_first_token_ms.has_value());
 }
 
 TEST_F(ForwarderTest, ClientLeavingWhileAPlainBodyIsSilentClosesTheUpstreamAtOnce) {
