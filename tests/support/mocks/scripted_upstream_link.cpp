@@ -16,6 +16,8 @@ using proxy::UpstreamResult;
 
 namespace {
 
+// What the real link reports when close() ends a pending operation: the socket's
+// operation_aborted, which it classifies as a timeout.
 UpstreamFailure closed_under(std::string_view what) {
   return {Failure::upstream_timeout, std::string(what) + ": Operation canceled", false};
 }
