@@ -3,11 +3,14 @@
 // Thread safety: pure functions.
 #include "safemig/proxy/error_redaction.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
-#include <unordered_set>
+#include <cstdint>
+#include <cstring>
+#include <optional>
 
 #include "safemig/http/utf8.h"
 
@@ -15,6 +18,9 @@ namespace safemig::proxy {
 namespace {
 
 constexpr std::string_view kMarker = "[redacted]";
+// A larger request body is matched as raw text: parsing it for its strings would hold the event
+// loop for longer than the scan.
+constexpr std::size_t kMaxParsedBodyBytes = std::size_t{1} << 20;
 // Letters and digits in a row, mixing both, from this length on: a random token.
 constexpr std::size_t kRandomRunBytes = 16;
 
@@ -84,26 +90,60 @@ class Mask {
   std::vector<bool> hidden_;
 };
 
+// An 8-byte window of text, as a number: windows compare without hashing.
+static_assert(kMinEchoBytes == sizeof(std::uint64_t));
+std::uint64_t window_at(std::string_view text, std::size_t i) {
+  std::uint64_t w = 0;
+  std::memcpy(&w, text.data() + i, sizeof w);
+  return w;
+}
+
+// The message's windows: a bitmap that rules most absent windows out with one bit test (the
+// scan of a large request body costs a load, a multiply and a bit test per byte), and the
+// sorted windows for the exact answer.
+class WindowSet {
+ public:
+  explicit WindowSet(std::string_view message) : bits_(kBits / 64, 0) {
+    for (std::size_t i = 0; i + kMinEchoBytes <= message.size(); ++i) {
+      const std::uint64_t w = window_at(message, i);
+      windows_.push_back(w);
+      const std::uint64_t b = bit(w);
+      bits_[b / 64] |= std::uint64_t{1} << (b % 64);
+    }
+    std::sort(windows_.begin(), windows_.end());
+  }
+  bool contains(std::uint64_t w) const {
+    const std::uint64_t b = bit(w);
+    if ((bits_[b / 64] & (std::uint64_t{1} << (b % 64))) == 0) return false;
+    return std::binary_search(windows_.begin(), windows_.end(), w);
+  }
+
+ private:
+  static constexpr std::size_t kBits = std::size_t{1} << 20;  // 128 KiB.
+  static std::uint64_t bit(std::uint64_t w) { return (w * 0x9E3779B97F4A7C15ULL) >> 44; }
+  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint64_t> windows_;
+};
+
 // Hides every run of kMinEchoBytes or more bytes of the message that also occurs in one of
 // `texts`: each kMinEchoBytes-byte window of the message found in a text is hidden, which covers
-// every longer common run. O(message + texts).
-void hide_echoes(std::string_view message, const std::vector<std::string>& texts, Mask& mask) {
+// every longer common run. O(message log message + texts).
+void hide_echoes(std::string_view message, const std::vector<std::string_view>& texts, Mask& mask) {
   if (message.size() < kMinEchoBytes) return;
-  std::unordered_set<std::string_view> windows;
-  for (std::size_t i = 0; i + kMinEchoBytes <= message.size(); ++i) {
-    windows.insert(message.substr(i, kMinEchoBytes));
-  }
-  std::unordered_set<std::string_view> echoed;
-  for (const std::string& text : texts) {
-    const std::string_view t(text);
-    for (std::size_t i = 0; i + kMinEchoBytes <= t.size(); ++i) {
-      const auto found = windows.find(t.substr(i, kMinEchoBytes));
-      if (found != windows.end()) echoed.insert(*found);
+  const WindowSet windows(message);
+  std::vector<std::uint64_t> echoed;
+  for (const std::string_view text : texts) {
+    for (std::size_t i = 0; i + kMinEchoBytes <= text.size(); ++i) {
+      const std::uint64_t w = window_at(text, i);
+      if (windows.contains(w)) echoed.push_back(w);
     }
   }
   if (echoed.empty()) return;
+  std::sort(echoed.begin(), echoed.end());
   for (std::size_t i = 0; i + kMinEchoBytes <= message.size(); ++i) {
-    if (echoed.contains(message.substr(i, kMinEchoBytes))) mask.hide(i, i + kMinEchoBytes);
+    if (std::binary_search(echoed.begin(), echoed.end(), window_at(message, i))) {
+      mask.hide(i, i + kMinEchoBytes);
+    }
   }
 }
 
@@ -170,16 +210,16 @@ void collect_strings(const boost::json::value& value, std::vector<std::string>& 
   }
 }
 
-std::vector<std::string> request_texts(std::string_view body) {
-  std::vector<std::string> texts;
+// The request's strings (see collect_strings), or the raw body when it is not JSON or larger
+// than kMaxParsedBodyBytes: matching the raw text hides more (member names too), never less.
+std::optional<std::vector<std::string>> request_strings(std::string_view body) {
+  if (body.size() > kMaxParsedBodyBytes) return std::nullopt;
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(body, ec);
-  if (ec) {
-    texts.emplace_back(body);
-  } else {
-    collect_strings(parsed, texts);
-  }
-  return texts;
+  if (ec) return std::nullopt;
+  std::vector<std::string> strings;
+  collect_strings(parsed, strings);
+  return strings;
 }
 
 }  // namespace
@@ -213,7 +253,13 @@ std::string redact_error_text(std::string_view message, const std::vector<std::s
   message = http::utf8_prefix(message, kMaxRedactedBytes);
   Mask mask(message);
   for (const std::string& credential : credentials) mask.hide_occurrences(credential);
-  std::vector<std::string> texts = request_texts(body);
+  const std::optional<std::vector<std::string>> strings = request_strings(body);
+  std::vector<std::string_view> texts;
+  if (strings) {
+    texts.assign(strings->begin(), strings->end());
+  } else {
+    texts.push_back(body);
+  }
   texts.insert(texts.end(), credentials.begin(), credentials.end());
   hide_echoes(message, texts, mask);
   hide_key_shapes(message, mask);

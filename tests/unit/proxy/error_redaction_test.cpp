@@ -84,6 +84,14 @@ TEST(ErrorRedactionTest, ABodyThatIsNotJsonIsMatchedAsRawText) {
   EXPECT_THAT(out, Not(HasSubstr("confidential")));
 }
 
+TEST(ErrorRedactionTest, TextFromABodyOverOneMebibyteIsRedactedAsRawText) {
+  const std::string body = R"({"model":"m","messages":[{"role":"user","content":")" +
+                           std::string(std::size_t{2} << 20, 'x') + R"( the hidden clause"}]})";
+  const std::string out = redact_error_text("rejected: the hidden clause", kNoCredentials, body);
+  EXPECT_THAT(out, Not(HasSubstr("hidden")));
+  EXPECT_THAT(out, HasSubstr("rejected:"));
+}
+
 TEST(ErrorRedactionTest, RedactionNeverSplitsAUtf8Sequence) {
   const std::string body = R"({"messages":[{"content":"ééééééééé"}]})";
   const std::string out = redact_error_text("xé ééééééééé é", kNoCredentials, body);

@@ -9,7 +9,8 @@
 //    masked with `***`, a token with a run of 16 or more letters and digits mixing both;
 //  - any run of at least kMinEchoBytes bytes that also occurs in a string of the request body
 //    (messages, prompt, input, instructions, tools… — every string but `model`, `role` and
-//    `type`, decoded and as JSON text), or in the raw body when it is not JSON.
+//    `type`, decoded and as JSON text), or in the raw body when it is not JSON or over 1 MiB
+//    (not parsed, so that the event loop is held for a scan of the body only).
 // Runs are widened to whole UTF-8 sequences, so the result stays well-formed.
 //
 // Thread safety: pure functions.
