@@ -199,7 +199,7 @@ void SessionChannel::stop_watching() {
   if (watch_->active) {
     watch_->active = false;
     boost::system::error_code ignored;
-    // Nothing else is pending on the client socket while a handler waits for its response.
+    // Called by the handler between its writes: nothing else is pending on the client socket.
     socket_.cancel(ignored);
   }
   watch_.reset();

@@ -45,6 +45,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   double upstream_timeout = 600;
   double connect_timeout = 10;
   double shutdown_timeout = 10;
+  std::string error_messages = "redacted";
   std::string log_level = "info";
   app.add_option("--db", db, "SQLite database file (created and migrated when missing)")
       ->envname("DATABASE_PATH")
@@ -67,6 +68,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--shutdown-timeout", shutdown_timeout,
                  "Seconds in-flight requests get to finish after SIGTERM/SIGINT")
+      ->capture_default_str();
+  app.add_option("--error-messages", error_messages,
+                 "Upstream error messages in the records: redacted (credentials, key-shaped "
+                 "tokens and the request's text removed) or off (none stored)")
+      ->check(CLI::IsMember({"redacted", "off"}))
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -92,6 +98,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   auto mode = parse_migrate_mode(migrate);
   if (!mode) return usage_error(mode.error().message);
   options.migrate = *mode;
+  auto messages = parse_error_messages(error_messages);
+  if (!messages) return usage_error(messages.error().message);
+  options.error_messages = *messages;
   const auto up = seconds(upstream_timeout);
   const auto connect = seconds(connect_timeout);
   const auto shutdown = seconds(shutdown_timeout);

@@ -63,7 +63,7 @@ std::string failure_message(Failure failure, std::string_view upstream, std::str
       message = "the upstream " + std::string(upstream) + " sent a malformed HTTP response";
       break;
     case Failure::client_disconnect:
-      message = "the client closed the connection before the response was complete";
+      message = "the client closed the connection before the whole response was sent";
       break;
     case Failure::client_timeout:
       message =

@@ -27,6 +27,7 @@
 #include "safemig/http/server.h"
 #include "safemig/proxy/forwarder.h"
 #include "safemig/proxy/status_endpoints.h"
+#include "safemig/proxy/upstream_pool.h"
 
 namespace safemig::proxy {
 
@@ -145,6 +146,7 @@ Result<void> run_service(const ProxyOptions& options, Recorder& recorder,
                 UpstreamPool::create(options.upstream, pool_options));
     ForwarderOptions forwarder_options;
     forwarder_options.upstream_timeout = options.upstream_timeout;
+    forwarder_options.error_messages = options.error_messages;
     Forwarder forwarder(
         *pool, [&recorder](dao::CompletionRequest record) { recorder.submit(std::move(record)); },
         metrics, forwarder_options);

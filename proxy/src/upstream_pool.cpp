@@ -3,6 +3,8 @@
 // Thread safety: the io_context's single thread.
 #include "safemig/proxy/upstream_pool.h"
 
+#include "safemig/proxy/upstream_connection.h"
+
 #include <boost/asio/ssl/context.hpp>
 #include <exception>
 
@@ -39,36 +41,37 @@ UpstreamPool::UpstreamPool(UpstreamTarget target, PoolOptions options, std::uniq
 
 UpstreamPool::~UpstreamPool() = default;
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle() {
+std::unique_ptr<UpstreamLink> UpstreamPool::take_idle() {
   const auto now = std::chrono::steady_clock::now();
   while (!idle_.empty()) {
-    std::unique_ptr<UpstreamConnection> connection = std::move(idle_.back());
+    Parked parked = std::move(idle_.back());
     idle_.pop_back();
-    if (now - connection->idle_since < options_.idle_timeout && connection->looks_alive()) {
-      return connection;
+    if (now - parked.since < options_.idle_timeout && parked.link->looks_alive()) {
+      return std::move(parked.link);
     }
   }
   return nullptr;
 }
 
-asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> UpstreamPool::connect(
+asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamLink>>> UpstreamPool::connect(
     asio::any_io_executor executor) {
-  co_return co_await UpstreamConnection::open(
+  auto opened = co_await UpstreamConnection::open(
       std::move(executor), target_, tls_ ? &tls_->context : nullptr, options_.connect_timeout);
+  if (!opened) co_return tl::make_unexpected(std::move(opened).error());
+  co_return std::unique_ptr<UpstreamLink>(std::move(*opened));
 }
 
-void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
-  if (!connection || !connection->reusable()) return;
+void UpstreamPool::give_back(std::unique_ptr<UpstreamLink> link) {
+  if (!link || !link->reusable()) return;
   const auto now = std::chrono::steady_clock::now();
-  // Drop parked connections past their idle time first (they are the oldest).
+  // Drop parked links past their idle time first (they are the oldest).
   std::size_t expired = 0;
-  while (expired < idle_.size() && now - idle_[expired]->idle_since >= options_.idle_timeout) {
+  while (expired < idle_.size() && now - idle_[expired].since >= options_.idle_timeout) {
     ++expired;
   }
   idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(expired));
   if (idle_.size() >= options_.max_idle) idle_.erase(idle_.begin());
-  connection->idle_since = now;
-  idle_.push_back(std::move(connection));
+  idle_.push_back(Parked{now, std::move(link)});
 }
 
 }  // namespace safemig::proxy

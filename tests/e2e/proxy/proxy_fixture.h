@@ -36,6 +36,7 @@ struct StoredRow {
   std::optional<std::int64_t> total_tokens;
   std::optional<std::string> finish_reason;
   std::optional<std::string> error_type;
+  std::optional<std::string> error_message;
   std::optional<std::int64_t> ttft_ms;
   std::optional<std::int64_t> ttlt_ms;
   std::optional<double> tokens_per_second;

@@ -106,6 +106,19 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   EXPECT_EQ(c.options->shutdown_timeout, std::chrono::milliseconds(3000));
 }
 
+TEST(CommandLineTest, ErrorMessagesAreRedactedUnlessTurnedOff) {
+  const CommandLine defaults = parse({"--db", "x", "--upstream", "http://h"});
+  ASSERT_TRUE(defaults.options.has_value()) << defaults.message;
+  EXPECT_EQ(defaults.options->error_messages, ErrorMessages::redacted);
+  const CommandLine off = parse({"--db", "x", "--upstream", "http://h", "--error-messages", "off"});
+  ASSERT_TRUE(off.options.has_value()) << off.message;
+  EXPECT_EQ(off.options->error_messages, ErrorMessages::off);
+  const CommandLine verbatim =
+      parse({"--db", "x", "--upstream", "http://h", "--error-messages", "verbatim"});
+  EXPECT_EQ(verbatim.exit_code, 2);
+  EXPECT_THAT(verbatim.message, HasSubstr("--error-messages"));
+}
+
 TEST(CommandLineTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--migrate", "maybe"}).exit_code, 2);
   EXPECT_EQ(parse({"--db", "x", "--upstream", "ftp://h"}).exit_code, 2);

@@ -40,8 +40,9 @@ class ResponseChannel {
   // Ends the body (the last chunk for chunked bodies).
   virtual boost::asio::awaitable<Result<void>> finish() = 0;
 
-  // Watches the client's connection while the handler waits for something else (before it
-  // writes): `on_leave` is called, on the session's executor, if the client closes or resets the
+  // Watches the client's connection while the handler waits for something else, from before its
+  // first write until stop_watching() (writes may go on meanwhile; stop before finish()):
+  // `on_leave` is called, on the session's executor, if the client closes or resets the
   // connection before stop_watching(). Never after stop_watching(), nor once the client sent
   // more bytes (a pipelined request, which is not read here: leaving cannot be seen behind it).
   // It may be called before watch_client() returns, when the client had already left. One watch

@@ -2,7 +2,8 @@
 //
 //   metrics-proxy --db PATH --listen 127.0.0.1:8080 --upstream URL [--migrate auto|check|off]
 //                 [--upstream-timeout SECONDS] [--connect-timeout SECONDS]
-//                 [--shutdown-timeout SECONDS] [--log-level LEVEL]
+//                 [--shutdown-timeout SECONDS] [--error-messages redacted|off]
+//                 [--log-level LEVEL]
 //
 // DATABASE_PATH and UPSTREAM_BASE_URL are the defaults of --db and --upstream.
 //
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "safemig/http/server.h"
+#include "safemig/proxy/error_redaction.h"
 #include "safemig/proxy/migrate_mode.h"
 #include "safemig/proxy/upstream_request.h"
 
@@ -27,6 +29,7 @@ struct ProxyOptions {
   std::chrono::milliseconds upstream_timeout{600000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds shutdown_timeout{10000};
+  ErrorMessages error_messages = ErrorMessages::redacted;
   std::string log_level = "info";
 };
 

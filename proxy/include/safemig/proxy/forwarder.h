@@ -4,28 +4,31 @@
 // request to the record sink — success or not, including client disconnects (499), unreachable
 // (502) and silent (504) upstreams.
 //
+// The client's connection is watched from the request's arrival to the end of the relay: a
+// client that leaves — even while the upstream is silent — ends the exchange at once, closing
+// the upstream link (so the upstream stops generating) and recording what the client got.
+//
 // The per-request decisions are pure functions (upstream_request.h, completion_json.h,
-// stream_observer.h, record_builder.h); this class only moves bytes between the two sockets
-// and measures time.
+// stream_observer.h, record_builder.h, error_redaction.h); the body relay is body_relay.cpp;
+// this class only starts the exchange, moves the response head and measures time. The upstream
+// is an interface (upstream.h), so that tests can drive the forwarder with scripted links.
 //
 // Thread safety: handle() runs on the io_context's single thread (the pool is not locked).
 #pragma once
 
-#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/intrusive/list.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
-#include <vector>
 
 #include "safemig/dao/completion_request.h"
 #include "safemig/http/router.h"
+#include "safemig/proxy/error_redaction.h"
 #include "safemig/proxy/proxy_metrics.h"
 #include "safemig/proxy/request_id.h"
-#include "safemig/proxy/upstream_connection.h"
-#include "safemig/proxy/upstream_pool.h"
+#include "safemig/proxy/upstream.h"
 
 namespace safemig::proxy {
 
@@ -36,13 +39,24 @@ using RecordSink = std::function<void(dao::CompletionRequest)>;
 struct ForwarderOptions {
   // Longest wait for the upstream's response head, and between two pieces of its body.
   std::chrono::milliseconds upstream_timeout{600000};
+  // What is kept of an upstream's error message in the record (see error_redaction.h).
+  ErrorMessages error_messages = ErrorMessages::redacted;
 };
+
+class ReadBufferPool;
+struct ForwardedRequest;
+// The forwarder's list of requests in progress; a request leaves it by itself when destroyed.
+using ForwardedRequestHook =
+    boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+using ForwardedRequestList =
+    boost::intrusive::list<ForwardedRequest, boost::intrusive::base_hook<ForwardedRequestHook>,
+                           boost::intrusive::constant_time_size<false>>;
 
 class Forwarder {
  public:
-  // `pool`, `metrics` must outlive the forwarder.
-  Forwarder(UpstreamPool& pool, RecordSink sink, ProxyMetrics& metrics, ForwarderOptions options);
-  // Defined where Relay is complete.
+  // `upstream`, `metrics` must outlive the forwarder.
+  Forwarder(Upstream& upstream, RecordSink sink, ProxyMetrics& metrics, ForwarderOptions options);
+  // Defined where ReadBufferPool is complete.
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
@@ -62,43 +76,32 @@ class Forwarder {
   std::size_t abort_all();
 
  private:
-  struct Relay;
-  class Piece;
   // Fills in what the record says of the request itself: path, arrival time, upstream and, for a
   // recorded request, its ids, origin and summary.
-  void describe(Relay& relay, const http::Request& request, const http::RequestContext& context);
-  // Sends the request (`head` text and `body`) on a parked connection and reads the response
-  // head. When the upstream had closed that connection, the request goes again on another one
-  // (or a new one) if the send failed, or if it is `repeatable` (see may_send_again).
-  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> start_exchange(
+  void describe(ForwardedRequest& forwarded, const http::Request& request,
+                const http::RequestContext& context);
+  // Sends the request (`head` text and `body`) on a parked link and reads the response head.
+  // When the upstream had closed that link, the request goes again on another one (or a new
+  // one) if the send failed, or if it is `repeatable` (see may_send_again). A client that left
+  // meanwhile (the watch closed the link) ends it with client_disconnect.
+  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamLink>>> start_exchange(
       std::string_view head, std::string_view body, bool head_request, bool repeatable,
-      Relay& relay);
-  // start_exchange() while the client's connection is watched: a client that leaves before
-  // the response head ends the exchange (the upstream connection is closed, so the upstream
-  // stops generating) with client_disconnect.
-  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>>
-  start_watched_exchange(std::string_view head, std::string_view body, bool head_request,
-                         bool repeatable, Relay& relay, http::ResponseChannel& channel);
-  boost::asio::awaitable<void> relay_body(UpstreamConnection& connection, Relay& relay,
-                                          http::ResponseChannel& channel);
-  boost::asio::awaitable<void> relay_events(UpstreamConnection& connection, Relay& relay,
-                                            http::ResponseChannel& channel, bool strip_usage);
+      ForwardedRequest& forwarded);
+  // Relays the response whose head `link` has read, from its head to its end.
+  boost::asio::awaitable<void> relay_response(UpstreamLink& link, ForwardedRequest& forwarded,
+                                              http::ResponseChannel& channel, bool strip_usage);
+  // Applies options_.error_messages to the upstream's error message in the record, while the
+  // request (its credentials, and `upstream_body`, its text) is at hand.
+  void keep_error_text_private(ForwardedRequest& forwarded, const http::Request& request,
+                               std::string_view upstream_body) const;
 
-  UpstreamPool& pool_;
+  Upstream& upstream_;
   RecordSink sink_;
   ProxyMetrics& metrics_;
   ForwarderOptions options_;
   RequestIdGenerator ids_;
-  // Upstream bytes read at a time: a TLS record's worth. Small, as every open stream holds one.
-  using PieceBuffer = std::array<char, std::size_t{16} * 1024>;
-  // Upstream read buffers of finished requests, taken by the next ones (see Piece).
-  std::vector<std::unique_ptr<PieceBuffer>> spare_pieces_;
-  // The requests in progress. A Relay leaves the list by itself when it is destroyed.
-  using InProgressHook =
-      boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
-  using InProgressList = boost::intrusive::list<Relay, boost::intrusive::base_hook<InProgressHook>,
-                                                boost::intrusive::constant_time_size<false>>;
-  InProgressList in_progress_;
+  std::unique_ptr<ReadBufferPool> read_buffers_;
+  ForwardedRequestList in_progress_;
 };
 
 }  // namespace safemig::proxy

@@ -18,8 +18,7 @@
 #include <string>
 #include <tl/expected.hpp>
 
-#include "safemig/http/message.h"
-#include "safemig/proxy/failure.h"
+#include "safemig/proxy/upstream.h"
 #include "safemig/proxy/upstream_request.h"
 
 namespace boost::asio::ssl {
@@ -28,18 +27,7 @@ class context;
 
 namespace safemig::proxy {
 
-struct UpstreamFailure {
-  Failure failure = Failure::upstream_unreachable;
-  std::string detail;  // The low-level cause ("Connection refused").
-  // The connection was closed before any byte of a response arrived: on a reused keep-alive
-  // connection, the upstream had closed it while idle and the request may be sent again.
-  bool closed_before_response = false;
-};
-
-template <typename T>
-using UpstreamResult = tl::expected<T, UpstreamFailure>;
-
-class UpstreamConnection {
+class UpstreamConnection final : public UpstreamLink {
  public:
   // Resolves, connects and (for https) handshakes within `timeout`. `tls` is required for an
   // https target. Errors: upstream_unreachable (DNS, refused, TLS), upstream_timeout.
@@ -47,42 +35,24 @@ class UpstreamConnection {
       boost::asio::any_io_executor executor, const UpstreamTarget& target,
       boost::asio::ssl::context* tls, std::chrono::milliseconds timeout);
 
-  ~UpstreamConnection();
+  ~UpstreamConnection() override;
   UpstreamConnection(const UpstreamConnection&) = delete;
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
-  // Sends a request: `head` (wire text, see upstream_request_head) and `body`, in one write.
-  // REQUIRES: no response pending.
+  // UpstreamLink (see upstream.h).
   boost::asio::awaitable<UpstreamResult<void>> send(std::string_view head, std::string_view body,
-                                                    std::chrono::milliseconds timeout);
-
-  // Reads the final response head, passing over interim (1xx) responses before it.
-  // `head_request`: the request was HEAD (the response has no body). Errors: upstream_timeout,
-  // upstream_protocol (malformed, closed before the head, 101 Switching Protocols, or more than
-  // 16 interim responses).
-  boost::asio::awaitable<UpstreamResult<void>> read_head(bool head_request,
-                                                         std::chrono::milliseconds timeout);
-
-  // The response head. REQUIRES: read_head succeeded.
-  const http::bhttp::response_header<>& head() const;
-
-  // Reads the next piece of the body into `buffer` and returns its size, as soon as some body
-  // bytes are available (0 is possible while framing is read). REQUIRES: read_head succeeded
-  // and !body_done(). Errors: upstream_timeout, upstream_protocol (closed mid-body).
-  boost::asio::awaitable<UpstreamResult<std::size_t>> read_body(std::span<char> buffer,
-                                                                std::chrono::milliseconds timeout);
-
-  // The whole response body has been read.
-  bool body_done() const;
-  // The response is complete and both sides allow another request on this connection.
-  bool reusable() const;
-  // True when the idle connection shows no sign of having been closed by the upstream (a
-  // non-blocking peek finds neither end of stream nor stray bytes).
-  bool looks_alive();
-  // Closes the connection now (an abandoned response).
-  void close();
-
-  std::chrono::steady_clock::time_point idle_since;  // Set by the pool when it is parked.
+                                                    std::chrono::milliseconds timeout) override;
+  // Also refuses 101 Switching Protocols and more than 16 interim responses (upstream_protocol).
+  boost::asio::awaitable<UpstreamResult<void>> read_head(
+      bool head_request, std::chrono::milliseconds timeout) override;
+  const http::bhttp::response_header<>& head() const override;
+  boost::asio::awaitable<UpstreamResult<std::size_t>> read_body(
+      std::span<char> buffer, std::chrono::milliseconds timeout) override;
+  bool body_done() const override;
+  bool reusable() const override;
+  // A non-blocking peek finds neither end of stream nor stray bytes.
+  bool looks_alive() override;
+  void close() override;
 
  private:
   struct Impl;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "safemig/error.h"
-#include "safemig/proxy/upstream_connection.h"
+#include "safemig/proxy/upstream.h"
 #include "safemig/proxy/upstream_request.h"
 
 namespace safemig::proxy {
@@ -26,27 +26,25 @@ struct PoolOptions {
   std::chrono::milliseconds connect_timeout{10000};
 };
 
-class UpstreamPool {
+class UpstreamPool final : public Upstream {
  public:
   // For https targets, builds the TLS context (TLS 1.2+, the system's trusted certificates).
   // Errors: internal when OpenSSL cannot be set up.
   static Result<std::unique_ptr<UpstreamPool>> create(UpstreamTarget target, PoolOptions options);
-  ~UpstreamPool();
+  ~UpstreamPool() override;
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
-  // A parked connection that looks alive, or nullptr when there is none.
-  std::unique_ptr<UpstreamConnection> take_idle();
-  // A new connection (see UpstreamConnection::open).
-  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamConnection>>> connect(
-      boost::asio::any_io_executor executor);
-  // Parks `connection` when it is reusable and there is room; closes it otherwise.
-  void give_back(std::unique_ptr<UpstreamConnection> connection);
+  // Upstream (see upstream.h). A new link is an UpstreamConnection.
+  std::unique_ptr<UpstreamLink> take_idle() override;
+  boost::asio::awaitable<UpstreamResult<std::unique_ptr<UpstreamLink>>> connect(
+      boost::asio::any_io_executor executor) override;
+  void give_back(std::unique_ptr<UpstreamLink> link) override;
+  const UpstreamTarget& target() const override { return target_; }
 
   // Closes every parked connection (before the io_context they belong to goes away).
   void close_all() { idle_.clear(); }
 
-  const UpstreamTarget& target() const { return target_; }
   std::size_t idle_count() const { return idle_.size(); }
 
  private:
@@ -56,7 +54,11 @@ class UpstreamPool {
   UpstreamTarget target_;
   PoolOptions options_;
   std::unique_ptr<Tls> tls_;
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_;  // Oldest first.
+  struct Parked {
+    std::chrono::steady_clock::time_point since;
+    std::unique_ptr<UpstreamLink> link;
+  };
+  std::vector<Parked> idle_;  // Oldest first.
 };
 
 }  // namespace safemig::proxy
