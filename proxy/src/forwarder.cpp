@@ -15,6 +15,7 @@
 
 #include "safemig/proxy/completion_json.h"
 #include "safemig/proxy/record_builder.h"
+#include "safemig/proxy/recorded_endpoint.h"
 #include "safemig/proxy/sse_parser.h"
 #include "safemig/proxy/stream_observer.h"
 #include "safemig/proxy/upstream_request.h"
@@ -72,9 +73,13 @@ std::string_view path_of(const http::Request& request) {
 // recorded request, its record is handed to the sink.
 struct Forwarder::Relay : InProgressHook {
   // Joins `in_progress`, the forwarder's requests in progress, until destroyed.
-  Relay(bool is_recorded, const RecordSink& record_sink, ProxyMetrics& proxy_metrics,
-        Clock::time_point received, InProgressList& in_progress)
-      : recorded(is_recorded), sink(record_sink), metrics(proxy_metrics), received_at(received) {
+  Relay(std::optional<Endpoint> recorded_as, const RecordSink& record_sink,
+        ProxyMetrics& proxy_metrics, Clock::time_point received, InProgressList& in_progress)
+      : recorded(recorded_as.has_value()),
+        sink(record_sink),
+        metrics(proxy_metrics),
+        received_at(received) {
+    if (recorded_as) exchange.endpoint = *recorded_as;
     in_progress.push_back(*this);
     metrics.request_started();
   }
@@ -165,13 +170,14 @@ Forwarder::~Forwarder() = default;
 
 asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestContext context,
                                         http::ResponseChannel& channel) {
-  const bool recorded = is_recorded_completion(request);
-  Relay relay(recorded, sink_, metrics_, context.received_at, in_progress_);
+  const std::optional<Endpoint> endpoint = recorded_endpoint(request);
+  const bool recorded = endpoint.has_value();
+  Relay relay(endpoint, sink_, metrics_, context.received_at, in_progress_);
   describe(relay, request, context);
   Exchange& x = relay.exchange;
   std::optional<std::string> body;
   bool strip_usage = false;
-  if (recorded) {
+  if (recorded && usage_needs_stream_options(*endpoint)) {
     if (x.request.stream && !x.request.include_usage) {
       body = with_include_usage(request.body());
       strip_usage = body.has_value();
@@ -240,7 +246,7 @@ std::size_t Forwarder::abort_all() {
 
 void Forwarder::refused(const http::Request& head, const http::RequestContext& context,
                         Failure failure) {
-  Relay relay(is_recorded_completion(head), sink_, metrics_, context.received_at, in_progress_);
+  Relay relay(recorded_endpoint(head), sink_, metrics_, context.received_at, in_progress_);
   describe(relay, head, context);
   relay.exchange.failure = failure;
   relay.finish();
@@ -352,14 +358,17 @@ asio::awaitable<void> Forwarder::relay_body(UpstreamConnection& connection, Rela
       co_return;
     }
   }
-  if (capture && !overflow) x.response = summarize_response(captured);
+  if (capture && !overflow) {
+    x.response = x.endpoint == Endpoint::responses ? summarize_responses_body(captured)
+                                                   : summarize_response(captured);
+  }
 }
 
 asio::awaitable<void> Forwarder::relay_events(UpstreamConnection& connection, Relay& relay,
                                               http::ResponseChannel& channel, bool strip_usage) {
   Exchange& x = relay.exchange;
   SseParser parser;
-  StreamObserver observer(strip_usage);
+  StreamObserver observer(strip_usage, x.endpoint);
   std::vector<SseEvent> events;
   std::string out;
   const Piece storage(spare_pieces_);
