@@ -3,6 +3,8 @@
 // Thread safety: one thread at a time, like the Connection it uses.
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <tuple>
 
 #include "range_reader.h"
 #include "read_snapshot.h"
@@ -31,11 +33,17 @@ Metrics assemble(const internal::RollupAggregate& aggregate) {
     if (it == sums.end()) it = sums.emplace(name, RollupValues{}).first;
     add_values(it->second, values);
   };
+  std::map<std::tuple<std::string_view, std::string_view, bool>, std::int64_t> request_counts;
   for (const auto& [key, values] : aggregate.rollups()) {
+    request_counts[{key.model, key.endpoint, key.is_streaming}] += values[kRequests];
     add_values(overall, values);
     add_values(key.is_streaming ? streaming : non_streaming, values);
     merge_into(per_model, key.model, values);
     merge_into(per_endpoint, key.endpoint, values);
+  }
+  for (const auto& [key, requests] : request_counts) {
+    m.request_counts.push_back(
+        {std::string(std::get<0>(key)), std::string(std::get<1>(key)), std::get<2>(key), requests});
   }
   m.overall = totals_from(overall);
   m.streaming = totals_from(streaming);

@@ -68,6 +68,14 @@ struct LabelCount {
   std::string endpoint;
 };
 
+// Requests per model, endpoint and streaming flag.
+struct RequestCount {
+  std::string model;
+  std::string endpoint;
+  bool is_streaming = false;
+  std::int64_t requests = 0;
+};
+
 struct Metrics {
   TimeRange range;
   std::optional<std::string> model;  // The filter, when one was given.
@@ -79,6 +87,7 @@ struct Metrics {
   std::vector<EndpointUsage> endpoints;             // Ordered by requests, most first.
   // Ordered by label, value, model, endpoint, streaming.
   std::vector<LabelCount> labels;
+  std::vector<RequestCount> request_counts;  // Ordered by model, endpoint, streaming.
 };
 
 // One bucket of a time series.
