@@ -21,8 +21,10 @@ std::uint64_t mix(std::uint64_t h) {
 
 std::uint64_t text_hash(std::string_view text) { return std::hash<std::string_view>{}(text); }
 
-std::uint64_t slot_hash(std::int64_t bucket_ms, std::uint64_t model_hash, bool is_streaming) {
-  return mix(static_cast<std::uint64_t>(bucket_ms) ^ (model_hash << 1) ^ (is_streaming ? 1u : 0u));
+std::uint64_t slot_hash(std::int64_t bucket_ms, std::uint64_t model_hash,
+                        std::uint64_t endpoint_hash, bool is_streaming) {
+  return mix(static_cast<std::uint64_t>(bucket_ms) ^ (model_hash << 1) ^
+             (endpoint_hash * 0x9e3779b97f4a7c15ULL) ^ (is_streaming ? 1u : 0u));
 }
 
 std::uint64_t label_hash(std::uint32_t slot, LabelKind kind, std::int64_t code,
@@ -32,17 +34,20 @@ std::uint64_t label_hash(std::uint32_t slot, LabelKind kind, std::int64_t code,
 }
 
 std::uint32_t slot_in(BatchRollup::Level& level, std::int64_t bucket_ms, std::string_view model,
-                      std::uint64_t model_hash, bool is_streaming) {
-  const std::uint64_t hash = slot_hash(bucket_ms, model_hash, is_streaming);
+                      std::string_view endpoint, bool is_streaming) {
+  const std::uint64_t hash =
+      slot_hash(bucket_ms, text_hash(model), text_hash(endpoint), is_streaming);
   const std::uint32_t found = level.slot_index.find(hash, [&](std::uint32_t p) {
     const BatchRollup::Slot& s = level.slots[p];
-    return s.bucket_ms == bucket_ms && s.is_streaming == is_streaming && s.model == model;
+    return s.bucket_ms == bucket_ms && s.is_streaming == is_streaming && s.model == model &&
+           s.endpoint == endpoint;
   });
   if (found != SlotIndex::kNone) return found;
   const auto position = static_cast<std::uint32_t>(level.slots.size());
   BatchRollup::Slot& slot = level.slots.emplace_back();
   slot.bucket_ms = bucket_ms;
   slot.model = model;
+  slot.endpoint = endpoint;
   slot.is_streaming = is_streaming;
   level.slot_index.insert(hash, position);
   return position;
@@ -118,7 +123,7 @@ void BatchRollup::clear() {
 void BatchRollup::add(const CompletionRequest& r) {
   Level& minutes = mutable_level(RollupLevel::minute);
   const std::int64_t minute = floor_to(to_epoch_ms(r.timestamp), kMinuteMs);
-  const std::uint32_t slot = slot_in(minutes, minute, r.model, text_hash(r.model), r.is_streaming);
+  const std::uint32_t slot = slot_in(minutes, minute, r.model, r.endpoint, r.is_streaming);
   RollupInput input;
   input.success = r.success;
   input.response_time_ms = r.response_time_ms;
@@ -139,7 +144,7 @@ void BatchRollup::fold(const Level& from, Level& to, std::int64_t unit_ms) {
   folded_.clear();
   for (const Slot& s : from.slots) {
     const std::uint32_t slot =
-        slot_in(to, floor_to(s.bucket_ms, unit_ms), s.model, text_hash(s.model), s.is_streaming);
+        slot_in(to, floor_to(s.bucket_ms, unit_ms), s.model, s.endpoint, s.is_streaming);
     add_values(to.slots[slot].values, s.values);
     folded_.push_back(slot);
   }

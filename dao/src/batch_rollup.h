@@ -1,11 +1,12 @@
-// BatchRollup: one write batch aggregated per (minute, model, streaming), then per hour and per
+// BatchRollup: one write batch aggregated per (minute, model, endpoint, streaming), then per hour
+// and per
 // day, ready to be upserted into the rollup tables (internal to the writer).
 //
 // Built for the writer's hot path: slots live in flat vectors found through small open-addressing
-// indexes, models and label values are views into the batch's records (no string copies), and
-// status codes stay integers until they are written. The hour and day levels are folded from the
-// minute level once per batch, so their cost is per key, not per request. Requests are counted
-// exactly as add_request() and the v4 backfill count them.
+// indexes, models, endpoints and label values are views into the batch's records (no string
+// copies), and status codes stay integers until they are written. The hour and day levels are
+// folded from the minute level once per batch, so their cost is per key, not per request. Requests
+// are counted exactly as add_request() and the v5 backfill count them.
 //
 // Lifetime: the views point into the records passed to add(); the aggregate is valid until those
 // records change or clear() is called.
@@ -66,11 +67,12 @@ class BatchRollup {
   struct Slot {
     std::int64_t bucket_ms = 0;
     std::string_view model;
+    std::string_view endpoint;
     bool is_streaming = false;
     RollupValues values{};
   };
   struct LabelSlot {
-    std::uint32_t slot = 0;  // Position of its (bucket, model, streaming) in the level's slots.
+    std::uint32_t slot = 0;  // Position of its (bucket, model, endpoint, streaming) key.
     LabelKind kind = LabelKind::status_code;
     std::int64_t code = 0;  // The status code, for LabelKind::status_code.
     std::string_view text;  // The value, for the other kinds.

@@ -8,8 +8,14 @@
 namespace safemig::dao {
 namespace {
 
+// An estimate from the histogram lies anywhere in its bucket; the observed maximum bounds it.
+std::optional<double> capped(std::optional<double> estimate, std::int64_t max_ms) {
+  if (!estimate) return estimate;
+  return std::min(*estimate, static_cast<double>(max_ms));
+}
+
 LatencySummary summary_from(const RollupValues& values, std::size_t sum, std::int64_t count,
-                            std::size_t first_bucket) {
+                            std::size_t max_field, std::size_t first_bucket) {
   LatencySummary s;
   s.count = count;
   s.sum_ms = values[sum];
@@ -17,9 +23,10 @@ LatencySummary summary_from(const RollupValues& values, std::size_t sum, std::in
               s.buckets.begin());
   if (count > 0) {
     s.avg_ms = static_cast<double>(s.sum_ms) / static_cast<double>(count);
-    s.p50_ms = estimate_quantile(s.buckets, 0.50);
-    s.p95_ms = estimate_quantile(s.buckets, 0.95);
-    s.p99_ms = estimate_quantile(s.buckets, 0.99);
+    s.max_ms = values[max_field];
+    s.p50_ms = capped(estimate_quantile(s.buckets, 0.50), *s.max_ms);
+    s.p95_ms = capped(estimate_quantile(s.buckets, 0.95), *s.max_ms);
+    s.p99_ms = capped(estimate_quantile(s.buckets, 0.99), *s.max_ms);
   }
   return s;
 }
@@ -36,10 +43,12 @@ UsageTotals totals_from(const RollupValues& values) {
   t.prompt_tokens = values[kPromptTokens];
   t.completion_tokens = values[kCompletionTokens];
   t.total_tokens = values[kTotalTokens];
-  t.response_time =
-      summary_from(values, kResponseTimeSumMs, values[kRequests], kResponseTimeBucket0);
-  t.time_to_first_token = summary_from(values, kTtftSumMs, values[kTtftCount], kTtftBucket0);
-  t.time_to_last_token = summary_from(values, kTtltSumMs, values[kTtltCount], kTtltBucket0);
+  t.response_time = summary_from(values, kResponseTimeSumMs, values[kRequests], kResponseTimeMaxMs,
+                                 kResponseTimeBucket0);
+  t.time_to_first_token =
+      summary_from(values, kTtftSumMs, values[kTtftCount], kTtftMaxMs, kTtftBucket0);
+  t.time_to_last_token =
+      summary_from(values, kTtltSumMs, values[kTtltCount], kTtltMaxMs, kTtltBucket0);
   return t;
 }
 

@@ -21,44 +21,34 @@ constexpr std::array<std::string_view, kLevelCount> kLabelTable = {"", kMinuteLa
 constexpr std::array<std::string_view, kLevelCount> kKeyColumn = {"", kMinuteKey, kHourKey,
                                                                   kDayKey};
 
-// sign × the requests of [from_ms, to_ms), read from the rows of `level`.
+// The requests of [from_ms, to_ms), read from the rows of `level`.
 struct Piece {
   std::size_t level = kRawLevel;
   std::int64_t from_ms = 0;
   std::int64_t to_ms = 0;
-  std::int64_t sign = 1;
 };
 
-std::int64_t nearest_multiple(std::int64_t ms, std::int64_t unit) {
-  const std::int64_t below = floor_to(ms, unit);
-  return ms - below <= below + unit - ms ? below : below + unit;
-}
-
-std::int64_t distance(std::int64_t a, std::int64_t b) { return a > b ? a - b : b - a; }
-
-// Splits sign × [a, b) (aligned to level's unit) into pieces of `level` and coarser levels up to
-// `top`. The ends are moved to the nearest boundary of the next level, which then covers the
-// middle, and the difference is added or subtracted at this level: every piece at a level is
-// shorter than half of the next level's unit, so a range costs O(1) rows per level, not O(units).
-void split(std::size_t level, std::size_t top, std::int64_t a, std::int64_t b, std::int64_t sign,
+// Splits [a, b) (aligned to level's unit) into pieces of `level` and coarser levels up to `top`.
+// The ends are moved inwards to the next boundary of the next level, which then covers the
+// middle, and the remainders are read at this level: each is shorter than one unit of the next
+// level, so a range costs a bounded number of rows per level, not O(units).
+void split(std::size_t level, std::size_t top, std::int64_t a, std::int64_t b,
            std::vector<Piece>& out) {
   if (a >= b) return;
   if (level == top) {
-    out.push_back({level, a, b, sign});
+    out.push_back({level, a, b});
     return;
   }
   const std::int64_t unit = kUnitMs[level + 1];
-  const std::int64_t wa = nearest_multiple(a, unit);
-  const std::int64_t wb = nearest_multiple(b, unit);
-  if (wa >= wb || b - a <= distance(wa, a) + distance(wb, b)) {
-    out.push_back({level, a, b, sign});
+  const std::int64_t wa = floor_to(a, unit) == a ? a : floor_to(a, unit) + unit;
+  const std::int64_t wb = floor_to(b, unit);
+  if (wa >= wb) {
+    out.push_back({level, a, b});
     return;
   }
-  if (wa < a) out.push_back({level, wa, a, -sign});
-  if (wa > a) out.push_back({level, a, wa, sign});
-  if (wb > b) out.push_back({level, b, wb, -sign});
-  if (wb < b) out.push_back({level, wb, b, sign});
-  split(level + 1, top, wa, wb, sign, out);
+  if (a < wa) out.push_back({level, a, wa});
+  if (wb < b) out.push_back({level, wb, b});
+  split(level + 1, top, wa, wb, out);
 }
 
 // The coarsest level whose units never straddle two buckets of `step_ms`.
@@ -73,10 +63,10 @@ std::size_t top_level(std::int64_t step_ms) {
 bool filters_model(const RangeRequest& r) { return r.model != nullptr && r.model->has_value(); }
 
 // One range scan of the level's primary key, keyed by bucket of ?3 ms; the rows are summed by the
-// caller (summing 62 columns in C++ costs less than SQLite's sum() and GROUP BY sorter).
+// caller (summing 65 columns in C++ costs less than SQLite's sum() and GROUP BY sorter).
 std::string values_sql(std::size_t level, bool model_filter) {
   const std::string key(kKeyColumn[level]);
-  std::string sql = "SELECT (" + key + " / ?3) * ?3, model, is_streaming";
+  std::string sql = "SELECT (" + key + " / ?3) * ?3, model, endpoint, is_streaming";
   for (const std::string& c : rollup_value_columns()) sql += ", " + c;
   sql +=
       " FROM " + std::string(kValuesTable[level]) + " WHERE " + key + " >= ?1 AND " + key + " < ?2";
@@ -88,11 +78,12 @@ std::string values_sql(std::size_t level, bool model_filter) {
 // several label rows per key, and only their sums are needed.
 std::string labels_sql(std::size_t level, bool model_filter) {
   const std::string key(kKeyColumn[level]);
-  std::string sql = "SELECT (" + key + " / ?3) * ?3, model, is_streaming, label, value, " +
+  std::string sql = "SELECT (" + key +
+                    " / ?3) * ?3, model, endpoint, is_streaming, label, value, " +
                     "sum(requests) FROM " + std::string(kLabelTable[level]) + " WHERE " + key +
                     " >= ?1 AND " + key + " < ?2";
   if (model_filter) sql += " AND model = ?4";
-  return sql + " GROUP BY 1, 2, 3, 4, 5";
+  return sql + " GROUP BY 1, 2, 3, 4, 5, 6";
 }
 
 // The statements' text, built once: the connection caches prepared statements by text.
@@ -123,26 +114,26 @@ Result<void> read_rollups(db::Connection& connection, const RangeRequest& r, con
   SAFEMIG_TRY(const auto rows, connection.query_params(cached_sql(false, p.level, filter), params));
   RollupValues values{};
   for (const db::Row& row : rows) {
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] = row.int64(3 + i);
-    out.add_values(row.int64(0), row.text(1), row.int64(2) != 0, values, p.sign);
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = row.int64(4 + i);
+    out.add_values(row.int64(0), row.text(1), row.text(2), row.int64(3) != 0, values);
   }
   if (!r.with_labels) return {};
   SAFEMIG_TRY(const auto labels,
               connection.query_params(cached_sql(true, p.level, filter), params));
   for (const db::Row& row : labels) {
-    out.add_label(row.int64(0), row.text(1), row.int64(2) != 0, row.text(3), row.text(4),
-                  p.sign * row.int64(5));
+    out.add_label(row.int64(0), row.text(1), row.text(2), row.int64(3) != 0, row.text(4),
+                  row.text(5), row.int64(6));
   }
   return {};
 }
 
-Result<void> read_raw_signed(db::Connection& connection, const RangeRequest& r, std::int64_t sign,
-                             RollupAggregate& out) {
+Result<void> read_raw_rows(db::Connection& connection, const RangeRequest& r,
+                           RollupAggregate& out) {
   if (r.from_ms >= r.to_ms) return {};
   std::string sql =
       "SELECT timestamp_ms, model, is_streaming, success, response_time_ms, prompt_tokens, "
       "completion_tokens, total_tokens, time_to_first_token_ms, time_to_last_token_ms, "
-      "status_code, finish_reason, error_type FROM completion_requests "
+      "status_code, finish_reason, error_type, endpoint FROM completion_requests "
       "WHERE timestamp_ms >= ?1 AND timestamp_ms < ?2";
   std::vector<db::Value> params{r.from_ms, r.to_ms};
   if (filters_model(r)) {
@@ -154,9 +145,11 @@ Result<void> read_raw_signed(db::Connection& connection, const RangeRequest& r, 
     const std::string model = row.text(1);
     const std::optional<std::string> finish_reason = row.opt_text(11);
     const std::optional<std::string> error_type = row.opt_text(12);
+    const std::string endpoint = row.text(13);
     RollupRequest request;
     request.bucket_ms = floor_to(row.int64(0), r.step_ms);
     request.model = model;
+    request.endpoint = endpoint;
     request.is_streaming = row.int64(2) != 0;
     request.input.success = row.int64(3) != 0;
     request.input.response_time_ms = row.int64(4);
@@ -170,7 +163,7 @@ Result<void> read_raw_signed(db::Connection& connection, const RangeRequest& r, 
       if (finish_reason) request.finish_reason = *finish_reason;
       if (error_type) request.error_type = *error_type;
     }
-    out.add(request, sign);
+    out.add(request);
   }
   return {};
 }
@@ -178,24 +171,23 @@ Result<void> read_raw_signed(db::Connection& connection, const RangeRequest& r, 
 }  // namespace
 
 Result<void> read_raw(db::Connection& connection, const RangeRequest& r, RollupAggregate& out) {
-  return read_raw_signed(connection, r, 1, out);
+  return read_raw_rows(connection, r, out);
 }
 
 Result<void> read_range(db::Connection& connection, const RangeRequest& r, RollupAggregate& out) {
   if (r.from_ms >= r.to_ms) return {};
   std::vector<Piece> pieces;
-  split(kRawLevel, top_level(r.step_ms), r.from_ms, r.to_ms, 1, pieces);
+  split(kRawLevel, top_level(r.step_ms), r.from_ms, r.to_ms, pieces);
   for (const Piece& p : pieces) {
     if (p.level == kRawLevel) {
       RangeRequest part = r;
       part.from_ms = p.from_ms;
       part.to_ms = p.to_ms;
-      SAFEMIG_TRY_VOID(read_raw_signed(connection, part, p.sign, out));
+      SAFEMIG_TRY_VOID(read_raw_rows(connection, part, out));
     } else {
       SAFEMIG_TRY_VOID(read_rollups(connection, r, p, out));
     }
   }
-  out.drop_zeros();
   return {};
 }
 

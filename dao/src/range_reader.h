@@ -1,8 +1,10 @@
 // Reading a time range into a RollupAggregate (internal to dao) from the day, hour and minute
-// rollups and the raw rows. Each end of the range is moved to the nearest day (hour, minute)
-// boundary; the coarsest rollup covers the middle and the finer levels add or subtract the
-// remainders, so a range of any length reads O(1) rows per level and counts every request
-// exactly once.
+// rollups and the raw rows. Each end of the range is moved inwards to the next day (hour,
+// minute) boundary; the coarsest rollup covers the middle and the finer levels add the
+// remainders, so a range of any length reads a bounded number of rows per level (at most two
+// units of the next level) and counts every request exactly once. Pieces are only ever added,
+// never subtracted, so that the maxima are those of the range itself: a maximum cannot be taken
+// back out of a larger piece.
 //
 // Thread safety: uses the given connection from the calling thread only.
 #pragma once
@@ -31,8 +33,7 @@ struct RangeRequest {
   bool with_labels = true;
 };
 
-// Adds every request of the range to `out` (entries that cancel to zero are removed). Errors:
-// as the connection reports them.
+// Adds every request of the range to `out`. Errors: as the connection reports them.
 Result<void> read_range(db::Connection& connection, const RangeRequest& request,
                         RollupAggregate& out);
 

@@ -3,6 +3,8 @@
 // Thread safety: one thread at a time, like the Connection it uses.
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <tuple>
 
 #include "range_reader.h"
 #include "read_snapshot.h"
@@ -24,12 +26,24 @@ Metrics assemble(const internal::RollupAggregate& aggregate) {
   Metrics m;
   RollupValues overall{}, streaming{}, non_streaming{};
   std::map<std::string, RollupValues, std::less<>> per_model;
+  std::map<std::string, RollupValues, std::less<>> per_endpoint;
+  const auto merge_into = [](std::map<std::string, RollupValues, std::less<>>& sums,
+                             const std::string& name, const RollupValues& values) {
+    auto it = sums.find(name);
+    if (it == sums.end()) it = sums.emplace(name, RollupValues{}).first;
+    add_values(it->second, values);
+  };
+  std::map<std::tuple<std::string_view, std::string_view, bool>, std::int64_t> request_counts;
   for (const auto& [key, values] : aggregate.rollups()) {
+    request_counts[{key.model, key.endpoint, key.is_streaming}] += values[kRequests];
     add_values(overall, values);
     add_values(key.is_streaming ? streaming : non_streaming, values);
-    auto it = per_model.find(key.model);
-    if (it == per_model.end()) it = per_model.emplace(key.model, RollupValues{}).first;
-    add_values(it->second, values);
+    merge_into(per_model, key.model, values);
+    merge_into(per_endpoint, key.endpoint, values);
+  }
+  for (const auto& [key, requests] : request_counts) {
+    m.request_counts.push_back(
+        {std::string(std::get<0>(key)), std::string(std::get<1>(key)), std::get<2>(key), requests});
   }
   m.overall = totals_from(overall);
   m.streaming = totals_from(streaming);
@@ -38,14 +52,22 @@ Metrics assemble(const internal::RollupAggregate& aggregate) {
   std::stable_sort(m.models.begin(), m.models.end(), [](const ModelUsage& a, const ModelUsage& b) {
     return a.totals.requests > b.totals.requests;
   });
-  std::map<std::tuple<std::string, std::string, std::string, bool>, std::int64_t> labels;
+  for (const auto& [endpoint, values] : per_endpoint) {
+    m.endpoints.push_back({endpoint, totals_from(values)});
+  }
+  std::stable_sort(m.endpoints.begin(), m.endpoints.end(),
+                   [](const EndpointUsage& a, const EndpointUsage& b) {
+                     return a.totals.requests > b.totals.requests;
+                   });
+  std::map<std::tuple<std::string, std::string, std::string, std::string, bool>, std::int64_t>
+      labels;
   for (const auto& [key, requests] : aggregate.labels()) {
-    labels[{key.label, key.value, key.model, key.is_streaming}] += requests;
+    labels[{key.label, key.value, key.model, key.endpoint, key.is_streaming}] += requests;
     if (key.label == kLabelErrorType) m.error_types[key.value] += requests;
   }
   for (const auto& [key, requests] : labels) {
-    m.labels.push_back(
-        {std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), requests});
+    m.labels.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<4>(key),
+                        requests, std::get<3>(key)});
   }
   return m;
 }

@@ -89,6 +89,7 @@ CompletionRequest record_from_row(const db::Row& row) {
   r.time_to_first_token_ms = row.opt_int64(20);
   r.time_to_last_token_ms = row.opt_int64(21);
   r.tokens_per_second = row.opt_real(22);
+  r.endpoint = row.text(23);
   return r;
 }
 
@@ -117,6 +118,7 @@ void bind_record(const CompletionRequest& r, std::vector<db::Value>& params, std
   set(p[19], r.time_to_first_token_ms);
   set(p[20], r.time_to_last_token_ms);
   set(p[21], r.tokens_per_second);
+  set(p[22], r.endpoint);
 }
 
 namespace {
@@ -124,11 +126,11 @@ namespace {
 // True when validate_record() would find nothing: the writer's per-row fast path, which builds
 // no Result per field.
 bool plainly_valid(const CompletionRequest& r) {
-  return !r.request_id.empty() && !r.model.empty() && to_epoch_ms(r.timestamp) >= 0 &&
-         r.response_time_ms >= 0 && !negative(r.max_tokens) && !negative(r.message_count) &&
-         !negative(r.prompt_tokens) && !negative(r.completion_tokens) &&
-         !negative(r.total_tokens) && !negative(r.time_to_first_token_ms) &&
-         !negative(r.time_to_last_token_ms) &&
+  return !r.request_id.empty() && !r.model.empty() && !r.endpoint.empty() &&
+         to_epoch_ms(r.timestamp) >= 0 && r.response_time_ms >= 0 && !negative(r.max_tokens) &&
+         !negative(r.message_count) && !negative(r.prompt_tokens) &&
+         !negative(r.completion_tokens) && !negative(r.total_tokens) &&
+         !negative(r.time_to_first_token_ms) && !negative(r.time_to_last_token_ms) &&
          !(r.tokens_per_second.has_value() && *r.tokens_per_second < 0);
 }
 
@@ -142,6 +144,11 @@ Result<void> validate_record(const CompletionRequest& r) {
   if (r.model.empty()) {
     return fail(ErrorCode::invalid_input,
                 "completion request needs a non-empty model (\"unknown\" when none was named)");
+  }
+  if (r.endpoint.empty()) {
+    return fail(ErrorCode::invalid_input,
+                "completion request needs a non-empty endpoint (the API path below /v1/, such as "
+                "\"chat/completions\")");
   }
   if (to_epoch_ms(r.timestamp) < 0) {
     return fail(ErrorCode::invalid_input, "completion request timestamp is before 1970");

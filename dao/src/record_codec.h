@@ -17,13 +17,13 @@ inline constexpr std::string_view kRecordColumns =
     "id, timestamp_ms, request_id, success, status_code, response_time_ms, model, origin, "
     "upstream, is_streaming, max_tokens, temperature, top_p, message_count, prompt_tokens, "
     "completion_tokens, total_tokens, finish_reason, error_type, error_message, "
-    "time_to_first_token_ms, time_to_last_token_ms, tokens_per_second";
+    "time_to_first_token_ms, time_to_last_token_ms, tokens_per_second, endpoint";
 
 // Number of values bind_record() writes (every column but id).
-inline constexpr std::size_t kInsertParamCount = 22;
+inline constexpr std::size_t kInsertParamCount = 23;
 
 // Rows one INSERT statement carries at most. SQLite's work per statement (starting it, halting
-// it, resetting it) is then paid once for up to this many rows; 16 × 22 parameters stay far
+// it, resetting it) is then paid once for up to this many rows; 16 × 23 parameters stay far
 // below SQLite's limit on parameters per statement.
 inline constexpr std::size_t kMaxRowsPerInsert = 16;
 
@@ -39,8 +39,8 @@ CompletionRequest record_from_row(const db::Row& row);
 void bind_record(const CompletionRequest& record, std::vector<db::Value>& params,
                  std::size_t offset);
 
-// invalid_input naming the field when the record breaks a rule of the schema (empty request_id
-// or model, negative tokens or times).
+// invalid_input naming the field when the record breaks a rule of the schema (empty request_id,
+// model or endpoint, negative tokens or times).
 Result<void> validate_record(const CompletionRequest& record);
 
 }  // namespace safemig::dao::internal

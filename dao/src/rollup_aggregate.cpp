@@ -9,68 +9,52 @@
 namespace safemig::dao::internal {
 
 RollupValues& RollupAggregate::slot(std::int64_t bucket_ms, std::string_view model,
-                                    bool is_streaming) {
-  const auto key = std::tuple<std::int64_t, std::string_view, bool>(bucket_ms, model, is_streaming);
+                                    std::string_view endpoint, bool is_streaming) {
+  const auto key = std::tuple<std::int64_t, std::string_view, std::string_view, bool>(
+      bucket_ms, model, endpoint, is_streaming);
   auto it = rollups_.lower_bound(key);
   if (it == rollups_.end() || KeyLess{}(key, it->first)) {
-    it = rollups_.emplace_hint(it, RollupKey{bucket_ms, std::string(model), is_streaming},
-                               RollupValues{});
+    it = rollups_.emplace_hint(
+        it, RollupKey{bucket_ms, std::string(model), std::string(endpoint), is_streaming},
+        RollupValues{});
   }
   return it->second;
 }
 
-void RollupAggregate::add(const RollupRequest& request, std::int64_t sign) {
-  RollupValues& values = slot(request.bucket_ms, request.model, request.is_streaming);
-  if (sign == 1) {
-    add_request(values, request.input);
-  } else {
-    RollupValues one{};
-    add_request(one, request.input);
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] += sign * one[i];
-  }
+void RollupAggregate::add(const RollupRequest& request) {
+  add_request(slot(request.bucket_ms, request.model, request.endpoint, request.is_streaming),
+              request.input);
+  const auto label = [&](std::string_view name, std::string_view value) {
+    add_label(request.bucket_ms, request.model, request.endpoint, request.is_streaming, name, value,
+              1);
+  };
   if (request.status_code) {
     char buffer[24];
     const auto end = std::to_chars(buffer, buffer + sizeof buffer, *request.status_code).ptr;
-    add_label(request.bucket_ms, request.model, request.is_streaming, kLabelStatusCode,
-              std::string_view(buffer, static_cast<std::size_t>(end - buffer)), sign);
+    label(kLabelStatusCode, std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
   }
-  if (request.finish_reason) {
-    add_label(request.bucket_ms, request.model, request.is_streaming, kLabelFinishReason,
-              *request.finish_reason, sign);
-  }
-  if (request.error_type) {
-    add_label(request.bucket_ms, request.model, request.is_streaming, kLabelErrorType,
-              *request.error_type, sign);
-  }
+  if (request.finish_reason) label(kLabelFinishReason, *request.finish_reason);
+  if (request.error_type) label(kLabelErrorType, *request.error_type);
 }
 
-void RollupAggregate::add_values(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
-                                 const RollupValues& values, std::int64_t sign) {
-  RollupValues& slot_values = slot(bucket_ms, model, is_streaming);
-  for (std::size_t i = 0; i < slot_values.size(); ++i) slot_values[i] += sign * values[i];
+void RollupAggregate::add_values(std::int64_t bucket_ms, std::string_view model,
+                                 std::string_view endpoint, bool is_streaming,
+                                 const RollupValues& values) {
+  dao::add_values(slot(bucket_ms, model, endpoint, is_streaming), values);
 }
 
-void RollupAggregate::drop_zeros() {
-  std::erase_if(rollups_, [](const auto& entry) {
-    for (const std::int64_t v : entry.second) {
-      if (v != 0) return false;
-    }
-    return true;
-  });
-  std::erase_if(labels_, [](const auto& entry) { return entry.second == 0; });
-}
-
-void RollupAggregate::add_label(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
+void RollupAggregate::add_label(std::int64_t bucket_ms, std::string_view model,
+                                std::string_view endpoint, bool is_streaming,
                                 std::string_view label, std::string_view value,
                                 std::int64_t requests) {
   const auto key =
-      std::tuple<std::int64_t, std::string_view, bool, std::string_view, std::string_view>(
-          bucket_ms, model, is_streaming, label, value);
+      std::tuple<std::int64_t, std::string_view, std::string_view, bool, std::string_view,
+                 std::string_view>(bucket_ms, model, endpoint, is_streaming, label, value);
   auto it = labels_.lower_bound(key);
   if (it == labels_.end() || KeyLess{}(key, it->first)) {
     it = labels_.emplace_hint(it,
-                              LabelKey{bucket_ms, std::string(model), is_streaming,
-                                       std::string(label), std::string(value)},
+                              LabelKey{bucket_ms, std::string(model), std::string(endpoint),
+                                       is_streaming, std::string(label), std::string(value)},
                               0);
   }
   it->second += requests;

@@ -1,7 +1,7 @@
 // RollupAggregate: rollup values and label counts aggregated in memory, keyed by time bucket,
-// model and streaming flag (internal to dao). The reader builds one from the rollup rows of a
-// range and the raw rows at its edges, adding or subtracting each (range_reader.h); requests are
-// counted with add_request(), as the writer's BatchRollup counts them.
+// model, endpoint and streaming flag (internal to dao). The reader builds one from the rollup
+// rows of a range and the raw rows at its edges (range_reader.h); requests are counted with
+// add_request() and rows merged with add_values(), as the writer's BatchRollup does.
 //
 // Thread safety: a value type; one thread at a time.
 #pragma once
@@ -20,6 +20,7 @@ namespace safemig::dao::internal {
 struct RollupKey {
   std::int64_t bucket_ms = 0;
   std::string model;
+  std::string endpoint;
   bool is_streaming = false;
   friend bool operator==(const RollupKey&, const RollupKey&) = default;
 };
@@ -27,6 +28,7 @@ struct RollupKey {
 struct LabelKey {
   std::int64_t bucket_ms = 0;
   std::string model;
+  std::string endpoint;
   bool is_streaming = false;
   std::string label;
   std::string value;
@@ -41,11 +43,13 @@ struct KeyLess {
     return as_tuple(a) < as_tuple(b);
   }
   static auto as_tuple(const RollupKey& k) {
-    return std::tuple<std::int64_t, std::string_view, bool>(k.bucket_ms, k.model, k.is_streaming);
+    return std::tuple<std::int64_t, std::string_view, std::string_view, bool>(
+        k.bucket_ms, k.model, k.endpoint, k.is_streaming);
   }
   static auto as_tuple(const LabelKey& k) {
-    return std::tuple<std::int64_t, std::string_view, bool, std::string_view, std::string_view>(
-        k.bucket_ms, k.model, k.is_streaming, k.label, k.value);
+    return std::tuple<std::int64_t, std::string_view, std::string_view, bool, std::string_view,
+                      std::string_view>(k.bucket_ms, k.model, k.endpoint, k.is_streaming, k.label,
+                                        k.value);
   }
   template <typename... T>
   static const std::tuple<T...>& as_tuple(const std::tuple<T...>& t) {
@@ -57,6 +61,7 @@ struct KeyLess {
 struct RollupRequest {
   std::int64_t bucket_ms = 0;
   std::string_view model;
+  std::string_view endpoint;
   bool is_streaming = false;
   RollupInput input;
   std::optional<std::int64_t> status_code;
@@ -66,23 +71,22 @@ struct RollupRequest {
 
 class RollupAggregate {
  public:
-  // Adds (sign +1) or subtracts (sign -1) one request.
-  void add(const RollupRequest& request, std::int64_t sign = 1);
-  // Adds a rollup row's values / a label row's count, multiplied by `sign` (+1 or -1).
-  void add_values(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
-                  const RollupValues& values, std::int64_t sign = 1);
-  void add_label(std::int64_t bucket_ms, std::string_view model, bool is_streaming,
-                 std::string_view label, std::string_view value, std::int64_t requests);
-  // Removes the entries whose values are all zero: what subtracting a subset from a superset
-  // leaves for keys that only the subset held. An aggregate of requests has no such entry.
-  void drop_zeros();
+  // Adds one request.
+  void add(const RollupRequest& request);
+  // Merges a rollup row's values (dao::add_values) / adds a label row's count.
+  void add_values(std::int64_t bucket_ms, std::string_view model, std::string_view endpoint,
+                  bool is_streaming, const RollupValues& values);
+  void add_label(std::int64_t bucket_ms, std::string_view model, std::string_view endpoint,
+                 bool is_streaming, std::string_view label, std::string_view value,
+                 std::int64_t requests);
   void clear();
 
   const std::map<RollupKey, RollupValues, KeyLess>& rollups() const { return rollups_; }
   const std::map<LabelKey, std::int64_t, KeyLess>& labels() const { return labels_; }
 
  private:
-  RollupValues& slot(std::int64_t bucket_ms, std::string_view model, bool is_streaming);
+  RollupValues& slot(std::int64_t bucket_ms, std::string_view model, std::string_view endpoint,
+                     bool is_streaming);
 
   std::map<RollupKey, RollupValues, KeyLess> rollups_;
   std::map<LabelKey, std::int64_t, KeyLess> labels_;

@@ -4,11 +4,15 @@
 // Thread safety: pure functions; rollup_value_columns() is initialised once, thread-safely.
 #include "safemig/dao/rollup_layout.h"
 
+#include <algorithm>
+
 namespace safemig::dao {
 namespace {
 
-void add_latency(RollupValues& values, std::size_t first_bucket, std::int64_t ms) {
+void add_latency(RollupValues& values, std::size_t first_bucket, std::size_t max_field,
+                 std::int64_t ms) {
   values[first_bucket + latency_bucket_of_ms(ms)] += 1;
+  values[max_field] = std::max(values[max_field], ms);
 }
 
 }  // namespace
@@ -41,21 +45,23 @@ void add_request(RollupValues& values, const RollupInput& input) {
   values[kCompletionTokens] += input.completion_tokens.value_or(0);
   values[kTotalTokens] += input.total_tokens.value_or(0);
   values[kResponseTimeSumMs] += input.response_time_ms;
-  add_latency(values, kResponseTimeBucket0, input.response_time_ms);
+  add_latency(values, kResponseTimeBucket0, kResponseTimeMaxMs, input.response_time_ms);
   if (input.time_to_first_token_ms) {
     values[kTtftSumMs] += *input.time_to_first_token_ms;
     values[kTtftCount] += 1;
-    add_latency(values, kTtftBucket0, *input.time_to_first_token_ms);
+    add_latency(values, kTtftBucket0, kTtftMaxMs, *input.time_to_first_token_ms);
   }
   if (input.time_to_last_token_ms) {
     values[kTtltSumMs] += *input.time_to_last_token_ms;
     values[kTtltCount] += 1;
-    add_latency(values, kTtltBucket0, *input.time_to_last_token_ms);
+    add_latency(values, kTtltBucket0, kTtltMaxMs, *input.time_to_last_token_ms);
   }
 }
 
 void add_values(RollupValues& values, const RollupValues& other) {
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] += other[i];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = is_max_field(i) ? std::max(values[i], other[i]) : values[i] + other[i];
+  }
 }
 
 std::int64_t floor_to(std::int64_t epoch_ms, std::int64_t unit_ms) {

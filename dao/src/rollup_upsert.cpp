@@ -22,8 +22,8 @@ constexpr std::array<LevelTables, kRollupLevelCount> kTables = {{
     {kDayRollupTable, kDayLabelTable, kDayKey},
 }};
 
-// Key columns before the values: bucket, model, is_streaming.
-constexpr std::size_t kKeyParams = 3;
+// Key columns before the values: bucket, model, endpoint, is_streaming.
+constexpr std::size_t kKeyParams = 4;
 constexpr std::size_t kValueParams = kKeyParams + kRollupValueCount;
 constexpr std::size_t kLabelParams = kKeyParams + 3;
 
@@ -47,23 +47,26 @@ std::string rows_placeholders(std::size_t params, std::size_t rows) {
 
 std::string values_upsert_sql(const LevelTables& t, std::size_t rows) {
   const std::string key(t.key);
-  std::string columns = key + ", model, is_streaming";
+  std::string columns = key + ", model, endpoint, is_streaming";
   std::string updates;
-  for (const std::string& c : rollup_value_columns()) {
+  const std::vector<std::string>& names = rollup_value_columns();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& c = names[i];
     columns += ", " + c;
-    updates += (updates.empty() ? "" : ", ") + c + " = " + c + " + excluded." + c;
+    updates += (updates.empty() ? "" : ", ") + c + " = " +
+               (is_max_field(i) ? "max(" + c + ", excluded." + c + ")" : c + " + excluded." + c);
   }
   return "INSERT INTO " + std::string(t.values) + " (" + columns + ") VALUES " +
          rows_placeholders(kValueParams, rows) + " ON CONFLICT (" + key +
-         ", model, is_streaming) DO UPDATE SET " + updates;
+         ", model, endpoint, is_streaming) DO UPDATE SET " + updates;
 }
 
 std::string labels_upsert_sql(const LevelTables& t, std::size_t rows) {
   const std::string key(t.key);
   return "INSERT INTO " + std::string(t.labels) + " (" + key +
-         ", model, is_streaming, label, value, requests) VALUES " +
+         ", model, endpoint, is_streaming, label, value, requests) VALUES " +
          rows_placeholders(kLabelParams, rows) + " ON CONFLICT (" + key +
-         ", model, is_streaming, label, value) "
+         ", model, endpoint, is_streaming, label, value) "
          "DO UPDATE SET requests = requests + excluded.requests";
 }
 
@@ -97,7 +100,8 @@ void set_text(db::Value& slot, std::string_view v) {
 void set_key(db::Value* p, const BatchRollup::Slot& s) {
   p[0] = s.bucket_ms;
   set_text(p[1], s.model);
-  p[2] = static_cast<std::int64_t>(s.is_streaming ? 1 : 0);
+  set_text(p[2], s.endpoint);
+  p[3] = static_cast<std::int64_t>(s.is_streaming ? 1 : 0);
 }
 
 void set_values_row(db::Value* p, const BatchRollup::Level&, const BatchRollup::Slot& s) {
@@ -107,15 +111,15 @@ void set_values_row(db::Value* p, const BatchRollup::Level&, const BatchRollup::
 
 void set_label_row(db::Value* p, const BatchRollup::Level& level, const BatchRollup::LabelSlot& l) {
   set_key(p, level.slots[l.slot]);
-  set_text(p[3], label_name(l.kind));
+  set_text(p[kKeyParams], label_name(l.kind));
   if (l.kind == LabelKind::status_code) {
     char buffer[24];
     const auto end = std::to_chars(buffer, buffer + sizeof buffer, l.code).ptr;
-    set_text(p[4], std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
+    set_text(p[kKeyParams + 1], std::string_view(buffer, static_cast<std::size_t>(end - buffer)));
   } else {
-    set_text(p[4], l.text);
+    set_text(p[kKeyParams + 1], l.text);
   }
-  p[5] = l.requests;
+  p[kKeyParams + 2] = l.requests;
 }
 
 // Upserts `rows` with as few statements as kChunkRows allows; `set_row` writes one row's

@@ -36,10 +36,9 @@ std::set<std::string, std::less<>> top_values(const std::vector<dao::LabelCount>
   return out;
 }
 
-using LabelKey = std::tuple<std::string, std::string, std::string, bool>;
+using LabelKey = std::tuple<std::string, std::string, std::string, std::string, bool>;
 
 std::vector<LabelSeries> fold_labels(const dao::Metrics& metrics,
-                                     const std::vector<ModelSeries>& models,
                                      const std::set<std::string, std::less<>>& named) {
   const auto model_label = [&named](const std::string& model) {
     return named.contains(model) ? model : std::string(kOtherLabel);
@@ -47,7 +46,10 @@ std::vector<LabelSeries> fold_labels(const dao::Metrics& metrics,
   const auto kept_errors = top_values(metrics.labels, dao::kLabelErrorType);
   const auto kept_reasons = top_values(metrics.labels, dao::kLabelFinishReason);
   std::map<LabelKey, std::int64_t> folded;
-  std::map<std::pair<std::string, bool>, std::int64_t> with_status;
+  // Requests with a status, and all requests, per (model, operation, streaming).
+  using RequestKey = std::tuple<std::string, std::string, bool>;
+  std::map<RequestKey, std::int64_t> with_status;
+  std::map<RequestKey, std::int64_t> requests;
   for (const dao::LabelCount& l : metrics.labels) {
     std::string value = l.value;
     if ((l.label == dao::kLabelErrorType && !kept_errors.contains(value)) ||
@@ -55,24 +57,27 @@ std::vector<LabelSeries> fold_labels(const dao::Metrics& metrics,
       value = kOtherLabel;
     }
     const std::string model = model_label(l.model);
-    folded[{l.label, value, model, l.is_streaming}] += l.requests;
-    if (l.label == dao::kLabelStatusCode) with_status[{model, l.is_streaming}] += l.requests;
+    const std::string operation(operation_name(l.endpoint));
+    folded[{l.label, value, model, operation, l.is_streaming}] += l.requests;
+    if (l.label == dao::kLabelStatusCode)
+      with_status[{model, operation, l.is_streaming}] += l.requests;
   }
-  for (const ModelSeries& m : models) {
-    for (const bool streaming : {false, true}) {
-      const std::int64_t missing =
-          m.requests[streaming ? 1 : 0] - with_status[{m.model, streaming}];
-      if (missing > 0) {
-        folded[{std::string(dao::kLabelStatusCode), std::string(kNoStatusLabel), m.model,
-                streaming}] += missing;
-      }
+  for (const dao::RequestCount& c : metrics.request_counts) {
+    requests[{model_label(c.model), std::string(operation_name(c.endpoint)), c.is_streaming}] +=
+        c.requests;
+  }
+  for (const auto& [key, count] : requests) {
+    const std::int64_t missing = count - with_status[key];
+    if (missing > 0) {
+      folded[{std::string(dao::kLabelStatusCode), std::string(kNoStatusLabel), std::get<0>(key),
+              std::get<1>(key), std::get<2>(key)}] += missing;
     }
   }
   std::vector<LabelSeries> out;
   out.reserve(folded.size());
-  for (const auto& [key, requests] : folded) {
-    out.push_back(
-        {std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), requests});
+  for (const auto& [key, count] : folded) {
+    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<4>(key), count,
+                   std::get<3>(key)});
   }
   return out;
 }
@@ -115,15 +120,22 @@ struct CounterFamily {
 
 constexpr std::array<CounterFamily, 3> kCounterFamilies = {{
     {dao::kLabelStatusCode, "llm_proxy_requests_total",
-     "Completion requests recorded, by model, HTTP status code (none: no status was received) "
+     "Requests recorded, by model, operation, HTTP status code (none: no status was received) "
      "and streaming."},
     {dao::kLabelErrorType, "llm_proxy_errors_total",
-     "Failed completion requests, by model, error type and streaming."},
+     "Failed requests, by model, operation, error type and streaming."},
     {dao::kLabelFinishReason, "llm_proxy_finish_reasons_total",
-     "Completion requests by model, finish reason and streaming."},
+     "Requests by model, operation, finish reason and streaming."},
 }};
 
 }  // namespace
+
+std::string_view operation_name(std::string_view endpoint) {
+  if (endpoint == "chat/completions" || endpoint == "responses") return "chat";
+  if (endpoint == "completions") return "text_completion";
+  if (endpoint == "embeddings") return "embeddings";
+  return kOtherLabel;
+}
 
 ExpositionData fold_exposition(
     const dao::Metrics& metrics,
@@ -173,7 +185,7 @@ ExpositionData fold_exposition(
     }
   }
   if (has_other) data.models.push_back(std::move(other));
-  data.labels = fold_labels(metrics, data.models, named);
+  data.labels = fold_labels(metrics, named);
   return data;
 }
 
@@ -200,10 +212,12 @@ std::string render_exposition(const ExpositionData& data) {
   for (const CounterFamily& family : kCounterFamilies) {
     for (const LabelSeries& l : data.labels) {
       if (l.label != family.label) continue;
-      text.counter(
-          family.name, family.help,
-          {{"model", l.model}, {l.label, l.value}, {"streaming", l.streaming ? "true" : "false"}},
-          static_cast<double>(l.requests));
+      text.counter(family.name, family.help,
+                   {{"model", l.model},
+                    {"gen_ai_operation_name", l.operation},
+                    {l.label, l.value},
+                    {"streaming", l.streaming ? "true" : "false"}},
+                   static_cast<double>(l.requests));
     }
   }
   return text.text();

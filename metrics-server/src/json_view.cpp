@@ -42,6 +42,7 @@ json::object request_json(const dao::CompletionRequest& r) {
   out["request_id"] = r.request_id;
   put_time(out, "timestamp", r.timestamp);
   out["model"] = r.model;
+  out["endpoint"] = r.endpoint;
   out["success"] = r.success;
   out["status_code"] = optional_json(r.status_code);
   out["is_streaming"] = r.is_streaming;
@@ -72,6 +73,7 @@ json::object latency_json(const dao::LatencySummary& latency) {
   out["p50_ms"] = optional_json(latency.p50_ms);
   out["p95_ms"] = optional_json(latency.p95_ms);
   out["p99_ms"] = optional_json(latency.p99_ms);
+  out["max_ms"] = optional_json(latency.max_ms);
   json::array histogram;
   for (std::size_t i = 0; i < latency.buckets.size(); ++i) {
     json::object bucket;
@@ -152,6 +154,13 @@ json::object metrics_json(const dao::Metrics& m) {
     models.push_back(std::move(model));
   }
   out["models"] = std::move(models);
+  json::array endpoints;
+  for (const dao::EndpointUsage& usage : m.endpoints) {
+    json::object endpoint = totals_json(usage.totals);
+    endpoint.emplace("endpoint", usage.endpoint);
+    endpoints.push_back(std::move(endpoint));
+  }
+  out["endpoints"] = std::move(endpoints);
   return out;
 }
 

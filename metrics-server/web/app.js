@@ -72,12 +72,12 @@ function renderSummary(metrics) {
     tile('Tokens', fmt.count(o.total_tokens)));
 }
 
-function renderModels(metrics) {
-  const body = document.querySelector('#model-table tbody');
-  const rows = metrics.models.map((m) => {
+// Table rows of per-model or per-endpoint totals: `name` gives the first cell of an item.
+function totalsRows(items, name, className) {
+  return items.map((m) => {
     const tr = document.createElement('tr');
-    tr.className = 'model-row';
-    const cells = [m.model, fmt.count(m.requests), fmt.pct(m.error_rate),
+    tr.className = className;
+    const cells = [name(m), fmt.count(m.requests), fmt.pct(m.error_rate),
                    fmt.ms(m.response_time.p50_ms), fmt.ms(m.response_time.p95_ms),
                    fmt.ms(m.time_to_first_token.p50_ms), fmt.ms(m.time_to_first_token.p95_ms),
                    fmt.count(m.prompt_tokens), fmt.count(m.completion_tokens)];
@@ -88,7 +88,16 @@ function renderModels(metrics) {
     }
     return tr;
   });
-  body.replaceChildren(...rows);
+}
+
+function renderEndpoints(metrics) {
+  document.querySelector('#endpoint-table tbody')
+    .replaceChildren(...totalsRows(metrics.endpoints, (e) => e.endpoint, 'endpoint-row'));
+}
+
+function renderModels(metrics) {
+  document.querySelector('#model-table tbody')
+    .replaceChildren(...totalsRows(metrics.models, (m) => m.model, 'model-row'));
   const select = document.getElementById('model-filter');
   const known = new Set([...select.options].map((o) => o.value));
   for (const m of metrics.models) {
@@ -144,6 +153,7 @@ async function refresh() {
                                                  getJson('/api/v1/timeseries', params)]);
     renderSummary(metrics);
     renderModels(metrics);
+    renderEndpoints(metrics);
     renderCharts(series, metrics);
     status.className = 'status';
     status.textContent = `${metrics.range.start} – ${metrics.range.end} · ` +

@@ -13,6 +13,7 @@ Result<migrate::MigrationSet> application_history() {
   steps.push_back(internal::step_v2());
   steps.push_back(internal::step_v3());
   steps.push_back(internal::step_v4());
+  steps.push_back(internal::step_v5());
   return migrate::MigrationSet::create(std::move(steps), "built-in application history");
 }
 
@@ -26,6 +27,8 @@ schema::Schema expected_schema_v(int version) {
       return internal::schema_v3();
     case 4:
       return internal::schema_v4();
+    case 5:
+      return internal::schema_v5();
     default:
       return schema::Schema{};
   }

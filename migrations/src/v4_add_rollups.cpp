@@ -7,7 +7,7 @@
 // safemig/dao/latency_buckets.h) as v4 created it, but do not read it: databases that applied v4
 // hold its checksum and its tables, which a later change of the layout does not alter. Such a
 // change is a new step that migrates these tables, never an edit of this one;
-// tests/unit/app/v4_rollup_layout_test.cpp fails until that step exists.
+// v5 is such a step; tests/unit/app/rollup_layout_test.cpp checks the latest one.
 //
 // Thread safety: pure functions returning values.
 #include <array>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "safemig/proxy/completion_json.h"
+#include "safemig/proxy/recorded_endpoint.h"
 #include "safemig/proxy/sse_parser.h"
 #include "safemig/proxy/stream_observer.h"
 
@@ -78,7 +79,10 @@ boost::asio::awaitable<void> relay_body(UpstreamLink& link, ForwardedRequest& re
       co_return;
     }
   }
-  if (capture && !overflow) x.response = summarize_response(captured);
+  if (capture && !overflow) {
+    x.response = x.endpoint == Endpoint::responses ? summarize_responses_body(captured)
+                                                   : summarize_response(captured);
+  }
 }
 
 boost::asio::awaitable<void> relay_events(UpstreamLink& link, ForwardedRequest& request,
@@ -86,7 +90,7 @@ boost::asio::awaitable<void> relay_events(UpstreamLink& link, ForwardedRequest& 
                                           bool strip_usage) {
   Exchange& x = request.exchange;
   SseParser parser;
-  StreamObserver observer(strip_usage);
+  StreamObserver observer(strip_usage, x.endpoint);
   std::vector<SseEvent> events;
   std::string out;
   const auto keep_summary = [&] {

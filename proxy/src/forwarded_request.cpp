@@ -20,10 +20,14 @@ UpstreamFailure shutdown_failure() {
   return {Failure::shutdown, "ended by the shutdown timeout", false};
 }
 
-ForwardedRequest::ForwardedRequest(bool is_recorded, const RecordSink& record_sink,
-                                   ProxyMetrics& proxy_metrics, Clock::time_point received,
-                                   ForwardedRequestList& in_progress)
-    : recorded(is_recorded), sink(record_sink), metrics(proxy_metrics), received_at(received) {
+ForwardedRequest::ForwardedRequest(std::optional<Endpoint> recorded_as,
+                                   const RecordSink& record_sink, ProxyMetrics& proxy_metrics,
+                                   Clock::time_point received, ForwardedRequestList& in_progress)
+    : recorded(recorded_as.has_value()),
+      sink(record_sink),
+      metrics(proxy_metrics),
+      received_at(received) {
+  if (recorded_as) exchange.endpoint = *recorded_as;
   in_progress.push_back(*this);
   metrics.request_started();
 }

@@ -9,10 +9,12 @@
 
 #include <boost/intrusive/list_hook.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "safemig/proxy/forwarder.h"
 #include "safemig/proxy/record_builder.h"
+#include "safemig/proxy/recorded_endpoint.h"
 #include "safemig/proxy/upstream.h"
 
 namespace safemig::proxy {
@@ -26,9 +28,11 @@ UpstreamFailure shutdown_failure();
 struct ForwardedRequest : ForwardedRequestHook {
   using Clock = std::chrono::steady_clock;
 
-  // Joins `in_progress`, the forwarder's requests in progress, until destroyed.
-  ForwardedRequest(bool is_recorded, const RecordSink& record_sink, ProxyMetrics& proxy_metrics,
-                   Clock::time_point received, ForwardedRequestList& in_progress);
+  // Joins `in_progress`, the forwarder's requests in progress, until destroyed. `recorded_as`:
+  // the API a recorded request called; nullopt for a request that is not recorded.
+  ForwardedRequest(std::optional<Endpoint> recorded_as, const RecordSink& record_sink,
+                   ProxyMetrics& proxy_metrics, Clock::time_point received,
+                   ForwardedRequestList& in_progress);
   ~ForwardedRequest();
   ForwardedRequest(const ForwardedRequest&) = delete;
   ForwardedRequest& operator=(const ForwardedRequest&) = delete;

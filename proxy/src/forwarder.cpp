@@ -11,6 +11,7 @@
 #include "forwarded_request.h"
 #include "read_buffer_pool.h"
 #include "safemig/proxy/completion_json.h"
+#include "safemig/proxy/recorded_endpoint.h"
 #include "safemig/proxy/upstream_request.h"
 
 namespace safemig::proxy {
@@ -71,13 +72,15 @@ Forwarder::~Forwarder() = default;
 
 asio::awaitable<void> Forwarder::handle(http::Request request, http::RequestContext context,
                                         http::ResponseChannel& channel) {
-  const bool recorded = is_recorded_completion(request);
-  ForwardedRequest forwarded(recorded, sink_, metrics_, context.received_at, in_progress_);
+  const std::optional<Endpoint> endpoint = recorded_endpoint(request);
+  const bool recorded = endpoint.has_value();
+  ForwardedRequest forwarded(endpoint, sink_, metrics_, context.received_at, in_progress_);
   describe(forwarded, request, context);
   Exchange& x = forwarded.exchange;
   std::optional<std::string> body;
   bool strip_usage = false;
-  if (recorded && x.request.stream && !x.request.include_usage) {
+  if (recorded && usage_needs_stream_options(*endpoint) && x.request.stream &&
+      !x.request.include_usage) {
     body = with_include_usage(request.body());
     strip_usage = body.has_value();
   }
@@ -167,7 +170,7 @@ std::size_t Forwarder::abort_all() {
 
 void Forwarder::refused(const http::Request& head, const http::RequestContext& context,
                         Failure failure) {
-  ForwardedRequest forwarded(is_recorded_completion(head), sink_, metrics_, context.received_at,
+  ForwardedRequest forwarded(recorded_endpoint(head), sink_, metrics_, context.received_at,
                              in_progress_);
   describe(forwarded, head, context);
   forwarded.exchange.failure = failure;

@@ -29,7 +29,11 @@ void set_error(dao::CompletionRequest& r, const Exchange& x) {
   if (status >= 200 && status < 300 && !e.present()) {
     if (x.stream_incomplete) {
       r.error_type = "incomplete_stream";
-      r.error_message = "the upstream ended the stream without a finish_reason or data: [DONE]";
+      r.error_message = x.endpoint == Endpoint::responses
+                            ? "the upstream ended the stream without response.completed, "
+                              ".incomplete or .failed"
+                            : "the upstream ended the stream without a finish_reason or data: "
+                              "[DONE]";
     }
     return;
   }
@@ -59,6 +63,25 @@ std::optional<double> tokens_per_second(const Exchange& x) {
          static_cast<double>(span.count());
 }
 
+std::string model_of(const Exchange& x) {
+  if (x.request.model && !x.request.model->empty()) return *x.request.model;
+  if (x.response.model && !x.response.model->empty()) return *x.response.model;
+  return "unknown";
+}
+
+std::optional<std::int64_t> message_count_of(const Exchange& x) {
+  switch (x.endpoint) {
+    case Endpoint::chat_completions:
+      return non_negative(x.request.message_count);
+    case Endpoint::responses:
+    case Endpoint::embeddings:
+      return non_negative(x.request.input_count);
+    case Endpoint::completions:
+      break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 dao::CompletionRequest build_record(const Exchange& x) {
@@ -74,14 +97,15 @@ dao::CompletionRequest build_record(const Exchange& x) {
   r.success = x.failure == Failure::none && status >= 200 && status < 300 &&
               !x.response.error.present() && !x.stream_incomplete;
   r.response_time_ms = to_ms(x.total);
-  r.model = x.request.model && !x.request.model->empty() ? *x.request.model : "unknown";
+  r.model = model_of(x);
+  r.endpoint = std::string(endpoint_name(x.endpoint));
   r.origin = x.origin;
   r.upstream = x.upstream;
   r.is_streaming = x.request.stream;
   r.max_tokens = non_negative(x.request.max_tokens);
   r.temperature = x.request.temperature;
   r.top_p = x.request.top_p;
-  r.message_count = non_negative(x.request.message_count);
+  r.message_count = message_count_of(x);
   r.prompt_tokens = non_negative(x.response.prompt_tokens);
   r.completion_tokens = non_negative(x.response.completion_tokens);
   r.total_tokens = non_negative(x.response.total_tokens);

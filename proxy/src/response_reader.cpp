@@ -81,6 +81,9 @@ class CompletionHandler : public json_events::NestingHandler<ResponseRole> {
       case Slot::id:
         s.id = text_.last(part);
         break;
+      case Slot::model:
+        s.model = text_.last(part);
+        break;
       case Slot::finish_reason:
         if (!s.finish_reason) s.finish_reason = text_.last(part);
         break;
@@ -130,6 +133,7 @@ class CompletionHandler : public json_events::NestingHandler<ResponseRole> {
   // What the value about to be read is.
   enum class Slot {
     id,
+    model,
     usage,
     prompt_tokens,
     completion_tokens,
@@ -149,8 +153,9 @@ class CompletionHandler : public json_events::NestingHandler<ResponseRole> {
   };
 
   static bool is_recorded_text(Slot slot) {
-    return slot == Slot::id || slot == Slot::finish_reason || slot == Slot::error ||
-           slot == Slot::error_type || slot == Slot::error_code || slot == Slot::error_message;
+    return slot == Slot::id || slot == Slot::model || slot == Slot::finish_reason ||
+           slot == Slot::error || slot == Slot::error_type || slot == Slot::error_code ||
+           slot == Slot::error_message;
   }
 
   // The slot of the member named `key` in the innermost open object.
@@ -158,6 +163,7 @@ class CompletionHandler : public json_events::NestingHandler<ResponseRole> {
     switch (stack_.empty() ? Role::other : stack_.back()) {
       case Role::top:
         if (key == "id") return Slot::id;
+        if (key == "model") return Slot::model;
         if (key == "usage") return Slot::usage;
         if (key == "choices") return Slot::choices;
         if (key == "error") return Slot::error;

@@ -13,7 +13,7 @@
 namespace safemig::proxy {
 
 struct CompletionFacts {
-  // `id`, `usage` (when it is an object), the first string `finish_reason` among the object
+  // `id`, `model`, `usage` (when it is an object), the first string `finish_reason` among the object
   // elements of `choices`, and `error` (see UpstreamError).
   ResponseSummary summary;
   bool usage_is_object = false;

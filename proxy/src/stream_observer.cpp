@@ -4,6 +4,7 @@
 #include "safemig/proxy/stream_observer.h"
 
 #include "response_reader.h"
+#include "responses_reader.h"
 
 namespace safemig::proxy {
 namespace {
@@ -20,8 +21,34 @@ void drop_null_usage(SseEvent& event) {
 
 }  // namespace
 
+void StreamObserver::observe_responses_event(const SseEvent& event,
+                                             std::chrono::microseconds elapsed) {
+  const auto read = read_responses_json(event.data);
+  if (!read) return;
+  const ResponsesFacts& facts = *read;
+  ResponseSummary& r = summary_.response;
+  if (!r.id && facts.summary.id) r.id = facts.summary.id;
+  if (!r.model && facts.summary.model) r.model = facts.summary.model;
+  if (facts.summary.finish_reason) r.finish_reason = facts.summary.finish_reason;
+  if (facts.summary.error.present() && !r.error.present()) r.error = facts.summary.error;
+  if (facts.usage_is_object) {
+    r.prompt_tokens = facts.summary.prompt_tokens;
+    r.completion_tokens = facts.summary.completion_tokens;
+    r.total_tokens = facts.summary.total_tokens;
+  }
+  if (facts.carries_token) {
+    if (!summary_.first_token) summary_.first_token = elapsed;
+    summary_.last_token = elapsed;
+  }
+  if (facts.terminal) summary_.done = true;
+}
+
 bool StreamObserver::observe(SseEvent& event, std::chrono::microseconds elapsed) {
   if (!event.has_data) return true;
+  if (endpoint_ == Endpoint::responses) {
+    observe_responses_event(event, elapsed);
+    return true;
+  }
   if (event.data == "[DONE]") {
     summary_.done = true;
     return true;

@@ -61,13 +61,6 @@ std::string target_path(const UpstreamTarget& target, std::string_view client_ta
 
 }  // namespace
 
-bool is_recorded_completion(const http::Request& request) {
-  if (request.method() != bhttp::verb::post) return false;
-  std::string_view path(request.target().data(), request.target().size());
-  path = path.substr(0, path.find('?'));
-  return path == "/v1/chat/completions" || path == "/v1/completions";
-}
-
 std::optional<std::string> request_origin(const http::Request& request,
                                           std::string_view peer_address) {
   constexpr std::size_t kMaxOrigin = 200;

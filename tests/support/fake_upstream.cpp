@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "safemig/http/server.h"
+#include "support/fake_upstream_apis.h"
 
 namespace safemig::testing {
 
@@ -314,6 +315,9 @@ class FakeUpstream::Impl {
   asio::awaitable<void> handle(Request request, ResponseChannel& channel);
   asio::awaitable<void> complete(Request request, bool chat, Plan plan, std::size_t number,
                                  ResponseChannel& channel);
+  // POST /v1/responses (`responses`) or /v1/embeddings (see fake_upstream_apis.h).
+  asio::awaitable<void> answer_other_api(Request request, bool responses, Plan plan,
+                                         std::size_t number, ResponseChannel& channel);
   asio::awaitable<void> stream(const Completion& completion, const Plan& plan,
                                ResponseChannel& channel);
   // Waits `delay` on the calling coroutine's executor. Returns false when stop() cut it short:
@@ -363,7 +367,9 @@ asio::awaitable<void> FakeUpstream::Impl::handle(Request request, ResponseChanne
   const std::string_view path = path_of(request.target());
   const bool chat = path == "/v1/chat/completions";
   const bool models = path == "/v1/models";
-  if (!chat && !models && path != "/v1/completions") {
+  const bool responses = path == "/v1/responses";
+  const bool embeddings = path == "/v1/embeddings";
+  if (!chat && !models && !responses && !embeddings && path != "/v1/completions") {
     co_await channel.write_response(
         http::json_error(request, bhttp::status::not_found, "not_found_error",
                          "fake upstream: no route for " + std::string(path)));
@@ -388,7 +394,62 @@ asio::awaitable<void> FakeUpstream::Impl::handle(Request request, ResponseChanne
     co_await channel.write_response(openai_error(request, 400, plan.error().message));
     co_return;
   }
+  if (responses || embeddings) {
+    co_await answer_other_api(std::move(request), responses, *plan, number, channel);
+    co_return;
+  }
   co_await complete(std::move(request), chat, *plan, number, channel);
+}
+
+asio::awaitable<void> FakeUpstream::Impl::answer_other_api(Request request, bool responses,
+                                                           Plan plan, std::size_t number,
+                                                           ResponseChannel& channel) {
+  if (!co_await pause(plan.first_byte_delay)) co_return;
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(request.body(), ec);
+  if (plan.status || ec || !parsed.is_object()) {
+    const unsigned status = plan.status.value_or(400);
+    co_await channel.write_response(
+        openai_error(request, status,
+                     plan.status ? "fake upstream: status " + std::to_string(status) + " requested"
+                                 : std::string("the request body must be a JSON object")));
+    co_return;
+  }
+  const json::object& body = parsed.get_object();
+  std::string model = options_.model;
+  if (const auto* named = body.if_contains("model"); named && named->is_string()) {
+    model = named->get_string();
+  }
+  if (!responses) {
+    co_await channel.write_response(
+        http::json_response(request, bhttp::status::ok, fake_apis::embeddings_list(body, model)));
+    co_return;
+  }
+  fake_apis::ResponsesCall call;
+  call.id = "resp_fake-" + std::to_string(number);
+  call.model = model;
+  call.tokens = plan.tokens;
+  call.input_tokens = fake_apis::input_words(body);
+  call.created_at = static_cast<std::int64_t>(std::time(nullptr));
+  const auto* stream = body.if_contains("stream");
+  if (stream == nullptr || !stream->is_bool() || !stream->get_bool()) {
+    co_await channel.write_response(
+        http::json_response(request, bhttp::status::ok, fake_apis::response_object(call)));
+    co_return;
+  }
+  bhttp::response_header<> head;
+  head.result(bhttp::status::ok);
+  head.set(bhttp::field::content_type, "text/event-stream");
+  head.set(bhttp::field::cache_control, "no-cache");
+  if (!co_await channel.write_head(std::move(head))) co_return;
+  int sent = 0;
+  for (std::string& event : fake_apis::response_events(call)) {
+    if (plan.disconnect_after && sent >= *plan.disconnect_after) co_return;
+    if (sent > 2 && !co_await pause(options_.token_delay)) co_return;
+    if (!co_await channel.write_body(event)) co_return;
+    ++sent;
+  }
+  co_await channel.finish();
 }
 
 asio::awaitable<void> FakeUpstream::Impl::complete(Request request, bool chat, Plan plan,

@@ -6,6 +6,9 @@
 //        has `stream_options.include_usage: true`, as OpenAI does) a usage-only chunk with
 //        `"choices": []`, then `data: [DONE]`. `max_tokens` shortens the answer
 //        (finish_reason "length").
+//   POST /v1/responses — a Responses API object, or with `"stream": true` its events
+//        (response.created, one response.output_text.delta per token, response.completed with
+//        the usage); POST /v1/embeddings — one embedding per input (fake_upstream_apis.h).
 //   GET  /v1/models
 //
 // Per-request overrides through request headers:

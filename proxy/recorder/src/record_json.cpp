@@ -26,13 +26,14 @@ json::value optional_text(const std::optional<std::string>& v) {
 
 json::object to_object(const dao::CompletionRequest& r) {
   json::object o;
-  o.reserve(22);
+  o.reserve(23);
   o.emplace("timestamp_ms", dao::to_epoch_ms(r.timestamp));
   o.emplace("request_id", r.request_id);
   o.emplace("success", r.success);
   o.emplace("status_code", optional_int(r.status_code));
   o.emplace("response_time_ms", r.response_time_ms);
   o.emplace("model", r.model);
+  o.emplace("endpoint", r.endpoint);
   o.emplace("origin", optional_text(r.origin));
   o.emplace("upstream", optional_text(r.upstream));
   o.emplace("is_streaming", r.is_streaming);
@@ -132,6 +133,10 @@ Result<dao::CompletionRequest> from_object(const json::object& o) {
   r.time_to_first_token_ms = f.opt_int("time_to_first_token_ms");
   r.time_to_last_token_ms = f.opt_int("time_to_last_token_ms");
   r.tokens_per_second = f.opt_real("tokens_per_second");
+  // Journals written before endpoints were recorded hold chat and text completions only, told
+  // apart as schema step v5 tells their rows apart: only a chat request has a message count.
+  const std::optional<std::string> endpoint = f.opt_text("endpoint");
+  r.endpoint = endpoint ? *endpoint : r.message_count ? "chat/completions" : "completions";
   if (f.problem()) return fail(ErrorCode::invalid_input, "journal record: " + *f.problem());
   return r;
 }

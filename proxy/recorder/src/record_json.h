@@ -1,7 +1,8 @@
 // The spill journal's line format: one CompletionRequest as one JSON object on one line, keyed
 // by the column names of `completion_requests` (timestamp as epoch milliseconds). Absent values
 // are null. Nothing but the record's fields is written (the database id is not: it is assigned
-// on insert).
+// on insert). A line without `endpoint` (written before it was recorded) is read as a chat
+// completion when it has a message_count, else as a text completion.
 //
 // Thread safety: pure functions.
 #pragma once

@@ -1,7 +1,7 @@
 // The dashboard in headless Chromium against a running metrics-server with data: the charts draw
-// their data points and the per-model table has a row per model. Skipped when Debian's chromium
-// is not installed. The screenshot is kept as metrics-server-dashboard.png in the test's working
-// directory for a person to look at.
+// their data points and the per-model and per-endpoint tables have a row per model and API. Skipped
+// when Debian's chromium is not installed. The screenshot is kept as metrics-server-dashboard.png
+// in the test's working directory for a person to look at.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -48,7 +48,7 @@ int count_matches(const std::string& text, const std::string& pattern) {
       std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
 }
 
-TEST(DashboardInChromium, ChartsAndModelTableRenderData) {
+TEST(DashboardInChromium, ChartsAndModelAndEndpointTablesRenderData) {
   const std::string chromium = find_chromium();
   if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (Debian package 'chromium')";
   ::safemig::testing::TempDir dir;
@@ -86,6 +86,11 @@ TEST(DashboardInChromium, ChartsAndModelTableRenderData) {
   EXPECT_EQ(count_matches(dom.output, R"(<tr class="model-row">)"), 4);
   for (const char* model : {"model-0", "model-1", "model-2", "model-3"}) {
     EXPECT_THAT(dom.output, HasSubstr(std::string("<td>") + model + "</td>"));
+  }
+  // The per-endpoint table: one row per API the sample records called.
+  EXPECT_EQ(count_matches(dom.output, R"(<tr class="endpoint-row">)"), 3);
+  for (const char* endpoint : {"chat/completions", "responses", "embeddings"}) {
+    EXPECT_THAT(dom.output, HasSubstr(std::string("<td>") + endpoint + "</td>"));
   }
 
   const std::string screenshot = std::filesystem::absolute("metrics-server-dashboard.png").string();

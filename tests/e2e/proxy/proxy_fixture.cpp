@@ -38,7 +38,7 @@ std::vector<StoredRow> read_rows(const std::string& db_path) {
               "is_streaming, max_tokens, message_count, prompt_tokens, completion_tokens, "
               "total_tokens, "
               "finish_reason, error_type, time_to_first_token_ms, time_to_last_token_ms, "
-              "tokens_per_second, error_message FROM completion_requests ORDER BY id");
+              "tokens_per_second, error_message, endpoint FROM completion_requests ORDER BY id");
   EXPECT_TRUE(rows.has_value()) << rows.error().describe();
   std::vector<StoredRow> out;
   if (!rows) return out;
@@ -63,6 +63,7 @@ std::vector<StoredRow> read_rows(const std::string& db_path) {
     s.ttlt_ms = r.opt_int64(16);
     s.tokens_per_second = r.opt_real(17);
     s.error_message = r.opt_text(18);
+    s.endpoint = r.text(19);
     out.push_back(std::move(s));
   }
   return out;

@@ -26,6 +26,7 @@ struct StoredRow {
   std::optional<std::int64_t> status_code;
   std::int64_t response_time_ms = 0;
   std::string model;
+  std::string endpoint;
   std::optional<std::string> origin;
   std::optional<std::string> upstream;
   bool is_streaming = false;

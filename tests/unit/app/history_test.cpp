@@ -59,9 +59,9 @@ class HistoryTest : public ::testing::Test {
   std::unique_ptr<db::Connection> connection_;
 };
 
-TEST_F(HistoryTest, IsAValidSetOfFourStepsWithSqlBodies) {
+TEST_F(HistoryTest, IsAValidSetOfFiveStepsWithSqlBodies) {
   ASSERT_EQ(set_->latest_version(), kLatestVersion);
-  ASSERT_EQ(set_->steps().size(), 4u);
+  ASSERT_EQ(set_->steps().size(), 5u);
   for (const auto& s : set_->steps()) {
     EXPECT_TRUE(std::holds_alternative<std::string>(s.up)) << s.label();
     ASSERT_TRUE(s.down.has_value()) << s.label();
@@ -73,6 +73,15 @@ TEST_F(HistoryTest, IsAValidSetOfFourStepsWithSqlBodies) {
   EXPECT_TRUE(step(3).rebuilds_tables);
   EXPECT_EQ(step(3).touched_tables, std::vector<std::string>{"completion_requests"});
   EXPECT_EQ(step(3).row_policy, migrate::RowPolicy::preserve);
+  // V5 rebuilds the rollups (each keeps at least its rows) and its down removes the endpoints.
+  EXPECT_EQ(step(5).row_policy, migrate::RowPolicy::preserve);
+  EXPECT_EQ(step(5).down_row_policy, migrate::RowPolicy::declared_change);
+  EXPECT_EQ(step(5).touched_tables, step(5).down_touched_tables);
+  EXPECT_THAT(step(5).touched_tables,
+              ::testing::UnorderedElementsAre(
+                  "completion_requests", "completion_rollups_minute", "completion_rollups_hour",
+                  "completion_rollups_day", "completion_label_rollups_minute",
+                  "completion_label_rollups_hour", "completion_label_rollups_day"));
   EXPECT_TRUE(expected_schema_v(0).tables.empty());
 }
 

@@ -1,5 +1,7 @@
-// The v4 backfill computes the same rollup rows (minute, hour and day, values and labels) as the
-// writer DAO does for the same requests, whatever the batches the writer received them in.
+// The v4 and v5 backfills, run one after the other on rows written before v4, compute the same
+// rollup rows (minute, hour and day, values, maxima and labels, per endpoint) as the writer DAO
+// does for the same requests, whatever the batches the writer received them in; and v5 gives each
+// row the endpoint the writer would have stored.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -41,6 +43,9 @@ std::vector<dao::CompletionRequest> requests() {
                                      static_cast<std::int64_t>(i % 3) * 86'400'000);
     r.request_id = "r" + std::to_string(i);
     r.model = i % 3 == 0 ? "a" : "b";
+    // Before v5 only chat and text completions were recorded; only chat has a message count.
+    r.endpoint = i % 4 == 3 ? "completions" : "chat/completions";
+    if (r.endpoint == "chat/completions") r.message_count = 1 + i % 5;
     r.is_streaming = i % 2 == 0;
     r.success = i % 9 != 0;
     r.status_code = r.success ? 200 : 500;
@@ -58,7 +63,7 @@ std::vector<dao::CompletionRequest> requests() {
 }
 
 std::vector<db::Row> dump(db::Connection& c, const std::string& table) {
-  auto rows = c.query("SELECT * FROM " + table + " ORDER BY 1, 2, 3, 4, 5");
+  auto rows = c.query("SELECT * FROM " + table + " ORDER BY 1, 2, 3, 4, 5, 6");
   EXPECT_THAT(rows, IsOk());
   return rows ? *rows : std::vector<db::Row>{};
 }
@@ -67,7 +72,7 @@ TEST(RollupBackfill, EqualsWhatTheWriterMaintains) {
   safemig::testing::TempDir dir;
   const auto records = requests();
 
-  auto live = open_at(dir.file("live.db"), 4);
+  auto live = open_at(dir.file("live.db"), 5);
   auto writer = dao::CompletionRequestsWriter::create(*live);
   ASSERT_THAT(writer, IsOk());
   // Single inserts, small batches and one large batch: keys recur across batches and levels.
@@ -83,15 +88,16 @@ TEST(RollupBackfill, EqualsWhatTheWriterMaintains) {
       ASSERT_THAT(
           migrated->execute(
               "INSERT INTO completion_requests (timestamp_ms, request_id, success, status_code, "
-              "response_time_ms, model, is_streaming, prompt_tokens, completion_tokens, "
-              "total_tokens, time_to_first_token_ms, time_to_last_token_ms, finish_reason, "
-              "error_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              "response_time_ms, model, is_streaming, message_count, prompt_tokens, "
+              "completion_tokens, total_tokens, time_to_first_token_ms, time_to_last_token_ms, "
+              "finish_reason, error_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               {dao::to_epoch_ms(r.timestamp), r.request_id, db::value_of(r.success),
                db::value_of(r.status_code), r.response_time_ms, r.model,
-               db::value_of(r.is_streaming), db::value_of(r.prompt_tokens),
-               db::value_of(r.completion_tokens), db::value_of(r.total_tokens),
-               db::value_of(r.time_to_first_token_ms), db::value_of(r.time_to_last_token_ms),
-               db::value_of(r.finish_reason), db::value_of(r.error_type)}),
+               db::value_of(r.is_streaming), db::value_of(r.message_count),
+               db::value_of(r.prompt_tokens), db::value_of(r.completion_tokens),
+               db::value_of(r.total_tokens), db::value_of(r.time_to_first_token_ms),
+               db::value_of(r.time_to_last_token_ms), db::value_of(r.finish_reason),
+               db::value_of(r.error_type)}),
           IsOk());
     }
   };
@@ -99,6 +105,17 @@ TEST(RollupBackfill, EqualsWhatTheWriterMaintains) {
   auto set = application_history();
   ASSERT_THAT(set, IsOk());
   ASSERT_THAT(migrated->execute_script(std::get<std::string>(set->find(4)->up)), IsOk());
+  ASSERT_THAT(migrated->execute_script(std::get<std::string>(set->find(5)->up)), IsOk());
+
+  const std::string endpoints = "SELECT request_id, endpoint FROM completion_requests ORDER BY 1";
+  auto written = live->query(endpoints);
+  auto backfilled = migrated->query(endpoints);
+  ASSERT_THAT(written, IsOk());
+  ASSERT_THAT(backfilled, IsOk());
+  ASSERT_EQ(backfilled->size(), records.size());
+  for (std::size_t i = 0; i < written->size(); ++i) {
+    EXPECT_EQ((*backfilled)[i].values(), (*written)[i].values()) << "row " << i;
+  }
 
   for (const char* table : kTables) {
     const auto expected = dump(*live, table);

@@ -38,6 +38,8 @@ constexpr GoldenStep kGolden[] = {
     {3, "rebuild_completion_requests",
      "0db4d786f2d165d60b96b0b5d2eb55771e39d016ee93b9d8184a7fc8af0ec4eb"},
     {4, "add_rollups", "3b27e17f40275b6f67c9fafce3f3acb03c969ff67a06f2269af710d5780a0d63"},
+    {5, "add_endpoint_and_maxima",
+     "2ef183c70d7272829538dd75b8536a9da62a7ef663be76e59a9f63f32be397d1"},
 };
 
 class StepChecksumTest : public ::testing::TestWithParam<GoldenStep> {};

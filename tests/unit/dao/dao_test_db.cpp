@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 
 #include "safemig/app/history.h"
@@ -32,6 +33,7 @@ CompletionRequest full_record(std::int64_t n, TimePoint timestamp) {
   r.status_code = 200;
   r.response_time_ms = 1234 + n;
   r.model = "gpt-test";
+  r.endpoint = "responses";
   r.origin = "127.0.0.1";
   r.upstream = "http://upstream.example";
   r.is_streaming = true;
@@ -53,6 +55,10 @@ CompletionRequest full_record(std::int64_t n, TimePoint timestamp) {
 
 std::vector<CompletionRequest> sample_records(std::size_t count, TimePoint start,
                                               std::int64_t span_ms, std::uint32_t seed) {
+  // Taken in turn rather than drawn, so that the other fields are the same for every seed as
+  // before endpoints were recorded.
+  static constexpr std::array<const char*, 4> kSampleEndpoints = {"chat/completions", "completions",
+                                                                  "responses", "embeddings"};
   std::mt19937 rng(seed);
   const std::vector<std::string> models = {"gpt-a", "gpt-b", "llama-c"};
   const std::vector<std::string> errors = {"rate_limit", "server_error", "timeout"};
@@ -64,6 +70,7 @@ std::vector<CompletionRequest> sample_records(std::size_t count, TimePoint start
                               std::uniform_int_distribution<std::int64_t>(0, span_ms - 1)(rng));
     r.request_id = "s" + std::to_string(seed) + "-" + std::to_string(i);
     r.model = models[rng() % models.size()];
+    r.endpoint = kSampleEndpoints[i % kSampleEndpoints.size()];
     r.is_streaming = rng() % 2 == 0;
     r.success = rng() % 5 != 0;
     r.response_time_ms =

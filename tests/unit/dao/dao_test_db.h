@@ -19,7 +19,7 @@ std::unique_ptr<db::Connection> open_migrated(const std::string& path);
 CompletionRequest full_record(std::int64_t n, TimePoint timestamp);
 
 // `count` varied records between `start` and `start + span_ms`, some with NULL optionals, errors,
-// streaming and several models; deterministic for a given seed.
+// streaming, several models and every endpoint; deterministic for a given seed.
 std::vector<CompletionRequest> sample_records(std::size_t count, TimePoint start,
                                               std::int64_t span_ms, std::uint32_t seed);
 

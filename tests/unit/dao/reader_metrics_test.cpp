@@ -34,11 +34,13 @@ struct Brute {
 };
 
 Brute brute(const std::vector<CompletionRequest>& records, std::int64_t from, std::int64_t to,
-            const std::optional<std::string>& model, std::optional<bool> streaming) {
+            const std::optional<std::string>& model, std::optional<bool> streaming,
+            const std::optional<std::string>& endpoint = std::nullopt) {
   Brute b;
   for (const auto& r : records) {
     const std::int64_t t = to_epoch_ms(r.timestamp);
     if (t < from || t >= to || (model && r.model != *model)) continue;
+    if (endpoint && r.endpoint != *endpoint) continue;
     if (streaming && r.is_streaming != *streaming) continue;
     ++b.requests;
     (r.success ? b.successes : b.errors) += 1;
@@ -63,10 +65,12 @@ void expect_latency(const LatencySummary& s, std::vector<std::int64_t> values,
   if (values.empty()) {
     EXPECT_FALSE(s.avg_ms.has_value());
     EXPECT_FALSE(s.p50_ms.has_value());
+    EXPECT_FALSE(s.max_ms.has_value());
     return;
   }
   EXPECT_EQ(s.avg_ms, static_cast<double>(sum) / static_cast<double>(values.size()));
   std::sort(values.begin(), values.end());
+  EXPECT_EQ(s.max_ms, values.back());
   const std::pair<double, std::optional<double>> quantiles[] = {
       {0.50, s.p50_ms}, {0.95, s.p95_ms}, {0.99, s.p99_ms}};
   for (const auto& [q, estimate] : quantiles) {
@@ -76,6 +80,7 @@ void expect_latency(const LatencySummary& s, std::vector<std::int64_t> values,
     EXPECT_EQ(latency_bucket_index(*estimate),
               latency_bucket_index(static_cast<double>(values[rank - 1])))
         << "q=" << q;
+    EXPECT_LE(*estimate, static_cast<double>(values.back())) << "q=" << q;
   }
 }
 
@@ -126,6 +131,17 @@ class ReaderMetricsTest : public ::testing::Test {
       per_model_requests += usage.totals.requests;
     }
     EXPECT_EQ(per_model_requests, all.requests);
+    std::int64_t per_endpoint_requests = 0;
+    for (const auto& usage : m->endpoints) {
+      expect_totals(usage.totals, brute(records_, from, to, model, std::nullopt, usage.endpoint),
+                    "endpoint " + usage.endpoint);
+      per_endpoint_requests += usage.totals.requests;
+    }
+    EXPECT_EQ(per_endpoint_requests, all.requests);
+    EXPECT_TRUE(std::is_sorted(m->endpoints.begin(), m->endpoints.end(),
+                               [](const EndpointUsage& a, const EndpointUsage& b) {
+                                 return a.totals.requests > b.totals.requests;
+                               }));
     std::int64_t status_labels = 0;
     for (const auto& l : m->labels) {
       if (l.label == "status_code") status_labels += l.requests;
@@ -202,13 +218,75 @@ TEST_F(ReaderMetricsTest, TimeseriesBucketsEqualBruteForce) {
 }
 
 TEST_F(ReaderMetricsTest, RangesNearHourEdgesEqualBruteForce) {
-  // Ends just past or just before an hour, so that edges are added to or subtracted from the
-  // hour rollups, and the same at minute edges with raw rows.
+  // Ends just past or just before an hour, so that the edges are read from the minute rollups,
+  // and the same at minute edges with raw rows.
   check(kHour0 + kHour - kMinute + 1, kHour0 + 3 * kHour + kMinute - 1, std::nullopt);
   check(kHour0 + 29 * kMinute, kHour0 + 2 * kHour + 31 * kMinute, std::nullopt);
   check(kHour0 + 31 * kMinute - 1, kHour0 + kHour + 29 * kMinute + 1, std::nullopt);
   check(kHour0 + 59 * kMinute + 59999, kHour0 + 4 * kHour + 1, std::string("gpt-b"));
   check(kHour0 + 30 * kMinute, kHour0 + 90 * kMinute, std::nullopt);
+}
+
+TEST_F(ReaderMetricsTest, MaximumIsThatOfTheRangeEvenWhenALargerValueSharesItsHour) {
+  // A slower request just before the range, in the same minute and hour as requests inside it.
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  const std::int64_t hour = kHour0 + 6 * kHour;
+  std::vector<CompletionRequest> rows;
+  for (const auto& [offset, ms] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {10'000, 9'000}, {40'000, 120}, {30 * kMinute, 300}, {59 * kMinute, 80}}) {
+    CompletionRequest r = testing::full_record(static_cast<std::int64_t>(rows.size()) + 900,
+                                               from_epoch_ms(hour + offset));
+    r.response_time_ms = ms;
+    rows.push_back(r);
+  }
+  ASSERT_THAT(writer->insert_batch(rows), IsOk());
+  CompletionRequestsReader reader(*connection_);
+  auto m = reader.metrics(TimeRange{from_epoch_ms(hour + 20'000), from_epoch_ms(hour + kHour)});
+  ASSERT_THAT(m, IsOk());
+  EXPECT_EQ(m->overall.requests, 3);
+  EXPECT_EQ(m->overall.response_time.max_ms, 300);
+  ASSERT_TRUE(m->overall.response_time.p99_ms.has_value());
+  EXPECT_LE(*m->overall.response_time.p99_ms, 300.0);
+}
+
+TEST(TotalsFrom, CapsEveryPercentileEstimateAtTheObservedMaximum) {
+  // One request of 8005 ms: its bucket (5 s, 10 s] alone would allow estimates up to 10 s.
+  RollupValues values{};
+  RollupInput slow;
+  slow.success = true;
+  slow.response_time_ms = 8005;
+  slow.time_to_first_token_ms = 8005;
+  slow.time_to_last_token_ms = 8005;
+  add_request(values, slow);
+  const UsageTotals t = totals_from(values);
+  for (const LatencySummary* s :
+       {&t.response_time, &t.time_to_first_token, &t.time_to_last_token}) {
+    EXPECT_EQ(s->max_ms, 8005);
+    for (const auto& estimate : {s->p50_ms, s->p95_ms, s->p99_ms}) {
+      ASSERT_TRUE(estimate.has_value());
+      EXPECT_LE(*estimate, 8005.0);
+    }
+  }
+}
+
+TEST(AddValues, CombinesMaximaByMaxAndEverythingElseBySum) {
+  RollupValues a{};
+  RollupValues b{};
+  RollupInput fast;
+  fast.response_time_ms = 40;
+  RollupInput slow;
+  slow.response_time_ms = 900;
+  slow.time_to_first_token_ms = 70;
+  add_request(a, slow);
+  add_request(b, fast);
+  add_request(b, fast);
+  add_values(a, b);
+  EXPECT_EQ(a[kRequests], 3);
+  EXPECT_EQ(a[kResponseTimeSumMs], 980);
+  EXPECT_EQ(a[kResponseTimeMaxMs], 900);
+  EXPECT_EQ(a[kTtftMaxMs], 70);
+  EXPECT_EQ(a[kTtltMaxMs], 0);
 }
 
 TEST_F(ReaderMetricsTest, TimeseriesRejectsBadSteps) {

@@ -127,6 +127,10 @@ TEST_F(WriterTest, RejectsRecordsTheSchemaWouldRefuse) {
   r = testing::full_record(3, from_epoch_ms(kT0));
   r.model.clear();
   EXPECT_THAT(writer->insert(r), ErrorIs(ErrorCode::invalid_input, HasSubstr("model")));
+  r = testing::full_record(4, from_epoch_ms(kT0));
+  r.endpoint.clear();
+  EXPECT_THAT(writer->insert(r),
+              ErrorIs(ErrorCode::invalid_input, HasSubstr("needs a non-empty endpoint")));
   EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
 }
 
@@ -214,6 +218,40 @@ TEST_F(WriterTest, AFailedBatchAfterAPauseWritesNothing) {
   EXPECT_EQ(pauses, 3);
   EXPECT_EQ(count("SELECT count(*) FROM completion_requests"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM completion_rollups_minute"), 0);
+}
+
+TEST_F(WriterTest, KeepsRollupsPerEndpointWithTheirMaximaAcrossBatches) {
+  auto writer = CompletionRequestsWriter::create(*connection_);
+  ASSERT_THAT(writer, IsOk());
+  // Three batches into the same minute: the maxima must be combined by MAX, not summed.
+  for (const auto& [n, ms] :
+       std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 900}, {2, 300}, {3, 500}}) {
+    CompletionRequest r = testing::full_record(n, from_epoch_ms(kT0 + n));
+    r.endpoint = "embeddings";
+    r.response_time_ms = ms;
+    r.time_to_first_token_ms = ms / 10;
+    r.time_to_last_token_ms = ms / 2;
+    ASSERT_THAT(writer->insert(r), IsOk());
+  }
+  CompletionRequest chat = testing::full_record(4, from_epoch_ms(kT0 + 4));
+  chat.endpoint = "chat/completions";
+  chat.response_time_ms = 7000;
+  ASSERT_THAT(writer->insert(chat), IsOk());
+  for (const char* table :
+       {"completion_rollups_minute", "completion_rollups_hour", "completion_rollups_day"}) {
+    const std::string where = std::string(" FROM ") + table + " WHERE endpoint = 'embeddings'";
+    EXPECT_EQ(count("SELECT requests" + where), 3) << table;
+    EXPECT_EQ(count("SELECT response_time_max_ms" + where), 900) << table;
+    EXPECT_EQ(count("SELECT ttft_max_ms" + where), 90) << table;
+    EXPECT_EQ(count("SELECT ttlt_max_ms" + where), 450) << table;
+    EXPECT_EQ(count(std::string("SELECT response_time_max_ms FROM ") + table +
+                    " WHERE endpoint = 'chat/completions'"),
+              7000)
+        << table;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM completion_label_rollups_minute WHERE endpoint = "
+                  "'embeddings' AND label = 'status_code' AND requests = 3"),
+            1);
 }
 
 TEST_F(WriterTest, RefusesAReadOnlyConnection) {

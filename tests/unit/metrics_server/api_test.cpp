@@ -116,6 +116,26 @@ TEST_F(ApiTest, MetricsEqualBruteForceOverTheRows) {
     }
     EXPECT_TRUE(found) << row.text(0);
   }
+  const auto endpoint_rows =
+      sql_rows(path_,
+               "SELECT endpoint, count(*), coalesce(sum(total_tokens), 0), max(response_time_ms)" +
+                   where + " GROUP BY endpoint",
+               p);
+  ASSERT_EQ(endpoint_rows.size(), 3u);
+  ASSERT_EQ(body.at("endpoints").as_array().size(), endpoint_rows.size());
+  for (const db::Row& row : endpoint_rows) {
+    bool found = false;
+    for (const auto& e : body.at("endpoints").as_array()) {
+      if (e.at("endpoint").as_string() != row.text(0)) continue;
+      found = true;
+      EXPECT_EQ(e.at("requests").as_int64(), row.int64(1));
+      EXPECT_EQ(e.at("total_tokens").as_int64(), row.int64(2));
+      EXPECT_EQ(e.at("response_time").at("max_ms").as_int64(), row.int64(3));
+      EXPECT_LE(e.at("response_time").at("p99_ms").to_number<double>(),
+                static_cast<double>(row.int64(3)));
+    }
+    EXPECT_TRUE(found) << row.text(0);
+  }
   const auto check_counts = [&](std::string_view field, const std::string& column) {
     const auto rows = sql_rows(
         path_,
@@ -208,8 +228,8 @@ TEST_F(ApiTest, RequestRecordsCarryEveryColumn) {
   ASSERT_EQ(body.at("requests").as_array().size(), 1u);
   const json::object& r = body.at("requests").at(0).as_object();
   const auto row = sql_rows(path_,
-                            "SELECT id, request_id, timestamp_ms, model, response_time_ms FROM "
-                            "completion_requests ORDER BY timestamp_ms, id LIMIT 1");
+                            "SELECT id, request_id, timestamp_ms, model, response_time_ms, "
+                            "endpoint FROM completion_requests ORDER BY timestamp_ms, id LIMIT 1");
   ASSERT_EQ(row.size(), 1u);
   EXPECT_EQ(r.at("id").as_int64(), row[0].int64(0));
   EXPECT_EQ(r.at("request_id").as_string(), row[0].text(1));
@@ -217,6 +237,7 @@ TEST_F(ApiTest, RequestRecordsCarryEveryColumn) {
   EXPECT_EQ(r.at("timestamp").as_string(), dao::format_time(dao::from_epoch_ms(row[0].int64(2))));
   EXPECT_EQ(r.at("model").as_string(), row[0].text(3));
   EXPECT_EQ(r.at("response_time_ms").as_int64(), row[0].int64(4));
+  EXPECT_EQ(r.at("endpoint").as_string(), row[0].text(5));
   for (const char* field : {"success", "status_code", "is_streaming", "time_to_first_token_ms",
                             "prompt_tokens", "completion_tokens", "total_tokens", "finish_reason",
                             "error_type", "origin", "tokens_per_second", "message_count"}) {

@@ -52,9 +52,10 @@ TEST(RenderExposition, ExactShapeOfHistogramsAndCounters) {
   m.tokens.input.add(3);
   m.tokens.output.add(100);
   data.models.push_back(m);
-  data.labels.push_back({"error_type", "rate_limit_error", "gpt-x", false, 1});
-  data.labels.push_back({"status_code", "200", "gpt-x", true, 2});
-  data.labels.push_back({"status_code", "429", "gpt-x", false, 1});
+  data.labels.push_back({"error_type", "rate_limit_error", "gpt-x", false, 1, "chat"});
+  data.labels.push_back({"status_code", "200", "gpt-x", true, 2, "chat"});
+  data.labels.push_back({"status_code", "429", "gpt-x", false, 1, "chat"});
+  data.labels.push_back({"status_code", "200", "gpt-x", false, 4, "embeddings"});
   const std::string text = render_exposition(data);
 
   EXPECT_THAT(text, HasSubstr("# TYPE gen_ai_server_request_duration_seconds histogram\n"
@@ -80,13 +81,16 @@ TEST(RenderExposition, ExactShapeOfHistogramsAndCounters) {
   EXPECT_THAT(text, HasSubstr("gen_ai_client_token_usage_sum{gen_ai_request_model=\"gpt-x\","
                               "gen_ai_token_type=\"output\"} 100\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE llm_proxy_requests_total counter\n"
-                              "llm_proxy_requests_total{model=\"gpt-x\",status_code=\"200\","
-                              "streaming=\"true\"} 2\n"
-                              "llm_proxy_requests_total{model=\"gpt-x\",status_code=\"429\","
-                              "streaming=\"false\"} 1\n"));
+                              "llm_proxy_requests_total{model=\"gpt-x\",gen_ai_operation_name="
+                              "\"chat\",status_code=\"200\",streaming=\"true\"} 2\n"
+                              "llm_proxy_requests_total{model=\"gpt-x\",gen_ai_operation_name="
+                              "\"chat\",status_code=\"429\",streaming=\"false\"} 1\n"
+                              "llm_proxy_requests_total{model=\"gpt-x\",gen_ai_operation_name="
+                              "\"embeddings\",status_code=\"200\",streaming=\"false\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE llm_proxy_errors_total counter\n"
-                              "llm_proxy_errors_total{model=\"gpt-x\",error_type="
-                              "\"rate_limit_error\",streaming=\"false\"} 1\n"));
+                              "llm_proxy_errors_total{model=\"gpt-x\",gen_ai_operation_name="
+                              "\"chat\",error_type=\"rate_limit_error\",streaming=\"false\"} "
+                              "1\n"));
   EXPECT_THAT(text, Not(HasSubstr("llm_proxy_finish_reasons_total")));
 }
 
@@ -106,8 +110,12 @@ dao::Metrics three_models() {
     m.models.push_back(usage);
     m.non_streaming.requests += non_streaming;
     m.streaming.requests += streaming;
-    m.labels.push_back({"status_code", "200", model, false, non_streaming});
-    if (streaming > 1) m.labels.push_back({"status_code", "200", model, true, streaming - 1});
+    m.labels.push_back({"status_code", "200", model, false, non_streaming, "chat/completions"});
+    if (streaming > 1) {
+      m.labels.push_back({"status_code", "200", model, true, streaming - 1, "chat/completions"});
+    }
+    m.request_counts.push_back({model, "chat/completions", false, non_streaming});
+    m.request_counts.push_back({model, "chat/completions", true, streaming});
   };
   add("big", 5, 5);
   add("mid", 3, 3);
@@ -130,11 +138,12 @@ TEST(FoldExposition, ModelsPastTheTopNBecomeOther) {
   EXPECT_EQ(data.models[2].response_time.count, 2);
   EXPECT_EQ(data.models[2].tokens.input.count(), 1u);
   // Requests without a status code are counted as status_code="none".
-  EXPECT_THAT(data.labels, ::testing::Contains(LabelSeries{"status_code", "none", "big", true, 1}));
   EXPECT_THAT(data.labels,
-              ::testing::Contains(LabelSeries{"status_code", "none", "other", true, 1}));
+              ::testing::Contains(LabelSeries{"status_code", "none", "big", true, 1, "chat"}));
   EXPECT_THAT(data.labels,
-              ::testing::Contains(LabelSeries{"status_code", "200", "other", false, 1}));
+              ::testing::Contains(LabelSeries{"status_code", "none", "other", true, 1, "chat"}));
+  EXPECT_THAT(data.labels,
+              ::testing::Contains(LabelSeries{"status_code", "200", "other", false, 1, "chat"}));
 }
 
 TEST(FoldExposition, AModelNamedOtherIsReportedWithTheOverflowNotBesideIt) {
@@ -144,6 +153,9 @@ TEST(FoldExposition, AModelNamedOtherIsReportedWithTheOverflowNotBesideIt) {
   }
   for (dao::LabelCount& label : metrics.labels) {
     if (label.model == "big") label.model = "other";
+  }
+  for (dao::RequestCount& count : metrics.request_counts) {
+    if (count.model == "big") count.model = "other";
   }
   const std::map<std::string, std::array<std::int64_t, 2>> split = {
       {"other", {5, 5}}, {"mid", {3, 3}}, {"small", {1, 1}}};
@@ -158,9 +170,10 @@ TEST(FoldExposition, AModelNamedOtherIsReportedWithTheOverflowNotBesideIt) {
   EXPECT_EQ(data.models[2].response_time.count, 10);
   EXPECT_EQ(data.models[2].tokens.input.count(), 1u);
   std::int64_t requests = 0;
-  std::set<std::tuple<std::string, std::string, std::string, bool>> keys;
+  std::set<std::tuple<std::string, std::string, std::string, std::string, bool>> keys;
   for (const LabelSeries& l : data.labels) {
-    EXPECT_TRUE(keys.insert({l.label, l.value, l.model, l.streaming}).second) << l.model;
+    EXPECT_TRUE(keys.insert({l.label, l.value, l.model, l.operation, l.streaming}).second)
+        << l.model;
     if (l.label == "status_code") requests += l.requests;
   }
   EXPECT_EQ(requests, 18);
@@ -191,13 +204,26 @@ TEST(FoldExposition, LabelValuesAreBounded) {
   metrics.models.push_back({"m", {}});
   for (std::size_t i = 0; i < kTopLabelValues + 5; ++i) {
     metrics.labels.push_back({"error_type", "e" + std::to_string(100 + i), "m", false,
-                              static_cast<std::int64_t>(100 - i)});
+                              static_cast<std::int64_t>(100 - i), "embeddings"});
   }
   const ExpositionData data = fold_exposition(metrics, {}, {}, 20);
   ASSERT_EQ(data.labels.size(), kTopLabelValues + 1);
   EXPECT_THAT(data.labels, ::testing::Contains(LabelSeries{"error_type", "other", "m", false,
-                                                           80 + 79 + 78 + 77 + 76}));
+                                                           80 + 79 + 78 + 77 + 76, "embeddings"}));
 }
+
+TEST(OperationName, FollowsTheOpenTelemetryGenAiConventions) {
+  EXPECT_EQ(operation_name("chat/completions"), "chat");
+  EXPECT_EQ(operation_name("responses"), "chat");
+  EXPECT_EQ(operation_name("completions"), "text_completion");
+  EXPECT_EQ(operation_name("embeddings"), "embeddings");
+  EXPECT_EQ(operation_name("images/generations"), "other");
+}
+
+// gen_ai_operation_name of a row's endpoint, in SQL.
+constexpr const char* kOperationSql =
+    "CASE endpoint WHEN 'completions' THEN 'text_completion' WHEN 'embeddings' THEN 'embeddings' "
+    "ELSE 'chat' END";
 
 class CollectTest : public ::testing::Test {
  protected:
@@ -224,14 +250,15 @@ class CollectTest : public ::testing::Test {
 TEST_F(CollectTest, CountersEqualBruteForceOverAllRows) {
   const auto s = samples(scrape(now_, 20));
   for (const db::Row& row :
-       sql_rows(path_,
-                "SELECT model, coalesce(CAST(status_code AS TEXT), 'none'), is_streaming, count(*) "
-                "FROM completion_requests GROUP BY 1, 2, 3")) {
+       sql_rows(path_, "SELECT model, " + std::string(kOperationSql) +
+                           ", coalesce(CAST(status_code AS TEXT), 'none'), is_streaming, count(*) "
+                           "FROM completion_requests GROUP BY 1, 2, 3, 4")) {
     const std::string key = "llm_proxy_requests_total{model=\"" + row.text(0) +
-                            "\",status_code=\"" + row.text(1) + "\",streaming=\"" +
-                            (row.int64(2) != 0 ? "true" : "false") + "\"}";
+                            "\",gen_ai_operation_name=\"" + row.text(1) + "\",status_code=\"" +
+                            row.text(2) + "\",streaming=\"" +
+                            (row.int64(3) != 0 ? "true" : "false") + "\"}";
     ASSERT_EQ(s.count(key), 1u) << key;
-    EXPECT_EQ(s.at(key), static_cast<double>(row.int64(3))) << key;
+    EXPECT_EQ(s.at(key), static_cast<double>(row.int64(4))) << key;
   }
   for (const db::Row& row :
        sql_rows(path_,
@@ -250,14 +277,15 @@ TEST_F(CollectTest, CountersEqualBruteForceOverAllRows) {
     EXPECT_EQ(s.at("gen_ai_client_token_usage_sum" + in), row.int64(4));
     EXPECT_EQ(s.at("gen_ai_client_token_usage_count" + out), row.int64(5));
   }
-  for (const db::Row& row :
-       sql_rows(path_,
-                "SELECT model, error_type, is_streaming, count(*) FROM "
-                "completion_requests WHERE error_type IS NOT NULL GROUP BY 1, 2, 3")) {
-    const std::string key = "llm_proxy_errors_total{model=\"" + row.text(0) + "\",error_type=\"" +
-                            row.text(1) + "\",streaming=\"" + (row.int64(2) ? "true" : "false") +
+  for (const db::Row& row : sql_rows(
+           path_, "SELECT model, " + std::string(kOperationSql) +
+                      ", error_type, is_streaming, count(*) FROM "
+                      "completion_requests WHERE error_type IS NOT NULL GROUP BY 1, 2, 3, 4")) {
+    const std::string key = "llm_proxy_errors_total{model=\"" + row.text(0) +
+                            "\",gen_ai_operation_name=\"" + row.text(1) + "\",error_type=\"" +
+                            row.text(2) + "\",streaming=\"" + (row.int64(3) ? "true" : "false") +
                             "\"}";
-    EXPECT_EQ(s.at(key), row.int64(3)) << key;
+    EXPECT_EQ(s.at(key), row.int64(4)) << key;
   }
 }
 

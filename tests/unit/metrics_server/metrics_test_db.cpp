@@ -49,6 +49,8 @@ std::vector<dao::CompletionRequest> sample_records(std::size_t count, std::int64
         start_ms + std::uniform_int_distribution<std::int64_t>(0, span_ms - 1)(rng));
     r.request_id = "m" + std::to_string(seed) + "-" + std::to_string(i);
     r.model = "model-" + std::to_string(rng() % model_count);
+    // In turn rather than drawn, so that the other fields stay as they were for each seed.
+    r.endpoint = i % 3 == 0 ? "embeddings" : i % 3 == 1 ? "responses" : "chat/completions";
     r.is_streaming = rng() % 2 == 0;
     r.success = rng() % 5 != 0;
     r.response_time_ms = std::uniform_int_distribution<std::int64_t>(0, 60000)(rng) >> (rng() % 10);

@@ -20,8 +20,8 @@ void create_database(const std::string& path, std::optional<int> version = std::
 // Inserts `records` in one batch under the single-writer lock.
 void write_records(const std::string& path, const std::vector<dao::CompletionRequest>& records);
 
-// `count` varied records in [start, start + span_ms): several models, streaming and not,
-// errors with and without a status code, NULL token counts. Deterministic for a seed.
+// `count` varied records in [start, start + span_ms): several models and endpoints, streaming and
+// not, errors with and without a status code, NULL token counts. Deterministic for a seed.
 std::vector<dao::CompletionRequest> sample_records(std::size_t count, std::int64_t start_ms,
                                                    std::int64_t span_ms, std::uint32_t seed,
                                                    std::size_t model_count = 3);

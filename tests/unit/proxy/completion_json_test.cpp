@@ -30,6 +30,21 @@ TEST(SummarizeRequestTest, MaxCompletionTokensAndIncludeUsage) {
   EXPECT_FALSE(s.message_count.has_value());
 }
 
+TEST(SummarizeRequestTest, CountsTheInputsOfResponsesAndEmbeddingsRequests) {
+  EXPECT_EQ(summarize_request(R"({"model":"m","input":"Tell me a story"})").input_count, 1);
+  EXPECT_EQ(summarize_request(R"({"input":[{"role":"user","content":"a"},{"role":"user",)"
+                              R"("content":[{"type":"input_text","text":"b"}]}]})")
+                .input_count,
+            2);
+  EXPECT_EQ(summarize_request(R"({"input":["a","b","c"]})").input_count, 3);
+  EXPECT_EQ(summarize_request(R"({"input":[1212,318,257]})").input_count, 1);
+  EXPECT_EQ(summarize_request(R"({"input":[[1,2],[3]]})").input_count, 2);
+  EXPECT_EQ(summarize_request(R"({"input":[]})").input_count, 0);
+  EXPECT_FALSE(summarize_request(R"({"messages":[{"content":"input"}]})").input_count);
+  EXPECT_EQ(summarize_request(R"({"max_output_tokens":64})").max_tokens, 64);
+  EXPECT_EQ(summarize_request(R"({"max_output_tokens":64,"max_tokens":8})").max_tokens, 8);
+}
+
 TEST(SummarizeRequestTest, MalformedBodyGivesEmptySummary) {
   const RequestSummary s = summarize_request("{not json");
   EXPECT_FALSE(s.model.has_value());
@@ -193,6 +208,19 @@ TEST(WithoutNullUsageTest, LeavesEverythingElse) {
   EXPECT_FALSE(without_null_usage(R"({"a":["usage",null]})").has_value());
   EXPECT_FALSE(without_null_usage("[1]").has_value());
   EXPECT_FALSE(without_null_usage("").has_value());
+}
+
+TEST(SummarizeResponseTest, ReadsAnEmbeddingsResponse) {
+  const ResponseSummary s = summarize_response(
+      R"({"object":"list","data":[{"object":"embedding","index":0,)"
+      R"("embedding":[0.0023064255,-0.009327292,-0.0028842222]}],)"
+      R"("model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}})");
+  EXPECT_EQ(s.model, "text-embedding-3-small");
+  EXPECT_EQ(s.prompt_tokens, 8);
+  EXPECT_EQ(s.total_tokens, 8);
+  EXPECT_FALSE(s.completion_tokens.has_value());
+  EXPECT_FALSE(s.id.has_value());
+  EXPECT_FALSE(s.error.present());
 }
 
 }  // namespace

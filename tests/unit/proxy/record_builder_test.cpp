@@ -212,5 +212,45 @@ TEST(FailureTest, StatusesAndTypes) {
             std::string::npos);
 }
 
+TEST(RecordBuilderTest, NamesTheEndpointAndCountsItsInputs) {
+  Exchange x = base_exchange();
+  x.upstream_status = 200;
+  x.request.input_count = 3;
+  EXPECT_EQ(build_record(x).endpoint, "chat/completions");
+  EXPECT_EQ(build_record(x).message_count, 2);
+  x.endpoint = Endpoint::embeddings;
+  EXPECT_EQ(build_record(x).endpoint, "embeddings");
+  EXPECT_EQ(build_record(x).message_count, 3);
+  x.endpoint = Endpoint::responses;
+  EXPECT_EQ(build_record(x).endpoint, "responses");
+  EXPECT_EQ(build_record(x).message_count, 3);
+  x.endpoint = Endpoint::completions;
+  EXPECT_EQ(build_record(x).endpoint, "completions");
+  EXPECT_FALSE(build_record(x).message_count.has_value());
+}
+
+TEST(RecordBuilderTest, TakesTheResponsesModelWhenTheRequestNamedNone) {
+  Exchange x = base_exchange();
+  x.upstream_status = 200;
+  x.request.model = std::nullopt;
+  x.response.model = "gpt-4o-2024-08-06";
+  EXPECT_EQ(build_record(x).model, "gpt-4o-2024-08-06");
+  x.request.model = "gpt-4o";
+  EXPECT_EQ(build_record(x).model, "gpt-4o");
+}
+
+TEST(RecordBuilderTest, AResponsesStreamCutShortSaysWhichEventIsMissing) {
+  Exchange x = base_exchange();
+  x.endpoint = Endpoint::responses;
+  x.upstream_status = 200;
+  x.request.stream = true;
+  x.stream_incomplete = true;
+  const dao::CompletionRequest r = build_record(x);
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.error_type, "incomplete_stream");
+  EXPECT_EQ(r.error_message,
+            "the upstream ended the stream without response.completed, .incomplete or .failed");
+}
+
 }  // namespace
 }  // namespace safemig::proxy

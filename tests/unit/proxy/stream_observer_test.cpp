@@ -95,5 +95,39 @@ TEST(StreamObserverTest, InStreamErrorIsKept) {
   EXPECT_EQ(o.summary().response.error.type, "server_error");
 }
 
+TEST(StreamObserverTest, FollowsAResponsesStreamToItsCompletedEvent) {
+  StreamObserver o(false, Endpoint::responses);
+  EXPECT_TRUE(observe(o,
+                      R"({"type":"response.created","response":{"id":"resp_1",)"
+                      R"("status":"in_progress","usage":null}})",
+                      microseconds(1000)));
+  EXPECT_TRUE(
+      observe(o, R"({"type":"response.output_text.delta","delta":"He"})", microseconds(4000)));
+  EXPECT_TRUE(
+      observe(o, R"({"type":"response.output_text.delta","delta":"llo"})", microseconds(7000)));
+  EXPECT_FALSE(o.summary().done);
+  EXPECT_TRUE(observe(o,
+                      R"({"type":"response.completed","response":{"id":"resp_1",)"
+                      R"("status":"completed","usage":{"input_tokens":9,"output_tokens":2,)"
+                      R"("total_tokens":11}}})",
+                      microseconds(8000)));
+  const StreamSummary& s = o.summary();
+  EXPECT_TRUE(s.done);
+  EXPECT_EQ(s.first_token, microseconds(4000));
+  EXPECT_EQ(s.last_token, microseconds(7000));
+  EXPECT_EQ(s.response.id, "resp_1");
+  EXPECT_EQ(s.response.prompt_tokens, 9);
+  EXPECT_EQ(s.response.completion_tokens, 2);
+  EXPECT_EQ(s.response.total_tokens, 11);
+  EXPECT_EQ(s.response.finish_reason, "completed");
+}
+
+TEST(StreamObserverTest, AResponsesStreamWithoutItsFinalEventIsNotDone) {
+  StreamObserver o(false, Endpoint::responses);
+  EXPECT_TRUE(observe(o, R"({"type":"response.output_text.delta","delta":"x"})", microseconds(10)));
+  EXPECT_FALSE(o.summary().done);
+  EXPECT_FALSE(o.summary().response.finish_reason.has_value());
+}
+
 }  // namespace
 }  // namespace safemig::proxy

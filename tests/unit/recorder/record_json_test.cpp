@@ -28,6 +28,7 @@ std::string line_of(const dao::CompletionRequest& r) {
 TEST(RecordJsonTest, RoundTripsEveryField) {
   dao::CompletionRequest r = testing::make_record("rt", 3);
   r.error_message = "upstream said no";
+  r.endpoint = "embeddings";
   const std::string line = line_of(r);
   ASSERT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find('\n'), line.size() - 1);
@@ -64,6 +65,7 @@ TEST(RecordJsonTest, HoldsExactlyTheColumnsOfTheTable) {
                                           "status_code",
                                           "response_time_ms",
                                           "model",
+                                          "endpoint",
                                           "origin",
                                           "upstream",
                                           "is_streaming",
@@ -81,6 +83,22 @@ TEST(RecordJsonTest, HoldsExactlyTheColumnsOfTheTable) {
                                           "time_to_last_token_ms",
                                           "tokens_per_second"};
   EXPECT_EQ(keys, expected);
+}
+
+TEST(RecordJsonTest, ReadsLinesWrittenBeforeEndpointsWereRecorded) {
+  dao::CompletionRequest chat = testing::make_record("old-chat", 1);
+  chat.message_count = 2;
+  chat.endpoint = "chat/completions";
+  boost::json::object o = boost::json::parse(line_of(chat)).as_object();
+  o.erase("endpoint");
+  EXPECT_THAT(parse_record_line(boost::json::serialize(o)), IsOkAndHolds(chat));
+
+  dao::CompletionRequest text = testing::make_record("old-text", 2);
+  text.message_count = std::nullopt;
+  text.endpoint = "completions";
+  o = boost::json::parse(line_of(text)).as_object();
+  o.erase("endpoint");
+  EXPECT_THAT(parse_record_line(boost::json::serialize(o)), IsOkAndHolds(text));
 }
 
 TEST(RecordJsonTest, RefusesWhatIsNotARecord) {

@@ -1,4 +1,4 @@
-// CompletionRequestsReader: the read side of `completion_requests` and its v4 rollups.
+// CompletionRequestsReader: the read side of `completion_requests` and its rollups.
 //
 // It accepts a read-only connection (the metrics server's) and has no write method at all: code
 // that holds only a reader cannot write. Range metrics cost O(minutes + hours), not O(rows): the
@@ -59,7 +59,7 @@ inline constexpr std::size_t kMaxTokenCountsLimit = 10'000;
 
 class CompletionRequestsReader {
  public:
-  // `connection` (read-only or not) must outlive the reader. The schema must be at v4.
+  // `connection` (read-only or not) must outlive the reader. The schema must be at v5.
   explicit CompletionRequestsReader(db::Connection& connection) : connection_(&connection) {}
 
   // One page of records in the range, ordered by (timestamp, id) in the query's order, paged by

@@ -1,6 +1,6 @@
 // CompletionRequestsWriter: the only write path to `completion_requests`.
 //
-// Every insert also keeps the v4 rollup tables current in the same transaction: a batch is
+// Every insert also keeps the rollup tables current in the same transaction: a batch is
 // aggregated in memory per minute, hour, day, model and streaming flag and upserted once per key
 // (INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x).
 //
@@ -26,7 +26,7 @@ struct WriterScratch;
 
 class CompletionRequestsWriter {
  public:
-  // `connection` must be writable and outlive the writer; the schema must be at v4.
+  // `connection` must be writable and outlive the writer; the schema must be at v5.
   // Errors: read_only when the connection refuses writes.
   static Result<CompletionRequestsWriter> create(db::Connection& connection);
 

@@ -1,8 +1,9 @@
 // The aggregates the reader computes over a time range: what /api/v1/metrics, /metrics and the
 // dashboard show.
 //
-// Counts and sums are exact. Percentiles are estimated from the fixed latency histogram
-// (latency_buckets.h): the estimate lies in the bucket that holds the exact value.
+// Counts, sums and maxima are exact. Percentiles are estimated from the fixed latency histogram
+// (latency_buckets.h): the estimate lies in the bucket that holds the exact value, and never
+// exceeds the largest value observed.
 //
 // Thread safety: plain value types.
 #pragma once
@@ -27,7 +28,8 @@ struct LatencySummary {
   std::optional<double> p50_ms;
   std::optional<double> p95_ms;
   std::optional<double> p99_ms;
-  LatencyHistogram buckets{};  // Counts per bucket of kLatencyBucketBoundsMs.
+  std::optional<std::int64_t> max_ms;  // The largest value; absent when count is 0.
+  LatencyHistogram buckets{};          // Counts per bucket of kLatencyBucketBoundsMs.
 };
 
 // Totals over a set of requests.
@@ -49,12 +51,27 @@ struct ModelUsage {
   UsageTotals totals;
 };
 
-// Requests counted per label value (error_type, finish_reason, status_code), model and
+// Totals of the requests to one OpenAI API (CompletionRequest::endpoint).
+struct EndpointUsage {
+  std::string endpoint;
+  UsageTotals totals;
+};
+
+// Requests counted per label value (error_type, finish_reason, status_code), model, endpoint and
 // streaming flag.
 struct LabelCount {
   std::string label;
   std::string value;
   std::string model;
+  bool is_streaming = false;
+  std::int64_t requests = 0;
+  std::string endpoint;
+};
+
+// Requests per model, endpoint and streaming flag.
+struct RequestCount {
+  std::string model;
+  std::string endpoint;
   bool is_streaming = false;
   std::int64_t requests = 0;
 };
@@ -67,7 +84,10 @@ struct Metrics {
   UsageTotals non_streaming;
   std::map<std::string, std::int64_t> error_types;  // error_type -> requests.
   std::vector<ModelUsage> models;                   // Ordered by requests, most first.
-  std::vector<LabelCount> labels;                   // Ordered by label, value, model, streaming.
+  std::vector<EndpointUsage> endpoints;             // Ordered by requests, most first.
+  // Ordered by label, value, model, endpoint, streaming.
+  std::vector<LabelCount> labels;
+  std::vector<RequestCount> request_counts;  // Ordered by model, endpoint, streaming.
 };
 
 // One bucket of a time series.
@@ -83,7 +103,8 @@ struct TimeseriesBucket {
   std::optional<double> avg_time_to_first_token_ms;
 };
 
-// Converts summed rollup values into totals (averages, error rate, percentiles).
+// Converts summed rollup values into totals (averages, error rate, percentiles, maxima). Each
+// percentile estimate is capped at the maximum of its measure.
 UsageTotals totals_from(const RollupValues& values);
 
 }  // namespace safemig::dao

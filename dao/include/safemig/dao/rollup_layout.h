@@ -1,5 +1,5 @@
-// The layout of the v4 rollup tables, shared by the migration that creates them, the writer that
-// keeps them current and the reader that sums them.
+// The layout of the rollup tables (as schema step v5 made them), shared by the writer that keeps
+// them current and the reader that sums them.
 //
 // Three granularities hold the same columns: per minute (`completion_rollups_minute`, key
 // minute_ms), per hour (`completion_rollups_hour`, key hour_ms) and per UTC day
@@ -7,6 +7,12 @@
 // tables count requests per (label, value) at the same keys: the error_type, finish_reason and
 // status_code of each request. A key column holds the start of its minute / hour / day in epoch
 // milliseconds, and every table's primary key starts with it, so a time range is one range scan.
+// The other key columns are (model, endpoint, is_streaming).
+//
+// Every value column is a count or a sum, combined by addition, except the maxima
+// (kResponseTimeMaxMs, kTtftMaxMs, kTtltMaxMs: the largest value of the measure, 0 when no
+// request carried it), combined by MAX wherever rows are merged (the writer's upsert, the fold of
+// minutes into hours and days, the reader's sums).
 //
 // Thread safety: constants, value types and pure functions.
 #pragma once
@@ -54,6 +60,9 @@ enum RollupField : std::size_t {
   kTtftCount,
   kTtltSumMs,
   kTtltCount,
+  kResponseTimeMaxMs,
+  kTtftMaxMs,
+  kTtltMaxMs,
   kResponseTimeBucket0,
   kTtftBucket0 = kResponseTimeBucket0 + kLatencyBucketCount,
   kTtltBucket0 = kTtftBucket0 + kLatencyBucketCount,
@@ -72,7 +81,10 @@ inline constexpr std::array<std::string_view, kResponseTimeBucket0> kRollupScala
     "ttft_sum_ms",
     "ttft_count",
     "ttlt_sum_ms",
-    "ttlt_count"};
+    "ttlt_count",
+    "response_time_max_ms",
+    "ttft_max_ms",
+    "ttlt_max_ms"};
 // Column prefixes of the response time, TTFT and TTLT histograms.
 inline constexpr std::string_view kResponseTimePrefix = "rt";
 inline constexpr std::string_view kTtftPrefix = "ttft";
@@ -97,7 +109,11 @@ struct RollupInput {
 
 // Adds one request to `values`.
 void add_request(RollupValues& values, const RollupInput& input);
-// Adds `other` to `values` column by column.
+// True for the value columns combined by MAX rather than by addition.
+constexpr bool is_max_field(std::size_t field) {
+  return field == kResponseTimeMaxMs || field == kTtftMaxMs || field == kTtltMaxMs;
+}
+// Merges `other` into `values` column by column: sums added, maxima by MAX.
 void add_values(RollupValues& values, const RollupValues& other);
 
 // The histogram bucket of a latency in whole milliseconds: the number of bounds below `ms`.

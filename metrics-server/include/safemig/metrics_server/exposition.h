@@ -12,9 +12,11 @@
 //   gen_ai_server_request_duration_seconds      histogram {gen_ai_request_model}
 //   gen_ai_server_time_to_first_token_seconds   histogram {gen_ai_request_model}
 //   gen_ai_client_token_usage                   histogram {gen_ai_request_model,gen_ai_token_type}
-//   llm_proxy_requests_total                    counter   {model,status_code,streaming}
-//   llm_proxy_errors_total                      counter   {model,error_type,streaming}
-//   llm_proxy_finish_reasons_total              counter   {model,finish_reason,streaming}
+//   llm_proxy_requests_total      counter {model,gen_ai_operation_name,status_code,streaming}
+//   llm_proxy_errors_total        counter {model,gen_ai_operation_name,error_type,streaming}
+//   llm_proxy_finish_reasons_total counter {model,gen_ai_operation_name,finish_reason,streaming}
+//
+// gen_ai_operation_name follows the OpenTelemetry GenAI conventions (operation_name()).
 //
 // Thread safety: collect_exposition uses the given connection only (one thread); the rest are
 // pure functions.
@@ -56,12 +58,19 @@ struct LabelSeries {
   std::string model;
   bool streaming = false;
   std::int64_t requests = 0;
+  std::string operation;  // gen_ai_operation_name (operation_name of the endpoint).
   friend bool operator==(const LabelSeries&, const LabelSeries&) = default;
 };
 
+// The OpenTelemetry GenAI `gen_ai.operation.name` of a recorded endpoint: "chat" for chat
+// completions and for the Responses API (which generates a model's reply to a conversation, as
+// chat completions do; the convention has no value of its own for it), "text_completion",
+// "embeddings"; "other" for anything else.
+std::string_view operation_name(std::string_view endpoint);
+
 struct ExpositionData {
   std::vector<ModelSeries> models;  // Named models by requests (most first), then "other".
-  std::vector<LabelSeries> labels;  // Ordered by label, value, model, streaming.
+  std::vector<LabelSeries> labels;  // Ordered by label, value, model, operation, streaming.
   // False: the token usage was not read; gen_ai_client_token_usage is left out, not shown as 0.
   bool has_token_usage = true;
 };

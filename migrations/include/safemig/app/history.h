@@ -1,4 +1,4 @@
-// The application's schema history: the steps v1..v4 of `completion_requests` and its rollups,
+// The application's schema history: the steps v1..v5 of `completion_requests` and its rollups,
 // and the expected schema after every version.
 //
 //   v1 create_completion_requests   the table and its time index
@@ -7,6 +7,9 @@
 //                                   NOT NULL model (backfilled), rows preserved
 //   v4 add_rollups                  per-minute, per-hour and per-day rollups with latency
 //                                   histograms, backfilled from existing rows
+//   v5 add_endpoint_and_maxima      completion_requests.endpoint (backfilled), rollups keyed by
+//                                   endpoint too and keeping each latency's maximum, rebuilt
+//                                   from the rows
 //
 // Every step has SQL up and down bodies (dry runs print them; downgrades run them).
 //
@@ -14,8 +17,8 @@
 // of its up, down and verify SQL) and refuses to migrate when the step's text changes, so each
 // step's SQL and expected schema are literal text in its own source file, never built from
 // constants shared with the rest of the code (the DAO's rollup layout, for instance). A change
-// of schema is a new step (v5, ...). tests/unit/app/step_checksum_test.cpp pins every step's
-// checksum; tests/unit/app/v4_rollup_layout_test.cpp checks that the rollups v4 created still
+// of schema is a new step (v6, ...). tests/unit/app/step_checksum_test.cpp pins every step's
+// checksum; tests/unit/app/rollup_layout_test.cpp checks that the rollups the latest step creates
 // match the DAO's layout.
 //
 // Thread safety: pure functions returning values.
@@ -27,7 +30,7 @@
 
 namespace safemig::app {
 
-inline constexpr int kLatestVersion = 4;
+inline constexpr int kLatestVersion = 5;
 
 // The history as a validated MigrationSet. Errors: only if the built-in steps were malformed
 // (invalid_input from MigrationSet::create), which the tests rule out.

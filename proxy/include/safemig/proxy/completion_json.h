@@ -14,16 +14,20 @@
 
 namespace safemig::proxy {
 
-// What a chat or text completion request asks for. Absent members stay empty; a body that is
-// not a JSON object gives an empty summary.
+// What a chat or text completion, Responses or embeddings request asks for. Absent members stay
+// empty; a body that is not a JSON object gives an empty summary.
 struct RequestSummary {
   std::optional<std::string> model;
-  std::optional<std::int64_t> max_tokens;  // `max_tokens`, else `max_completion_tokens`.
+  // `max_tokens`, else `max_completion_tokens`, else `max_output_tokens` (Responses).
+  std::optional<std::int64_t> max_tokens;
   std::optional<double> temperature;
   std::optional<double> top_p;
   std::optional<std::int64_t> message_count;  // Size of the `messages` array (chat).
-  bool stream = false;                        // `stream: true`.
-  bool include_usage = false;                 // `stream_options.include_usage: true`.
+  // The inputs of `input` (Responses, embeddings): 1 for a string or one array of token numbers,
+  // else the size of the array (its items, texts or token arrays).
+  std::optional<std::int64_t> input_count;
+  bool stream = false;         // `stream: true`.
+  bool include_usage = false;  // `stream_options.include_usage: true`.
 };
 RequestSummary summarize_request(std::string_view body);
 
@@ -45,17 +49,25 @@ struct UpstreamError {
   bool present() const { return type.has_value() || message.has_value(); }
 };
 
-// What the proxy records from a completion response (a whole JSON body, or one stream chunk).
+// What the proxy records from a response (a whole JSON body, or one stream chunk or event).
 struct ResponseSummary {
   std::optional<std::string> id;
+  std::optional<std::string> model;  // The top-level `model` (of the `response`, for Responses).
   std::optional<std::int64_t> prompt_tokens;
   std::optional<std::int64_t> completion_tokens;
   std::optional<std::int64_t> total_tokens;
-  std::optional<std::string> finish_reason;  // Of the first choice that has one.
+  // Of the first choice that has one; for Responses, `incomplete_details.reason`, else `status`.
+  std::optional<std::string> finish_reason;
   UpstreamError error;
 };
 
-// Reads a non-streaming response body. A body that is not JSON gives an empty summary.
+// Reads a non-streaming chat or text completion or embeddings response body. A body that is not
+// JSON gives an empty summary.
 ResponseSummary summarize_response(std::string_view body);
+
+// Reads a non-streaming Responses API body (a `response` object): `usage.input_tokens` and
+// `output_tokens` are the prompt and completion tokens; a `failed` status without an `error`
+// object is the error `response_failed`. A body that is not JSON gives an empty summary.
+ResponseSummary summarize_responses_body(std::string_view body);
 
 }  // namespace safemig::proxy

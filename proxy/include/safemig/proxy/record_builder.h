@@ -1,8 +1,12 @@
-// Builds the recorded row of one chat or text completion request from what the proxy saw of
-// the exchange: the request's summary, how it ended, the upstream's status and response facts,
-// and the timings.
+// Builds the recorded row of one chat or text completion, Responses or embeddings request from
+// what the proxy saw of the exchange: the request's summary, how it ended, the upstream's status
+// and response facts, and the timings.
 //
 // Rules:
+//  - endpoint: the API called (endpoint_name); model: the request's, else the response's, else
+//    "unknown".
+//  - message_count: the size of `messages` for chat; the number of inputs (input_count) for
+//    Responses and embeddings; absent for text completions.
 //  - request_id: the upstream's response id, else the proxy's own id.
 //  - status_code: the upstream's status; for a proxy failure the failure's status (499 for a
 //    client disconnect, 502/504 for an unreachable or silent upstream).
@@ -24,6 +28,7 @@
 #include "safemig/dao/completion_request.h"
 #include "safemig/proxy/completion_json.h"
 #include "safemig/proxy/failure.h"
+#include "safemig/proxy/recorded_endpoint.h"
 
 namespace safemig::proxy {
 
@@ -36,6 +41,7 @@ struct Exchange {
   std::string proxy_request_id;        // The proxy's own unique id.
   std::optional<std::string> origin;   // X-Origin, else the client address.
   std::string upstream;                // The upstream base URL.
+  Endpoint endpoint = Endpoint::chat_completions;
   RequestSummary request;
   Failure failure = Failure::none;
   std::string failure_detail;          // The low-level cause of a failure, for the record.
@@ -43,7 +49,8 @@ struct Exchange {
   ResponseSummary response;            // From the JSON body or the stream.
   std::optional<std::chrono::microseconds> first_token;
   std::optional<std::chrono::microseconds> last_token;
-  // An event stream that ended without `data: [DONE]` or any finish_reason: cut short upstream,
+  // An event stream that ended without `data: [DONE]` or any finish_reason (a Responses stream:
+  // without its final event): cut short upstream,
   // even though its HTTP framing ended cleanly. Recorded as an error (incomplete_stream).
   bool stream_incomplete = false;
 };

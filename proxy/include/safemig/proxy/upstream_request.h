@@ -34,10 +34,6 @@ struct UpstreamTarget {
 // Parses an http or https base URL. Errors: invalid_input saying what was expected.
 Result<UpstreamTarget> parse_upstream_url(std::string_view url);
 
-// True for the requests the proxy records: POST /v1/chat/completions and POST /v1/completions
-// (the query string is ignored).
-bool is_recorded_completion(const http::Request& request);
-
 // The origin recorded for a request: its X-Origin header (trimmed, at most 200 bytes) when
 // present and not empty, else the client address; nullopt when neither is known.
 std::optional<std::string> request_origin(const http::Request& request,

@@ -1,8 +1,9 @@
-// V4 add_rollups is frozen text (see safemig/app/history.h) written for the DAO's rollup layout
-// (safemig/dao/rollup_layout.h, safemig/dao/latency_buckets.h) as it was when v4 was released.
-// These tests check that the DAO still uses that layout, so that its writer upserts into, and its
-// reader sums, the tables deployed databases hold. When one fails, the DAO's layout changed: add
-// a step (v5, ...) that migrates the rollup tables to it and check that step here; never edit v4.
+// The latest step that built the rollup tables (V5 add_endpoint_and_maxima) is frozen text (see
+// safemig/app/history.h) written for the DAO's rollup layout (safemig/dao/rollup_layout.h,
+// safemig/dao/latency_buckets.h) as it was when that step was released. These tests check that
+// the DAO still uses that layout, so that its writer upserts into, and its reader sums, the
+// tables deployed databases hold. When one fails, the DAO's layout changed: add a step that
+// migrates the rollup tables to it and check that step here; never edit an applied step.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -36,14 +37,17 @@ constexpr RollupTable kLabelTables[] = {{dao::kMinuteLabelTable, dao::kMinuteKey
                                         {dao::kHourLabelTable, dao::kHourKey},
                                         {dao::kDayLabelTable, dao::kDayKey}};
 
+// The step whose rollup tables the DAO writes and reads.
+constexpr migrate::Version kRollupStep = 5;
+
 std::vector<std::string> value_table_columns(std::string_view key) {
-  std::vector<std::string> columns = {std::string(key), "model", "is_streaming"};
+  std::vector<std::string> columns = {std::string(key), "model", "endpoint", "is_streaming"};
   for (const std::string& c : dao::rollup_value_columns()) columns.push_back(c);
   return columns;
 }
 
 std::vector<std::string> label_table_columns(std::string_view key) {
-  return {std::string(key), "model", "is_streaming", "label", "value", "requests"};
+  return {std::string(key), "model", "endpoint", "is_streaming", "label", "value", "requests"};
 }
 
 // Every match of `pattern` in `text`, as the list of its capture groups.
@@ -59,19 +63,19 @@ std::vector<std::vector<std::string>> matches(const std::string& text, const std
   return out;
 }
 
-class V4RollupLayoutTest : public ::testing::Test {
+class RollupLayoutTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto set = application_history();
     ASSERT_THAT(set, IsOk());
-    const migrate::MigrationStep* step = set->find(4);
+    const migrate::MigrationStep* step = set->find(kRollupStep);
     ASSERT_NE(step, nullptr);
     up_ = std::get<std::string>(step->up);
 
-    auto connection = db::open_sqlite(dir_.file("v4.db"));
+    auto connection = db::open_sqlite(dir_.file("rollups.db"));
     ASSERT_THAT(connection, IsOk());
     connection_ = std::move(*connection);
-    for (migrate::Version v = 1; v <= 4; ++v) {
+    for (migrate::Version v = 1; v <= kRollupStep; ++v) {
       ASSERT_THAT(connection_->execute_script(std::get<std::string>(set->find(v)->up)), IsOk());
     }
   }
@@ -89,7 +93,7 @@ class V4RollupLayoutTest : public ::testing::Test {
 
   static std::vector<std::string> expected_columns(std::string_view table) {
     std::vector<std::string> out;
-    const schema::Schema schema = expected_schema_v(4);
+    const schema::Schema schema = expected_schema_v(kRollupStep);
     const auto it = schema.tables.find(std::string(table));
     if (it == schema.tables.end()) return out;
     for (const schema::Column& c : it->second.columns) out.push_back(c.name);
@@ -101,7 +105,7 @@ class V4RollupLayoutTest : public ::testing::Test {
   std::string up_;
 };
 
-TEST_F(V4RollupLayoutTest, RollupTablesHaveTheDaoColumns) {
+TEST_F(RollupLayoutTest, RollupTablesHaveTheDaoColumns) {
   for (const RollupTable& t : kValueTables) {
     EXPECT_EQ(live_columns(t.name), value_table_columns(t.key)) << t.name;
     EXPECT_EQ(expected_columns(t.name), value_table_columns(t.key)) << t.name;
@@ -112,7 +116,7 @@ TEST_F(V4RollupLayoutTest, RollupTablesHaveTheDaoColumns) {
   }
 }
 
-TEST_F(V4RollupLayoutTest, BackfillsInsertTheDaoColumns) {
+TEST_F(RollupLayoutTest, BackfillsInsertTheDaoColumns) {
   std::map<std::string, std::vector<std::string>> inserted;
   for (const auto& m : matches(up_, R"(INSERT INTO (\w+) \(([^)]*)\))")) {
     std::vector<std::string> columns;
@@ -132,7 +136,7 @@ TEST_F(V4RollupLayoutTest, BackfillsInsertTheDaoColumns) {
   }
 }
 
-TEST_F(V4RollupLayoutTest, BackfillCountsTheDaoLatencyBuckets) {
+TEST_F(RollupLayoutTest, BackfillCountsTheDaoLatencyBuckets) {
   // The bucket conditions of the response time, TTFT and TTLT histograms, in column order.
   std::vector<std::string> expected;
   for (const char* column :
@@ -156,7 +160,7 @@ TEST_F(V4RollupLayoutTest, BackfillCountsTheDaoLatencyBuckets) {
   EXPECT_EQ(actual, expected);
 }
 
-TEST_F(V4RollupLayoutTest, CoarserLevelsUseTheDaoUnits) {
+TEST_F(RollupLayoutTest, CoarserLevelsUseTheDaoUnits) {
   // Each level's key is its source key rounded down to the DAO's unit.
   std::map<std::string, std::set<std::string>> units;
   for (const auto& m : matches(up_, R"((\w+) / (\d+) \* (\d+))")) {
@@ -170,7 +174,7 @@ TEST_F(V4RollupLayoutTest, CoarserLevelsUseTheDaoUnits) {
   EXPECT_EQ(units, expected);
 }
 
-TEST_F(V4RollupLayoutTest, LabelBackfillCountsTheDaoLabels) {
+TEST_F(RollupLayoutTest, LabelBackfillCountsTheDaoLabels) {
   std::set<std::string> labels;
   for (const auto& m : matches(up_, R"(is_streaming != 0, '(\w+)', )")) labels.insert(m[0]);
   const std::set<std::string> expected = {std::string(dao::kLabelErrorType),
