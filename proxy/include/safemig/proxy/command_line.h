@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,8 @@ struct ProxyOptions {
   std::chrono::milliseconds upstream_timeout{600000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds shutdown_timeout{10000};
+  // Bytes of request bodies held at once by all connections; beyond it a request gets 503.
+  std::size_t bodies_in_flight_limit = std::size_t{256} * 1024 * 1024;
   std::string log_level = "info";
 };
 
