@@ -151,7 +151,9 @@ asio::awaitable<void> answer_framing_refusal(ServerState& state, Session& sessio
 // Answers 503 to a request whose body would take the bodies held at once over their bound, and
 // closes the connection without reading the body.
 asio::awaitable<void> answer_bodies_over_budget(ServerState& state, Session& session,
-                                                const Request& head) {
+                                                const Request& head,
+                                                const RequestContext& context) {
+  if (state.options.on_bodies_over_budget) state.options.on_bodies_over_budget(head, context);
   Request request_shape;
   request_shape.version(head.version() == 10 ? 10 : 11);
   request_shape.keep_alive(false);
@@ -299,16 +301,16 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
       co_await answer_framing_refusal(*state, *session, parser.get(), std::move(*refusal));
       break;
     }
+    RequestContext context = base_context;
+    context.received_at = std::chrono::steady_clock::now();
     // Held until the request has been served: the handler keeps the body until then.
     BodyReservation body_reservation(state->body_budget);
     const boost::optional<std::uint64_t> content_length = parser.content_length();
     if (!body_reservation.grow_to(content_length ? *content_length : parser.get().body().size())) {
-      co_await answer_bodies_over_budget(*state, *session, parser.get());
+      co_await answer_bodies_over_budget(*state, *session, parser.get(), context);
       break;
     }
     InFlight in_flight(state->in_flight);
-    RequestContext context = base_context;
-    context.received_at = std::chrono::steady_clock::now();
     if (!parser.is_done()) {
       if (expects_continue(parser.get())) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -324,7 +326,7 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
         read = co_await read_chunked_body(socket, buffer, parser, body_reservation);
       }
       if (read.over_budget) {
-        co_await answer_bodies_over_budget(*state, *session, parser.get());
+        co_await answer_bodies_over_budget(*state, *session, parser.get(), context);
         break;
       }
       if (read.error) {

@@ -103,6 +103,10 @@ Result<void> serve(asio::io_context& io, const ProxyOptions& options,
                                                   const http::RequestContext& context) {
     forwarder.refused(head, context, Failure::request_too_large);
   };
+  server_options.on_bodies_over_budget = [&forwarder](const http::Request& head,
+                                                      const http::RequestContext& context) {
+    forwarder.refused(head, context, Failure::bodies_over_budget);
+  };
   SAFEMIG_TRY(std::unique_ptr<http::Server> server,
               http::Server::listen(io, options.listen, std::move(router), server_options));
   std::printf("listening on %s\n",

@@ -1,6 +1,6 @@
 // End-to-end tests of the proxy's input bounds: a body beyond the bytes of bodies in flight is
-// refused 503 before it is read, and a request naming an 8 MiB model is recorded with a bounded
-// model name.
+// refused 503 before it is read and recorded, and a request naming an 8 MiB model is recorded with
+// a bounded model name.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -29,6 +29,11 @@ TEST_F(ProxyBoundsTest, BodyBeyondTheBodiesInFlightIs503WithAnOpenAiError) {
                    R"({"model":"gpt-test","messages":[{"role":"user","content":"hi"}]})", kJson);
   EXPECT_EQ(served.status, 200) << served.error << served.body;
   stop(*proxy);
+  // The refused completion call is a row of its own: nothing the proxy was asked is lost.
+  const auto rows = read_rows(db_);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_TRUE(is_failed_row(rows[0], 503, "server_overloaded"));
+  EXPECT_EQ(rows[1].model, "gpt-test");
 }
 
 TEST_F(ProxyBoundsTest, AnEightMiBModelIsRecordedCutToItsBound) {

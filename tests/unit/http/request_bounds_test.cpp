@@ -1,14 +1,16 @@
 // What the server refuses from a request head before reading the body, over real loopback
 // sockets: a missing or repeated Host (400), a body on a route of another method (405) or on a
 // server that takes none (413), and a body that would take the bodies in flight over their bound
-// (503).
+// (503, reported to a hook).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "http_test_client.h"
 #include "safemig/http/server.h"
@@ -115,6 +117,12 @@ TEST_F(RequestBoundsTest, AnyBodyOnAServerThatTakesNoneIs413WithoutReadingIt) {
 TEST_F(RequestBoundsTest, BodyOverTheBytesInFlightIs503UntilTheHeldBodyIsServed) {
   ServerOptions options;
   options.bodies_in_flight_limit = 100;
+  std::mutex mutex;
+  std::vector<std::string> refused_heads;
+  options.on_bodies_over_budget = [&](const Request& head, const RequestContext& context) {
+    std::lock_guard lock(mutex);
+    refused_heads.push_back(std::string(head.target()) + " from " + context.peer_address);
+  };
   start(options);
   Client holding(server_->port());
   holding.write_raw(
@@ -136,6 +144,8 @@ TEST_F(RequestBoundsTest, BodyOverTheBytesInFlightIs503UntilTheHeldBodyIsServed)
   after.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n" +
                   std::string(30, 'b'));
   EXPECT_EQ(after.read_response().body(), std::string(30, 'b'));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(refused_heads, std::vector<std::string>{"/echo from 127.0.0.1"});
 }
 
 TEST_F(RequestBoundsTest, ChunkedBodyOverTheBytesInFlightIs503AsItsBytesArrive) {

@@ -44,6 +44,9 @@ struct ServerOptions {
   // Called, on the session's thread, with the head of each request refused 413 because its body
   // is over body_limit (the body is not read), before the refusal is written. Optional.
   std::function<void(const Request& head, const RequestContext& context)> on_body_too_large;
+  // Called likewise with the head of each request refused 503 because its body would take the
+  // bodies in flight over bodies_in_flight_limit. Optional.
+  std::function<void(const Request& head, const RequestContext& context)> on_bodies_over_budget;
 };
 
 // "127.0.0.1:8080", "[::1]:0", "localhost:9090" → host and port; invalid_input otherwise.
