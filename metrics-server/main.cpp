@@ -66,6 +66,8 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   http::ServerOptions server_options;
+  // Every route is GET or HEAD: a request with a body is refused from its head, unread.
+  server_options.body_limit = 0;
   auto server = http::Server::listen(io, *address, service.router(), server_options);
   if (!server) {
     std::cerr << "metrics-server: " << server.error().describe() << "\n";

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <span>
+#include <vector>
 
 #include "batch_rollup.h"
 #include "record_codec.h"
 #include "rollup_upsert.h"
+#include "safemig/dao/text_bounds.h"
 #include "safemig/db/transaction.h"
 
 namespace safemig::dao {
@@ -58,6 +60,14 @@ void CompletionRequestsWriter::set_pause(std::size_t every_rows, std::function<v
 
 Result<void> CompletionRequestsWriter::write_all(std::span<const CompletionRequest> records) {
   for (const CompletionRequest& r : records) SAFEMIG_TRY_VOID(internal::validate_record(r));
+  // Records with a text field over its bound (rare) are written as bounded copies, which the
+  // rollups then key on too.
+  std::vector<CompletionRequest> bounded;
+  if (std::any_of(records.begin(), records.end(), exceeds_text_bounds)) {
+    bounded.assign(records.begin(), records.end());
+    for (CompletionRequest& r : bounded) apply_text_bounds(r);
+    records = bounded;
+  }
   if (connection_->in_transaction()) {
     SAFEMIG_TRY(auto savepoint, db::Savepoint::begin(*connection_, "safemig_dao_insert"));
     SAFEMIG_TRY_VOID(write_rows(records));

@@ -1,12 +1,13 @@
-// The transfer codings a request may use (see request_framing.h).
+// The transfer codings a request may use and its Host header (see request_framing.h).
 //
-// Thread safety: pure function.
+// Thread safety: pure functions.
 #include "request_framing.h"
 
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +47,21 @@ std::optional<FramingRefusal> refuse_transfer_coding(const bhttp::header<true>& 
                           "the transfer coding '" + std::string(before_last.front()) +
                               "' is not implemented; send the body with Content-Length or "
                               "chunked only"};
+  }
+  return std::nullopt;
+}
+
+std::optional<FramingRefusal> refuse_host(const bhttp::header<true>& head) {
+  const auto hosts = head.count(bhttp::field::host);
+  if (hosts > 1) {
+    return FramingRefusal{bhttp::status::bad_request,
+                          "the request has " + std::to_string(hosts) +
+                              " Host headers; send exactly one, naming the server"};
+  }
+  if (hosts == 0 && head.version() >= 11) {
+    return FramingRefusal{bhttp::status::bad_request,
+                          "an HTTP/1.1 request needs a Host header (RFC 9112 section 3.2); send "
+                          "Host: with the server's name and port"};
   }
   return std::nullopt;
 }

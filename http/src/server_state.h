@@ -1,7 +1,7 @@
 // Private to safemig_http: the state a Server shares with its accept loop and sessions.
 //
-// Thread safety: `stopping` and `in_flight` are atomic; `sessions` is guarded by `mutex`; the
-// acceptors are touched only on their strand; a Session only on its own strand.
+// Thread safety: `stopping`, `in_flight` and `body_budget` are atomic; `sessions` is guarded by
+// `mutex`; the acceptors are touched only on their strand; a Session only on its own strand.
 #pragma once
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "body_budget.h"
 #include "safemig/http/router.h"
 #include "safemig/http/server.h"
 #include "safemig/http/socket_deadline.h"
@@ -42,7 +43,8 @@ struct ServerState {
       : io(io_context),
         acceptor_strand(boost::asio::make_strand(io_context)),
         router(std::move(routes)),
-        options(std::move(server_options)) {}
+        options(std::move(server_options)),
+        body_budget(options.bodies_in_flight_limit) {}
 
   boost::asio::io_context& io;
   // One acceptor per address the host resolved to, all on one strand. Filled by listen()
@@ -54,6 +56,7 @@ struct ServerState {
   std::uint16_t port = 0;  // Set once by listen() before any session starts.
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> in_flight{0};
+  BodyBudget body_budget;      // Bounded by options.bodies_in_flight_limit.
   LogGate accept_failure_log;  // An accept failing on every retry (out of descriptors).
 
   std::mutex mutex;

@@ -15,9 +15,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/optional/optional.hpp>
+#include <cstdint>
 #include <exception>
 #include <tuple>
 
+#include "body_budget.h"
 #include "request_framing.h"
 #include "safemig/http/buffered_parse.h"
 #include "server_state.h"
@@ -81,7 +84,13 @@ asio::awaitable<void> answer_and_close(ServerState& state, Session& session, Res
   }
 }
 
-// Answers a request that could not be read: 413 over the body limit; for a head over the head
+// True when the path has routes, none for the method: the request is answered 405 anyway.
+bool method_not_routed(const Router::Match& match) {
+  return match.handler == nullptr && match.streaming == nullptr && !match.allowed.empty();
+}
+
+// Answers a request that could not be read: 413 over the body limit (405 when its path has no
+// route for its method, which the client must fix first); for a head over the head
 // limit, 414 when its request line did not end within it (`partial` has no target then) and 431
 // otherwise; 400 for a malformed one. Other failures (client gone, timeout) get no answer. The
 // connection closes either way.
@@ -92,11 +101,19 @@ asio::awaitable<void> answer_read_error(ServerState& state, Session& session,
   request_shape.version(partial.version() == 10 ? 10 : 11);
   request_shape.keep_alive(false);
   Response response;
-  if (ec == bhttp::error::body_limit) {
+  if (ec == bhttp::error::body_limit &&
+      method_not_routed(state.router->resolve(partial.method(), partial.target()))) {
+    // The 405 the request gets anyway: its method is the error, not its body's size.
+    request_shape.method(partial.method());
+    request_shape.target(partial.target());
+    response = state.router->respond(request_shape, context);
+  } else if (ec == bhttp::error::body_limit) {
     if (state.options.on_body_too_large) state.options.on_body_too_large(partial, context);
     response = json_error(request_shape, bhttp::status::payload_too_large, "request_too_large",
-                          "the request body is larger than the limit of " +
-                              std::to_string(state.options.body_limit) + " bytes");
+                          state.options.body_limit == 0
+                              ? "this server takes no request body; send the request without one"
+                              : "the request body is larger than the limit of " +
+                                    std::to_string(state.options.body_limit) + " bytes");
   } else if (ec == bhttp::error::header_limit && partial.target().empty()) {
     response = json_error(request_shape, bhttp::status::uri_too_long, "invalid_request_error",
                           "the request line is longer than the limit of " +
@@ -129,6 +146,44 @@ asio::awaitable<void> answer_framing_refusal(ServerState& state, Session& sessio
   co_await answer_and_close(
       state, session,
       json_error(request_shape, refusal.status, "invalid_request_error", refusal.message));
+}
+
+// Answers 503 to a request whose body would take the bodies held at once over their bound, and
+// closes the connection without reading the body.
+asio::awaitable<void> answer_bodies_over_budget(ServerState& state, Session& session,
+                                                const Request& head,
+                                                const RequestContext& context) {
+  if (state.options.on_bodies_over_budget) state.options.on_bodies_over_budget(head, context);
+  Request request_shape;
+  request_shape.version(head.version() == 10 ? 10 : 11);
+  request_shape.keep_alive(false);
+  Response response =
+      json_error(request_shape, bhttp::status::service_unavailable, "server_overloaded",
+                 "the server holds " + std::to_string(state.body_budget.in_use()) +
+                     " bytes of request bodies, and this one would take it over its bound of " +
+                     std::to_string(state.body_budget.limit()) + " bytes; retry shortly");
+  response.set(bhttp::field::retry_after, "1");
+  spdlog::debug("http session: answering 503: request bodies in flight are at their bound");
+  co_await answer_and_close(state, session, std::move(response));
+}
+
+// What reading a chunked body came to.
+struct ChunkedBodyRead {
+  boost::system::error_code error;  // The read's error, if any.
+  bool over_budget = false;         // The body outgrew what the budget had left.
+};
+
+// Reads the rest of a chunked body, growing `reservation` as its bytes arrive; stops at the
+// first read error or as soon as the budget has not enough left.
+asio::awaitable<ChunkedBodyRead> read_chunked_body(
+    tcp::socket& socket, beast::flat_buffer& buffer,
+    bhttp::request_parser<bhttp::string_body>& parser, BodyReservation& reservation) {
+  while (!parser.is_done()) {
+    const auto [ec, n] = co_await bhttp::async_read_some(socket, buffer, parser, kUseTuple);
+    if (ec) co_return ChunkedBodyRead{ec, false};
+    if (!reservation.grow_to(parser.get().body().size())) co_return ChunkedBodyRead{{}, true};
+  }
+  co_return ChunkedBodyRead{};
 }
 
 // Runs the StreamingHandler of a prefix route. Returns whether the connection stays open.
@@ -240,13 +295,22 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
       co_await answer_read_error(*state, *session, parsed, parser.get(), std::move(context));
       break;
     }
-    if (auto refusal = refuse_transfer_coding(parser.get().base())) {
+    auto refusal = refuse_transfer_coding(parser.get().base());
+    if (!refusal) refusal = refuse_host(parser.get().base());
+    if (refusal) {
       co_await answer_framing_refusal(*state, *session, parser.get(), std::move(*refusal));
       break;
     }
-    InFlight in_flight(state->in_flight);
     RequestContext context = base_context;
     context.received_at = std::chrono::steady_clock::now();
+    // Held until the request has been served: the handler keeps the body until then.
+    BodyReservation body_reservation(state->body_budget);
+    const boost::optional<std::uint64_t> content_length = parser.content_length();
+    if (!body_reservation.grow_to(content_length ? *content_length : parser.get().body().size())) {
+      co_await answer_bodies_over_budget(*state, *session, parser.get(), context);
+      break;
+    }
+    InFlight in_flight(state->in_flight);
     if (!parser.is_done()) {
       if (expects_continue(parser.get())) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -254,9 +318,19 @@ asio::awaitable<void> run_session(std::shared_ptr<ServerState> state,
             socket, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
         if (ec) break;
       }
-      const auto [ec, n] = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
-      if (ec) {
-        co_await answer_read_error(*state, *session, ec, parser.get(), context);
+      ChunkedBodyRead read;
+      if (content_length) {
+        std::tie(read.error, std::ignore) =
+            co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
+      } else {
+        read = co_await read_chunked_body(socket, buffer, parser, body_reservation);
+      }
+      if (read.over_budget) {
+        co_await answer_bodies_over_budget(*state, *session, parser.get(), context);
+        break;
+      }
+      if (read.error) {
+        co_await answer_read_error(*state, *session, read.error, parser.get(), context);
         break;
       }
     }

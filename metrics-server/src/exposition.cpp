@@ -24,7 +24,7 @@ std::set<std::string, std::less<>> top_values(const std::vector<dao::LabelCount>
                                               std::string_view label) {
   std::map<std::string, std::int64_t, std::less<>> totals;
   for (const dao::LabelCount& l : labels) {
-    if (l.label == label) totals[l.value] += l.requests;
+    if (l.label == label && l.value.size() <= kMaxLabelValueBytes) totals[l.value] += l.requests;
   }
   std::vector<std::pair<std::string, std::int64_t>> ranked(totals.begin(), totals.end());
   std::stable_sort(ranked.begin(), ranked.end(),
@@ -45,6 +45,7 @@ std::vector<LabelSeries> fold_labels(const dao::Metrics& metrics,
   };
   const auto kept_errors = top_values(metrics.labels, dao::kLabelErrorType);
   const auto kept_reasons = top_values(metrics.labels, dao::kLabelFinishReason);
+  const auto kept_statuses = top_values(metrics.labels, dao::kLabelStatusCode);
   std::map<LabelKey, std::int64_t> folded;
   // Requests with a status, and all requests, per (model, operation, streaming).
   using RequestKey = std::tuple<std::string, std::string, bool>;
@@ -53,7 +54,8 @@ std::vector<LabelSeries> fold_labels(const dao::Metrics& metrics,
   for (const dao::LabelCount& l : metrics.labels) {
     std::string value = l.value;
     if ((l.label == dao::kLabelErrorType && !kept_errors.contains(value)) ||
-        (l.label == dao::kLabelFinishReason && !kept_reasons.contains(value))) {
+        (l.label == dao::kLabelFinishReason && !kept_reasons.contains(value)) ||
+        (l.label == dao::kLabelStatusCode && !kept_statuses.contains(value))) {
       value = kOtherLabel;
     }
     const std::string model = model_label(l.model);
@@ -151,8 +153,10 @@ ExpositionData fold_exposition(
   for (const dao::ModelUsage& usage : metrics.models) {
     recorded.insert(usage.model);
     // A model that is itself named "other" is reported with the overflow: naming it too would
-    // give two series with the same labels.
-    if (named.size() < top_models && usage.model != kOtherLabel) {
+    // give two series with the same labels. So is a name over the label bound (stored before the
+    // writer bounded names).
+    if (named.size() < top_models && usage.model != kOtherLabel &&
+        usage.model.size() <= kMaxLabelValueBytes) {
       named.insert(usage.model);
       ModelSeries series;
       series.model = usage.model;

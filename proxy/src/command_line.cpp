@@ -47,6 +47,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   double shutdown_timeout = 10;
   std::string error_messages = "redacted";
   std::string log_level = "info";
+  std::size_t bodies_in_flight_mib = 256;
   app.add_option("--db", db, "SQLite database file (created and migrated when missing)")
       ->envname("DATABASE_PATH")
       ->required();
@@ -73,6 +74,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                  "Upstream error messages in the records: redacted (credentials, key-shaped "
                  "tokens and the request's text removed) or off (none stored)")
       ->check(CLI::IsMember({"redacted", "off"}))
+      ->capture_default_str();
+  app.add_option("--bodies-in-flight-mib", bodies_in_flight_mib,
+                 "MiB of request bodies held at once by all connections (each request's body is "
+                 "counted from its Content-Length); a request beyond it gets 503")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
@@ -110,6 +116,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   options.upstream_timeout = *up;
   options.connect_timeout = *connect;
   options.shutdown_timeout = *shutdown;
+  options.bodies_in_flight_limit = bodies_in_flight_mib * 1024 * 1024;
   return {std::move(options), 0, {}};
 }
 

@@ -17,6 +17,7 @@ int failure_status(Failure failure) {
       return 499;
     case Failure::shutdown:
     case Failure::proxy_overloaded:
+    case Failure::bodies_over_budget:
       return 503;
     case Failure::request_too_large:
       return 413;
@@ -44,6 +45,8 @@ std::string_view failure_type(Failure failure) {
       return "proxy_overloaded";
     case Failure::request_too_large:
       return "request_too_large";
+    case Failure::bodies_over_budget:
+      return "server_overloaded";
     case Failure::none:
       break;
   }
@@ -81,6 +84,11 @@ std::string failure_message(Failure failure, std::string_view upstream, std::str
       break;
     case Failure::request_too_large:
       message = "the request body is larger than the proxy's limit; it was not forwarded";
+      break;
+    case Failure::bodies_over_budget:
+      message =
+          "the proxy held as many request bodies as --bodies-in-flight-mib allows; the request "
+          "was not forwarded: retry it, or raise --bodies-in-flight-mib";
       break;
     case Failure::none:
       message = "no failure";

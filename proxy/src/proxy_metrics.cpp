@@ -45,6 +45,7 @@ Outcome outcome_of(Failure failure, int status) {
     case Failure::shutdown:
       return Outcome::shutdown;
     case Failure::proxy_overloaded:
+    case Failure::bodies_over_budget:
       return Outcome::proxy_overloaded;
     case Failure::request_too_large:
       return Outcome::request_too_large;

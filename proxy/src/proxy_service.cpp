@@ -99,9 +99,14 @@ Result<void> serve(asio::io_context& io, const ProxyOptions& options,
   asio::signal_set signals(io, SIGINT, SIGTERM);
   http::ServerOptions server_options;
   server_options.single_threaded = true;  // run_service runs `io` on this thread alone.
+  server_options.bodies_in_flight_limit = options.bodies_in_flight_limit;
   server_options.on_body_too_large = [&forwarder](const http::Request& head,
                                                   const http::RequestContext& context) {
     forwarder.refused(head, context, Failure::request_too_large);
+  };
+  server_options.on_bodies_over_budget = [&forwarder](const http::Request& head,
+                                                      const http::RequestContext& context) {
+    forwarder.refused(head, context, Failure::bodies_over_budget);
   };
   SAFEMIG_TRY(std::unique_ptr<http::Server> server,
               http::Server::listen(io, options.listen, std::move(router), server_options));

@@ -1,7 +1,8 @@
 // End-to-end: the real `metrics-server` binary on port 0 over a database another thread keeps
 // writing into. It keeps serving, its counts only grow and finally equal the rows written, a row
 // committed long after its timestamp is counted by the next /metrics scrape, it opens the
-// database file read-only, /healthz reports the schema version, bad flags exit 2.
+// database file read-only, /healthz reports the schema version, a request body is refused unread,
+// an HTTP/1.1 request without Host is 400, bad flags exit 2.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -205,6 +206,33 @@ TEST_F(MetricsServerE2E, HealthzReportsTheSchemaVersion) {
   EXPECT_EQ(body.at("schema_version").as_int64(), app::kLatestVersion);
   EXPECT_TRUE(body.at("schema_up_to_date").as_bool());
   EXPECT_EQ(testing::http_get(server->port(), "/api/v1/metrics?bogus=1").status, 400);
+}
+
+// The client sends a head announcing 30 MB and never the body: an answer proves the server did
+// not wait for it. A method the path does not serve is the client's error whatever the body;
+// a GET with a body is 413 (the server takes none).
+TEST_F(MetricsServerE2E, RefusesARequestBodyWithoutReadingIt) {
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  const auto post = testing::http_exchange(
+      server->port(),
+      "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 30000000\r\n\r\n");
+  EXPECT_EQ(post.status, 405) << post.body;
+  EXPECT_THAT(post.headers, HasSubstr("Allow: GET, HEAD"));
+  const auto get_with_body = testing::http_exchange(
+      server->port(),
+      "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 30000000\r\n\r\n");
+  EXPECT_EQ(get_with_body.status, 413) << get_with_body.body;
+  EXPECT_THAT(get_with_body.body, HasSubstr("takes no request body"));
+}
+
+TEST_F(MetricsServerE2E, Http11RequestWithoutHostIs400) {
+  auto server = start();
+  ASSERT_NE(server->port(), 0);
+  const auto reply = testing::http_exchange(server->port(), "GET /healthz HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(reply.status, 400) << reply.body;
+  EXPECT_THAT(reply.body, HasSubstr("Host header"));
+  EXPECT_EQ(testing::http_exchange(server->port(), "GET /healthz HTTP/1.0\r\n\r\n").status, 200);
 }
 
 TEST_F(MetricsServerE2E, ServesBeforeTheDatabaseExistsAndRecovers) {

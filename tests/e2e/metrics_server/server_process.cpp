@@ -103,6 +103,11 @@ ServerProcess::~ServerProcess() {
 }
 
 HttpReply http_get(std::uint16_t port, const std::string& target) {
+  return http_exchange(
+      port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+}
+
+HttpReply http_exchange(std::uint16_t port, const std::string& request) {
   HttpReply reply;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return reply;
@@ -114,8 +119,6 @@ HttpReply http_get(std::uint16_t port, const std::string& target) {
     ::close(fd);
     return reply;
   }
-  const std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     ::close(fd);

@@ -53,4 +53,7 @@ struct HttpReply {
 // GET `target` from 127.0.0.1:`port` with Connection: close.
 HttpReply http_get(std::uint16_t port, const std::string& target);
 
+// Sends the raw `request` to 127.0.0.1:`port` and reads until the server closes the connection.
+HttpReply http_exchange(std::uint16_t port, const std::string& request);
+
 }  // namespace safemig::metrics_server::testing

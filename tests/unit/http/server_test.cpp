@@ -518,6 +518,7 @@ TEST_F(ServerTest, HeadSendsNoBody) {
   start();
   Client client(server_->port());
   Request request{bhttp::verb::head, "/hello", 11};
+  request.set(bhttp::field::host, "localhost");
   request.prepare_payload();
   bhttp::write(client.socket(), request);
   bhttp::response_parser<bhttp::string_body> parser;

@@ -205,6 +205,8 @@ TEST(FailureTest, StatusesAndTypes) {
   EXPECT_EQ(failure_type(Failure::upstream_protocol), "upstream_bad_response");
   EXPECT_EQ(failure_status(Failure::request_too_large), 413);
   EXPECT_EQ(failure_type(Failure::request_too_large), "request_too_large");
+  EXPECT_EQ(failure_status(Failure::bodies_over_budget), 503);
+  EXPECT_EQ(failure_type(Failure::bodies_over_budget), "server_overloaded");
   EXPECT_EQ(status_class_error_type(200), "");
   EXPECT_EQ(status_class_error_type(302), "http_3xx");
   EXPECT_EQ(status_class_error_type(503), "http_5xx");

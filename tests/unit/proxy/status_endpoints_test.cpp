@@ -94,9 +94,9 @@ CommandLine parse(std::vector<const char*> args) {
 }
 
 TEST(CommandLineTest, ParsesEveryFlag) {
-  const CommandLine c =
-      parse({"--db", "/tmp/x.db", "--listen", "127.0.0.1:0", "--upstream", "https://api.x.com/v1",
-             "--migrate", "check", "--upstream-timeout", "1.5", "--shutdown-timeout", "3"});
+  const CommandLine c = parse({"--db", "/tmp/x.db", "--listen", "127.0.0.1:0", "--upstream",
+                               "https://api.x.com/v1", "--migrate", "check", "--upstream-timeout",
+                               "1.5", "--shutdown-timeout", "3", "--bodies-in-flight-mib", "64"});
   ASSERT_TRUE(c.options.has_value()) << c.message;
   EXPECT_EQ(c.options->db_path, "/tmp/x.db");
   EXPECT_EQ(c.options->listen.port, 0);
@@ -104,6 +104,7 @@ TEST(CommandLineTest, ParsesEveryFlag) {
   EXPECT_EQ(c.options->migrate, MigrateMode::check);
   EXPECT_EQ(c.options->upstream_timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(c.options->shutdown_timeout, std::chrono::milliseconds(3000));
+  EXPECT_EQ(c.options->bodies_in_flight_limit, std::size_t{64} * 1024 * 1024);
 }
 
 TEST(CommandLineTest, ErrorMessagesAreRedactedUnlessTurnedOff) {
@@ -124,6 +125,8 @@ TEST(CommandLineTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(parse({"--db", "x", "--upstream", "ftp://h"}).exit_code, 2);
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--listen", "nowhere"}).exit_code, 2);
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--bogus"}).exit_code, 2);
+  EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--bodies-in-flight-mib", "0"}).exit_code,
+            2);
   EXPECT_EQ(parse({"--db", "x", "--upstream", "http://h", "--upstream-timeout", "0"}).exit_code, 2);
   const CommandLine empty_db = parse({"--db", "", "--upstream", "http://h"});
   EXPECT_EQ(empty_db.exit_code, 2);

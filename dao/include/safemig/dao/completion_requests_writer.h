@@ -2,7 +2,8 @@
 //
 // Every insert also keeps the rollup tables current in the same transaction: a batch is
 // aggregated in memory per minute, hour, day, model and streaming flag and upserted once per key
-// (INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x).
+// (INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x). A text field over its byte bound is
+// cut before the row and the rollups are written (text_bounds.h).
 //
 // Thread safety: one thread at a time, like the Connection it uses. The process must hold the
 // database's single-writer lock (db/writer_lock.h).

@@ -2,10 +2,13 @@
 // request (with a timeout and a body limit), route it, write the response, keep alive.
 //
 // Sessions use `as_tuple(use_awaitable)`: no exception crosses a session. A request body over
-// the limit is answered 413 (a head over 64 KiB 431); a malformed request 400; each of these
-// closes the connection. A read or write that times out closes the connection. HTTP/1.0 and
-// 1.1, keep-alive, `Expect: 100-continue`, and HEAD (answered by the GET route, without body)
-// are handled by the session; the response's version and keep-alive follow the request.
+// the limit is answered 413 (a head over 64 KiB 431), or 405 when its route does not take its
+// method, without reading the body; a body that would take the request bodies held at once over
+// their bound 503; a malformed request, or an HTTP/1.1 request without exactly one Host header
+// (RFC 9112 §3.2), 400; each of these closes the connection. A read or write that times out closes
+// the connection. HTTP/1.0 and 1.1, keep-alive, `Expect: 100-continue`, and HEAD (answered by the
+// GET route, without body) are handled by the session; the response's version and keep-alive follow
+// the request.
 //
 // Thread safety: all work runs on the io_context given to listen(); stop() and the accessors
 // may be called from any thread.
@@ -24,10 +27,16 @@
 namespace safemig::http {
 
 struct ServerOptions {
-  std::size_t body_limit = std::size_t{32} * 1024 * 1024;  // Larger request bodies get 413.
-  std::chrono::seconds read_timeout{30};                   // For a request head and body.
-  std::chrono::seconds idle_timeout{75};                   // Between keep-alive requests.
-  std::chrono::seconds write_timeout{30};                  // For each write to the client.
+  // Larger request bodies get 413. 0: the server takes no request body at all.
+  std::size_t body_limit = std::size_t{32} * 1024 * 1024;
+  // The bytes of request bodies held at once by all sessions, from the head of each request
+  // until it has been served (a Content-Length is counted before the body is read; a chunked body
+  // as it arrives). A request that would exceed it is answered 503 and its connection closed.
+  // 0: no bound.
+  std::size_t bodies_in_flight_limit = std::size_t{256} * 1024 * 1024;
+  std::chrono::seconds read_timeout{30};   // For a request head and body.
+  std::chrono::seconds idle_timeout{75};   // Between keep-alive requests.
+  std::chrono::seconds write_timeout{30};  // For each write to the client.
   // Whether one thread runs the io_context. Sessions then run on the io_context's executor
   // directly; otherwise each session gets a strand, which costs a lock and an executor copy
   // per operation.
@@ -35,6 +44,9 @@ struct ServerOptions {
   // Called, on the session's thread, with the head of each request refused 413 because its body
   // is over body_limit (the body is not read), before the refusal is written. Optional.
   std::function<void(const Request& head, const RequestContext& context)> on_body_too_large;
+  // Called likewise with the head of each request refused 503 because its body would take the
+  // bodies in flight over bodies_in_flight_limit. Optional.
+  std::function<void(const Request& head, const RequestContext& context)> on_bodies_over_budget;
 };
 
 // "127.0.0.1:8080", "[::1]:0", "localhost:9090" → host and port; invalid_input otherwise.

@@ -4,9 +4,11 @@
 // tables, so counters only grow between scrapes. The token usage histogram is built from the
 // rows instead and covers every row in the database (see token_usage.h). Label cardinality is
 // bounded: the `top_models` models with the most requests keep their name, the rest (and a model
-// that is itself named "other") are reported as model "other"; the error_type and finish_reason
-// values are bounded the same way (kTopLabelValues). Token usage of a model with no request
-// before the scrape is left out until it has one.
+// that is itself named "other") are reported as model "other"; the error_type, finish_reason and
+// status_code values are bounded the same way (kTopLabelValues). A model or value longer than
+// kMaxLabelValueBytes (possible only in rows stored before the writer bounded them) is reported
+// as "other" too, so the size of the text is bounded whatever was recorded. Token usage of a model
+// with no request before the scrape is left out until it has one.
 //
 // Families (see metrics-server/README.md):
 //   gen_ai_server_request_duration_seconds      histogram {gen_ai_request_model}
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "safemig/dao/metrics.h"
+#include "safemig/dao/text_bounds.h"
 #include "safemig/db/connection.h"
 #include "safemig/metrics_server/token_usage.h"
 
@@ -38,6 +41,8 @@ namespace safemig::metrics_server {
 
 inline constexpr std::size_t kDefaultTopModels = 20;
 inline constexpr std::size_t kTopLabelValues = 20;
+// The writer's bound on a model name, the longest text it stores in a label (dao/text_bounds.h).
+inline constexpr std::size_t kMaxLabelValueBytes = dao::kMaxModelBytes;
 inline constexpr std::string_view kOtherLabel = "other";
 // status_code of requests that got no HTTP status (connection refused, timeout).
 inline constexpr std::string_view kNoStatusLabel = "none";

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,8 @@ struct ProxyOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds shutdown_timeout{10000};
   ErrorMessages error_messages = ErrorMessages::redacted;
+  // Bytes of request bodies held at once by all connections; beyond it a request gets 503.
+  std::size_t bodies_in_flight_limit = std::size_t{256} * 1024 * 1024;
   std::string log_level = "info";
 };
 

@@ -12,6 +12,9 @@
 //   proxy_overloaded        503     proxy_overloaded        no file descriptor left for a socket
 //   request_too_large       413     request_too_large       the body is over the proxy's limit
 //                                                           (answered before any forwarding)
+//   bodies_over_budget      503     server_overloaded       the body would take the bodies held
+//                                                           at once over --bodies-in-flight-mib
+//                                                           (answered before any forwarding)
 //
 // Thread safety: pure functions.
 #pragma once
@@ -31,6 +34,7 @@ enum class Failure {
   shutdown,
   proxy_overloaded,
   request_too_large,
+  bodies_over_budget,
 };
 
 // The status recorded (and answered, when the client is still there) for a failure.
