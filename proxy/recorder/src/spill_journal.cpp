@@ -14,6 +14,7 @@
 
 #include "file_ops.h"
 #include "record_json.h"
+#include "replay_progress.h"
 
 namespace safemig::proxy::internal {
 
@@ -110,10 +111,11 @@ Result<bool> SpillJournal::take_for_replay() {
   }
   SAFEMIG_TRY_VOID(sync_locked());
   close_locked();
+  // A progress file without its replay file is stale; it must not apply to the new one.
+  SAFEMIG_TRY_VOID(remove_replay_progress(replay));
   if (std::rename(path_.c_str(), replay.c_str()) != 0) {
     return fail(os_error("cannot move spill journal aside for replay", path_));
   }
-  pending_.store(false, std::memory_order_relaxed);
   SAFEMIG_TRY_VOID(sync_parent_directory(path_));
   return true;
 }
@@ -121,6 +123,9 @@ Result<bool> SpillJournal::take_for_replay() {
 Result<void> SpillJournal::finish_replay() {
   std::lock_guard lock(mutex_);
   const std::string replay = replay_path();
+  // The progress goes first: a progress file left without its replay file could be taken for
+  // the next one's.
+  SAFEMIG_TRY_VOID(remove_replay_progress(replay));
   if (::unlink(replay.c_str()) != 0 && errno != ENOENT) {
     return fail(os_error("cannot remove replayed spill journal", replay));
   }
