@@ -46,6 +46,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   double connect_timeout = 10;
   double shutdown_timeout = 10;
   std::string log_level = "info";
+  std::string spill_dir;
   app.add_option("--db", db, "SQLite database file (created and migrated when missing)")
       ->envname("DATABASE_PATH")
       ->required();
@@ -68,6 +69,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_option("--shutdown-timeout", shutdown_timeout,
                  "Seconds in-flight requests get to finish after SIGTERM/SIGINT")
       ->capture_default_str();
+  app.add_option("--spill-dir", spill_dir,
+                 "Directory of the recorder's spill journal, where records wait while the "
+                 "database cannot take them (e.g. another filesystem); default: beside the "
+                 "database");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -83,6 +88,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   ProxyOptions options;
   options.db_path = db;
   options.log_level = log_level;
+  options.spill_dir = spill_dir;
   auto address = http::parse_listen_address(listen);
   if (!address) return usage_error("--listen: " + address.error().message);
   options.listen = *address;

@@ -2,7 +2,7 @@
 //
 //   metrics-proxy --db PATH --listen 127.0.0.1:8080 --upstream URL [--migrate auto|check|off]
 //                 [--upstream-timeout SECONDS] [--connect-timeout SECONDS]
-//                 [--shutdown-timeout SECONDS] [--log-level LEVEL]
+//                 [--shutdown-timeout SECONDS] [--spill-dir DIR] [--log-level LEVEL]
 //
 // DATABASE_PATH and UPSTREAM_BASE_URL are the defaults of --db and --upstream.
 //
@@ -27,6 +27,9 @@ struct ProxyOptions {
   std::chrono::milliseconds upstream_timeout{600000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds shutdown_timeout{10000};
+  // Directory of the recorder's spill journal; empty: beside the database. Checked at startup
+  // (spill_location.h), not here.
+  std::string spill_dir;
   std::string log_level = "info";
 };
 
