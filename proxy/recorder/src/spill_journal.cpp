@@ -30,10 +30,25 @@ SpillJournal::~SpillJournal() {
 Result<void> SpillJournal::open_locked() {
   if (fd_ >= 0) return {};
   const bool existed = ::access(path_.c_str(), F_OK) == 0;
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) return fail(os_error("cannot open spill journal", path_));
   if (!existed) return sync_parent_directory(path_);
-  return {};
+  return end_torn_line_locked();
+}
+
+// A process killed in the middle of a write(2) can leave a journal whose last line has no end:
+// the next append would be glued to it and both lost to the replay. Ending it keeps the new line
+// whole; the torn one stays a line of its own, counted as unreadable when replayed.
+Result<void> SpillJournal::end_torn_line_locked() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return fail(os_error("cannot stat spill journal", path_));
+  if (st.st_size == 0) return {};
+  char last = 0;
+  if (::pread(fd_, &last, 1, st.st_size - 1) != 1) {
+    return fail(os_error("cannot read the end of spill journal", path_));
+  }
+  if (last == '\n') return {};
+  return write_all(fd_, "\n", path_);
 }
 
 void SpillJournal::close_locked() {

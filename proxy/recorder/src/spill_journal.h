@@ -60,9 +60,10 @@ class SpillJournal {
   Result<void> finish_replay();
 
  private:
-  Result<void> open_locked();  // REQUIRES: mutex_ held.
-  Result<void> sync_locked();  // REQUIRES: mutex_ held.
-  void close_locked();         // REQUIRES: mutex_ held.
+  Result<void> open_locked();           // REQUIRES: mutex_ held.
+  Result<void> end_torn_line_locked();  // REQUIRES: mutex_ held, fd_ open.
+  Result<void> sync_locked();           // REQUIRES: mutex_ held.
+  void close_locked();                  // REQUIRES: mutex_ held.
 
   const std::string path_;
   std::mutex mutex_;
