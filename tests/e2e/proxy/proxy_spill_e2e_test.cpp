@@ -106,6 +106,22 @@ TEST_F(ProxySpillTest, AnswersGivenWhileTheDatabaseIsLockedSurviveAKillAndASpill
   EXPECT_EQ(journal_lines_in(spill_dir), 0u);
 }
 
+TEST_F(ProxySpillTest, ShutdownWithNothingWritableSaysHowManyAnswersWereLostAndFails) {
+  FakeUpstream& upstream = start_upstream();
+  const std::string spill_dir = dir_.file("spill");
+  std::filesystem::create_directory(spill_dir);
+  auto proxy = start_proxy(upstream.base_url(), {"--spill-dir", spill_dir});
+  ASSERT_TRUE(proxy->ready()) << proxy->stderr_text();
+  lock_database();
+  std::filesystem::remove(spill_dir);  // The journal's filesystem goes away too.
+  answer(*proxy, 3);
+  proxy->signal(SIGTERM);
+  EXPECT_EQ(proxy->wait(), 1);
+  EXPECT_THAT(proxy->stderr_text(), HasSubstr("lost 3 recorded request(s)"));
+  unlock_database();
+  EXPECT_EQ(read_rows(db_).size(), 0u);
+}
+
 TEST_F(ProxySpillTest, SpillDirThatDoesNotExistStopsStartup) {
   FakeUpstream& upstream = start_upstream();
   auto proxy = start_proxy(upstream.base_url(), {"--spill-dir", dir_.file("missing")});
