@@ -39,7 +39,7 @@ rate=${SAFEMIG_BENCH_LOSS_RATE:-100}
 source "$root/bench/services.sh"
 require_tools sqlite3 python3
 prepare_bench loss proxy/metrics-proxy fake-upstream
-start_fake_upstream
+start_fake_upstream --threads 1
 proxy_binary=${SAFEMIG_BENCH_LOSS_PROXY:-$build_dir/proxy/metrics-proxy}
 echo "metrics-proxy: $proxy_binary" | tee "$results/binary.txt" >&2
 
