@@ -5,7 +5,8 @@
 // application's latest schema version (built once by SafeMigrationManager), WAL with
 // synchronous=NORMAL as the proxy opens it. The recorder runs as metrics-proxy runs it: default
 // RecorderOptions (queue of 65536 records, batches of up to 512 rows, 50 ms batch delay), the
-// connection factory of proxy/main.cpp (busy_timeout 5 s), the database's writer lock held.
+// connection factory of proxy/main.cpp (busy_timeout = the recorder's lock wait, 25 ms), the
+// database's writer lock held.
 // Rows are bench_support's synthetic requests.
 //
 // (a) Throughput. Producer threads submit N pre-generated rows; the clock runs from the first

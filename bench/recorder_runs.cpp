@@ -85,9 +85,10 @@ RunningRecorder start_recorder(const std::string& path) {
   auto lock = must("writer lock", db::WriterLock::acquire(path, "bench_recorder"));
   proxy::RecorderOptions options;
   options.spill_path = proxy::Recorder::default_spill_path(path);
-  options.connect = [path] {
+  options.connect = [path, wait = options.lock_wait] {
     db::SqliteOptions sqlite;
     sqlite.create = false;
+    sqlite.busy_timeout = wait;
     return db::open_sqlite(path, sqlite);
   };
   auto recorder = must("start the recorder", proxy::Recorder::start(std::move(options)));

@@ -7,7 +7,7 @@
 #   baseline   nothing else touches the database;
 #   stall      STALL_DELAY s into the run, `sqlite3` takes BEGIN EXCLUSIVE on the database and
 #              holds it for STALL_SECONDS s before committing, so the recorder cannot write (with
-#              the proxy's busy_timeout of 5 s it waits, then spills to its journal and replays).
+#              the recorder's lock wait of 25 ms it spills to its journal at once and replays).
 # Reported per run: wrk's latency p50/p99/max and requests completed, non-2xx responses and
 # socket errors; the recorder's counters from /metrics (rows submitted, written, replayed,
 # spilled, dropped, write errors) and its queue depth over time (sampled every 0.25 s, which also

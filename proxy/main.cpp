@@ -3,7 +3,8 @@
 // flushes every record before exiting.
 //
 // Exit codes: 0 stopped cleanly with every record written or spilled; 1 a startup or runtime
-// failure (the message says which; the database is as it was); 2 a usage error.
+// failure (the message says which; the database is as it was), or records were lost (the log
+// says how many); 2 a usage error.
 //
 // Thread safety: main thread only (the recorder runs its own writer thread).
 #include <spdlog/sinks/stdout_sinks.h>
@@ -18,6 +19,7 @@
 #include "safemig/proxy/command_line.h"
 #include "safemig/proxy/proxy_service.h"
 #include "safemig/proxy/recorder.h"
+#include "safemig/proxy/spill_location.h"
 #include "safemig/proxy/startup.h"
 
 namespace {
@@ -45,18 +47,31 @@ int run(const proxy::ProxyOptions& options) {
   } else {
     spdlog::warn("{}", reserved.error().describe());
   }
+  proxy::RecorderOptions recorder_options;
+  recorder_options.spill_path = proxy::Recorder::default_spill_path(options.db_path);
+  if (!options.spill_dir.empty()) {
+    auto spill_path = proxy::spill_path_in_dir(options.spill_dir, options.db_path);
+    if (!spill_path) {
+      spdlog::error("cannot start: {}", spill_path.error().describe());
+      return kFailed;
+    }
+    // A journal left beside the database by a run without --spill-dir is replayed too.
+    recorder_options.earlier_spill_paths.push_back(recorder_options.spill_path);
+    recorder_options.spill_path = *spill_path;
+  }
   auto guard = proxy::prepare_database(options.db_path, options.migrate);
   if (!guard) {
     spdlog::error("cannot start on {}: {}", options.db_path, guard.error().describe());
     return kFailed;
   }
-  proxy::RecorderOptions recorder_options;
-  recorder_options.spill_path = proxy::Recorder::default_spill_path(options.db_path);
-  recorder_options.connect = [path = options.db_path] {
+  recorder_options.connect = [path = options.db_path, wait = recorder_options.lock_wait] {
     db::SqliteOptions sqlite;
     sqlite.create = false;
+    sqlite.busy_timeout = wait;  // A locked database sends batches to the journal at once.
     return db::open_sqlite(path, sqlite);
   };
+  spdlog::info("recorder: spill journal '{}'", recorder_options.spill_path);
+  const std::string spill_path = recorder_options.spill_path;
   auto recorder = proxy::Recorder::start(std::move(recorder_options));
   if (!recorder) {
     spdlog::error("cannot start the recorder: {}", recorder.error().describe());
@@ -69,6 +84,13 @@ int run(const proxy::ProxyOptions& options) {
   const auto stats = (*recorder)->stats();
   spdlog::info("stopped: {} record(s) written, {} spilled, {} dropped",
                stats.rows_written + stats.rows_replayed, stats.rows_spilled, stats.rows_dropped);
+  if (stats.rows_dropped > 0) {
+    spdlog::critical(
+        "lost {} recorded request(s) during this run (each cause is logged above; at "
+        "shutdown: neither the database nor the spill journal '{}' could take them); free "
+        "space or fix permissions there, or give --spill-dir a directory on another filesystem",
+        stats.rows_dropped, spill_path);
+  }
   return served && flushed ? 0 : kFailed;
 }
 

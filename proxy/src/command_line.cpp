@@ -48,6 +48,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   std::string error_messages = "redacted";
   std::string log_level = "info";
   std::size_t bodies_in_flight_mib = 256;
+  std::string spill_dir;
   app.add_option("--db", db, "SQLite database file (created and migrated when missing)")
       ->envname("DATABASE_PATH")
       ->required();
@@ -80,6 +81,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                  "counted from its Content-Length); a request beyond it gets 503")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
       ->capture_default_str();
+  app.add_option("--spill-dir", spill_dir,
+                 "Directory of the recorder's spill journal, where records wait while the "
+                 "database cannot take them (e.g. another filesystem); default: beside the "
+                 "database");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -95,6 +100,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   ProxyOptions options;
   options.db_path = db;
   options.log_level = log_level;
+  options.spill_dir = spill_dir;
   auto address = http::parse_listen_address(listen);
   if (!address) return usage_error("--listen: " + address.error().message);
   options.listen = *address;

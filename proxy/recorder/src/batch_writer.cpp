@@ -4,13 +4,33 @@
 #include "batch_writer.h"
 
 #include <cstdio>
+#include <string>
 #include <thread>
 
 namespace safemig::proxy::internal {
+namespace {
+
+// The factory's connection may wait seconds for a lock (SQLite's default busy_timeout in this
+// project is 5 s); the recorder's own wait is bounded so that a locked database sends the batch
+// to the journal at once instead of holding it in memory.
+Result<void> bound_lock_wait(db::Connection& connection, std::chrono::milliseconds wait) {
+  const std::string ms = std::to_string(wait.count());
+  switch (connection.dialect()) {
+    case db::Dialect::sqlite:
+      return connection.execute("PRAGMA busy_timeout = " + ms);
+    case db::Dialect::postgresql:
+      return connection.execute("SET lock_timeout = '" + ms + "ms'");
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<std::unique_ptr<BatchWriter>> BatchWriter::create(std::unique_ptr<db::Connection> connection,
                                                          InvalidRecordSink on_invalid,
-                                                         std::size_t yield_every_rows) {
+                                                         std::size_t yield_every_rows,
+                                                         std::chrono::milliseconds lock_wait) {
+  SAFEMIG_TRY_VOID(bound_lock_wait(*connection, lock_wait));
   SAFEMIG_TRY(auto writer, dao::CompletionRequestsWriter::create(*connection));
   writer.set_pause(yield_every_rows, [] { std::this_thread::yield(); });
   return std::unique_ptr<BatchWriter>(

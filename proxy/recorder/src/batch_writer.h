@@ -15,6 +15,7 @@
 // Thread safety: one thread at a time (the writer thread), like its Connection.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -50,12 +51,14 @@ using InvalidRecordSink = std::function<void(const dao::CompletionRequest&, cons
 
 class BatchWriter {
  public:
-  // Adopts `connection` (writable, schema at the latest version). Inside each transaction the
-  // thread yields the CPU after every `yield_every_rows` rows (0: never). Errors: as
-  // CompletionRequestsWriter::create (read_only).
-  static Result<std::unique_ptr<BatchWriter>> create(std::unique_ptr<db::Connection> connection,
-                                                     InvalidRecordSink on_invalid,
-                                                     std::size_t yield_every_rows = 0);
+  // Adopts `connection` (writable, schema at the latest version) and bounds its wait for another
+  // connection's lock to `lock_wait`. Inside each transaction the thread yields the CPU after
+  // every `yield_every_rows` rows (0: never). Errors: as CompletionRequestsWriter::create
+  // (read_only); the database's error when the lock wait cannot be set.
+  static Result<std::unique_ptr<BatchWriter>> create(
+      std::unique_ptr<db::Connection> connection, InvalidRecordSink on_invalid,
+      std::size_t yield_every_rows = 0,
+      std::chrono::milliseconds lock_wait = std::chrono::milliseconds(25));
 
   // Writes `records` as described above. Never returns a record error; see BatchOutcome.
   // Records renamed under DuplicatePolicy::rename are changed in `records`.

@@ -7,13 +7,19 @@
 
 namespace safemig::proxy::internal {
 
-Result<std::unique_ptr<JournalReader>> JournalReader::open(const std::string& path) {
+Result<std::unique_ptr<JournalReader>> JournalReader::open(const std::string& path,
+                                                           JournalPosition start) {
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) {
     return fail(Error(ErrorCode::io, "cannot open spill journal '" + path + "' for replay")
                     .with_file(path));
   }
-  return std::unique_ptr<JournalReader>(new JournalReader(path, std::move(in)));
+  if (start.offset > 0 && !in.seekg(static_cast<std::streamoff>(start.offset))) {
+    return fail(Error(ErrorCode::io, "cannot seek spill journal '" + path + "' to byte " +
+                                         std::to_string(start.offset) + " to resume its replay")
+                    .with_file(path));
+  }
+  return std::unique_ptr<JournalReader>(new JournalReader(path, std::move(in), start));
 }
 
 Result<JournalChunk> JournalReader::next(std::size_t max_records) {
@@ -22,21 +28,25 @@ Result<JournalChunk> JournalReader::next(std::size_t max_records) {
     if (!std::getline(in_, line_)) {
       if (in_.bad()) {
         return fail(Error(ErrorCode::io, "cannot read spill journal '" + path_ + "' after line " +
-                                             std::to_string(line_number_))
+                                             std::to_string(position_.line))
                         .with_file(path_));
       }
       chunk.at_end = true;
       break;
     }
-    ++line_number_;
+    // getline() stops at end of file without a newline only on a torn last line.
+    position_.offset += line_.size() + (in_.eof() ? 0 : 1);
+    ++position_.line;
     if (line_.empty()) continue;
     auto record = parse_record_line(line_);
     if (record) {
       chunk.records.push_back(std::move(*record));
+      chunk.ends.push_back(position_);
       continue;
     }
     if (chunk.unreadable++ == 0) {
-      chunk.first_problem = "line " + std::to_string(line_number_) + ": " + record.error().message;
+      chunk.first_problem =
+          "line " + std::to_string(position_.line) + ": " + record.error().message;
     }
   }
   return chunk;

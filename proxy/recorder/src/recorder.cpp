@@ -26,12 +26,23 @@ struct Recorder::State {
       : options(std::move(o)),
         queue(options.queue_capacity, options.max_batch_rows),
         journal(options.spill_path),
-        loop(options, queue, journal, counters) {}
+        earlier_journals(open_earlier(options)),
+        loop(options, queue, journal, earlier_journals, counters) {}
+
+  static std::vector<std::unique_ptr<internal::SpillJournal>> open_earlier(
+      const RecorderOptions& o) {
+    std::vector<std::unique_ptr<internal::SpillJournal>> journals;
+    for (const std::string& path : o.earlier_spill_paths) {
+      if (path != o.spill_path) journals.push_back(std::make_unique<internal::SpillJournal>(path));
+    }
+    return journals;
+  }
 
   const RecorderOptions options;
   internal::RecorderCounters counters;
   internal::RecordQueue queue;
   internal::SpillJournal journal;
+  std::vector<std::unique_ptr<internal::SpillJournal>> earlier_journals;
   internal::WriterLoop loop;
   LogGate overflow_log;
   LogGate drop_log;
@@ -56,6 +67,9 @@ Result<void> validate(const RecorderOptions& o) {
   if (o.max_batch_delay.count() < 0) {
     return fail(ErrorCode::invalid_input, "recorder max_batch_delay must not be negative");
   }
+  if (o.lock_wait.count() <= 0) {
+    return fail(ErrorCode::invalid_input, "recorder lock_wait must be positive");
+  }
   if (o.retry_backoff_min.count() <= 0 || o.retry_backoff_max < o.retry_backoff_min) {
     return fail(ErrorCode::invalid_input,
                 "recorder retry backoff needs 0 < retry_backoff_min <= retry_backoff_max");
@@ -74,6 +88,14 @@ Recorder::Recorder(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Result<std::unique_ptr<Recorder>> Recorder::start(RecorderOptions options) {
   SAFEMIG_TRY_VOID(validate(options));
   auto state = std::make_unique<State>(std::move(options));
+  for (const auto& earlier : state->earlier_journals) {
+    if (earlier->pending()) {
+      spdlog::info(
+          "recorder: found spill journal '{}' at an earlier location; it is replayed once the "
+          "database is available",
+          earlier->path());
+    }
+  }
   if (state->journal.pending()) {
     spdlog::info(
         "recorder: found spill journal '{}' from an earlier run; it is replayed once the "

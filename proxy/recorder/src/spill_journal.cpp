@@ -14,6 +14,7 @@
 
 #include "file_ops.h"
 #include "record_json.h"
+#include "replay_progress.h"
 
 namespace safemig::proxy::internal {
 
@@ -29,10 +30,25 @@ SpillJournal::~SpillJournal() {
 Result<void> SpillJournal::open_locked() {
   if (fd_ >= 0) return {};
   const bool existed = ::access(path_.c_str(), F_OK) == 0;
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) return fail(os_error("cannot open spill journal", path_));
   if (!existed) return sync_parent_directory(path_);
-  return {};
+  return end_torn_line_locked();
+}
+
+// A process killed in the middle of a write(2) can leave a journal whose last line has no end:
+// the next append would be glued to it and both lost to the replay. Ending it keeps the new line
+// whole; the torn one stays a line of its own, counted as unreadable when replayed.
+Result<void> SpillJournal::end_torn_line_locked() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return fail(os_error("cannot stat spill journal", path_));
+  if (st.st_size == 0) return {};
+  char last = 0;
+  if (::pread(fd_, &last, 1, st.st_size - 1) != 1) {
+    return fail(os_error("cannot read the end of spill journal", path_));
+  }
+  if (last == '\n') return {};
+  return write_all(fd_, "\n", path_);
 }
 
 void SpillJournal::close_locked() {
@@ -110,10 +126,11 @@ Result<bool> SpillJournal::take_for_replay() {
   }
   SAFEMIG_TRY_VOID(sync_locked());
   close_locked();
+  // A progress file without its replay file is stale; it must not apply to the new one.
+  SAFEMIG_TRY_VOID(remove_replay_progress(replay));
   if (std::rename(path_.c_str(), replay.c_str()) != 0) {
     return fail(os_error("cannot move spill journal aside for replay", path_));
   }
-  pending_.store(false, std::memory_order_relaxed);
   SAFEMIG_TRY_VOID(sync_parent_directory(path_));
   return true;
 }
@@ -121,6 +138,9 @@ Result<bool> SpillJournal::take_for_replay() {
 Result<void> SpillJournal::finish_replay() {
   std::lock_guard lock(mutex_);
   const std::string replay = replay_path();
+  // The progress goes first: a progress file left without its replay file could be taken for
+  // the next one's.
+  SAFEMIG_TRY_VOID(remove_replay_progress(replay));
   if (::unlink(replay.c_str()) != 0 && errno != ENOENT) {
     return fail(os_error("cannot remove replayed spill journal", replay));
   }

@@ -3,8 +3,9 @@
 //
 // Replay works on a second file: take_for_replay() renames the journal to "<path>.replaying"
 // (unless one is left from before, which is replayed first), so appends go on into a new journal
-// while the old one is read; finish_replay() removes it. A crash at any point leaves every record
-// in one of the two files; a record replayed twice is skipped by its request_id.
+// while the old one is read; finish_replay() removes it and its progress file (replay_progress.h).
+// A crash at any point leaves every record in one of the two files; a record replayed twice is
+// skipped by its request_id.
 //
 // Thread safety: every method may be called from any thread; file operations are serialised by
 // an internal mutex (appends from submit() on overflow and from the writer thread).
@@ -47,21 +48,22 @@ class SpillJournal {
   Result<void> sync();
   bool needs_sync() const { return needs_sync_.load(std::memory_order_relaxed); }
 
-  // True when there is something to replay: a journal or a replay file, left by an earlier
-  // process or appended since the last take_for_replay().
+  // True when there is something to replay: a journal or a replay file not yet finished, left
+  // by an earlier process or appended since the last finish_replay().
   bool pending() const { return pending_.load(std::memory_order_relaxed); }
 
   // Makes replay_path() the file to replay: keeps one already there, or renames the journal to
   // it. Returns false when there is nothing to replay. Errors: io.
   Result<bool> take_for_replay();
 
-  // Removes replay_path() after all of it was replayed. Errors: io.
+  // Removes replay_path() and its progress file after all of it was replayed. Errors: io.
   Result<void> finish_replay();
 
  private:
-  Result<void> open_locked();  // REQUIRES: mutex_ held.
-  Result<void> sync_locked();  // REQUIRES: mutex_ held.
-  void close_locked();         // REQUIRES: mutex_ held.
+  Result<void> open_locked();           // REQUIRES: mutex_ held.
+  Result<void> end_torn_line_locked();  // REQUIRES: mutex_ held, fd_ open.
+  Result<void> sync_locked();           // REQUIRES: mutex_ held.
+  void close_locked();                  // REQUIRES: mutex_ held.
 
   const std::string path_;
   std::mutex mutex_;

@@ -21,13 +21,17 @@ std::int64_t to_ns(SteadyTime t) {
 }  // namespace
 
 WriterLoop::WriterLoop(const RecorderOptions& options, RecordQueue& queue, SpillJournal& journal,
+                       std::vector<std::unique_ptr<SpillJournal>>& earlier,
                        RecorderCounters& counters)
     : options_(options),
       queue_(queue),
       journal_(journal),
       counters_(counters),
       db_backoff_(options.retry_backoff_min, options.retry_backoff_max),
-      journal_backoff_(options.retry_backoff_min, options.retry_backoff_max) {}
+      journal_backoff_(options.retry_backoff_min, options.retry_backoff_max) {
+  for (const auto& e : earlier) replay_sources_.push_back(e.get());
+  replay_sources_.push_back(&journal_);
+}
 
 void WriterLoop::set_stop_deadline(SteadyTime deadline) {
   stop_deadline_ns_.store(to_ns(deadline), std::memory_order_release);
@@ -44,8 +48,9 @@ Result<void> WriterLoop::run() {
         queue_.pop_batch(options_.max_batch_delay, next_wake());
     if (!batch.empty()) {
       keep(batch);
-    } else if (queue_.closed() && queue_.size() == 0 && !can_replay_now()) {
-      break;
+    } else if (queue_.closed() && queue_.size() == 0) {
+      connect_once_at_stop();
+      if (!can_replay_now()) break;
     }
     if (!past_stop_deadline()) replay_step();
     sync_deferred();
@@ -54,16 +59,20 @@ Result<void> WriterLoop::run() {
   counters_.database_available.store(false, std::memory_order_relaxed);
   auto synced = journal_.sync();
   if (lost_ > 0) {
-    return fail(ErrorCode::data_loss, std::to_string(lost_) +
-                                          " records could be neither written to the database nor "
-                                          "spilled to '" +
-                                          journal_.path() + "'");
+    return fail(ErrorCode::data_loss,
+                std::to_string(lost_) +
+                    " records could be neither written to the database nor spilled to '" +
+                    journal_.path() +
+                    "' and are lost; free space or fix permissions there, or keep the journal "
+                    "on another filesystem");
   }
   return synced;
 }
 
 bool WriterLoop::replay_wanted() const {
-  return replay_ != nullptr || !replay_chunk_.empty() || journal_.pending();
+  if (replay_ != nullptr || !replay_chunk_.empty()) return true;
+  return std::any_of(replay_sources_.begin(), replay_sources_.end(),
+                     [](const SpillJournal* j) { return j->pending(); });
 }
 
 bool WriterLoop::can_replay_now() const {
@@ -122,12 +131,27 @@ std::span<dao::CompletionRequest> WriterLoop::write_to_database(
   RecorderCounters::add(replay ? counters_.rows_replayed : counters_.rows_written, outcome.written);
   RecorderCounters::add(counters_.rows_skipped_duplicate, outcome.duplicates);
   RecorderCounters::add(counters_.rows_dropped_invalid, outcome.invalid);
+  if (outcome.transactions > 0) database_recovered();
   if (outcome.database_error) {
     mark_unavailable(*outcome.database_error, replay ? "replaying the journal" : "writing");
     return records.subspan(outcome.processed);
   }
   db_backoff_.reset();
   return {};
+}
+
+void WriterLoop::database_recovered() {
+  counters_.database_available.store(true, std::memory_order_relaxed);
+  if (!had_failure_) return;
+  had_failure_ = false;
+  spdlog::info("recorder: database available again (a batch committed)");
+}
+
+void WriterLoop::connect_once_at_stop() {
+  if (db_ || tried_at_stop_ || !replay_wanted() || past_stop_deadline()) return;
+  tried_at_stop_ = true;
+  retry_at_ = Clock::now();
+  connect_if_due();
 }
 
 void WriterLoop::connect_if_due() {
@@ -152,12 +176,11 @@ void WriterLoop::connect_if_due() {
               record.request_id, why.message, suppressed);
         }
       },
-      options_.yield_every_rows);
+      options_.yield_every_rows, options_.lock_wait);
   if (!writer) return mark_unavailable(writer.error(), "opening");
   db_ = std::move(*writer);
-  counters_.database_available.store(true, std::memory_order_relaxed);
-  if (had_failure_) spdlog::info("recorder: database available again");
-  had_failure_ = false;
+  // After a failure, only a commit shows that the database takes writes again.
+  if (!had_failure_) counters_.database_available.store(true, std::memory_order_relaxed);
 }
 
 void WriterLoop::mark_unavailable(const Error& error, const char* during) {
@@ -183,29 +206,64 @@ void WriterLoop::replay_step() {
   if (!db_) return;
   if (replay_chunk_.empty() && !load_replay_chunk()) return;
   const auto rest = write_to_database(replay_chunk_, /*replay=*/true);
+  const std::size_t handled = replay_chunk_.size() - rest.size();
+  if (handled > 0) save_replay_progress(handled);
   replay_chunk_.erase(replay_chunk_.begin(),
-                      replay_chunk_.end() - static_cast<std::ptrdiff_t>(rest.size()));
+                      replay_chunk_.begin() + static_cast<std::ptrdiff_t>(handled));
+  replay_chunk_ends_.erase(replay_chunk_ends_.begin(),
+                           replay_chunk_ends_.begin() + static_cast<std::ptrdiff_t>(handled));
 }
 
-bool WriterLoop::load_replay_chunk() {
-  if (!replay_) {
-    auto taken = journal_.take_for_replay();
+void WriterLoop::save_replay_progress(std::size_t handled) {
+  auto saved = internal::save_replay_progress(replay_->path(), replay_chunk_ends_[handled - 1]);
+  if (saved) return;
+  // Not fatal: a restart replays from an earlier position and skips what is committed.
+  RecorderCounters::add(counters_.write_errors, 1);
+  std::uint64_t suppressed = 0;
+  if (journal_log_.allow(suppressed)) {
+    spdlog::warn(
+        "recorder: cannot save the replay's progress: {}; a restart replays '{}' from further "
+        "back and skips what is already committed ({} similar messages suppressed)",
+        saved.error().describe(), replay_->path(), suppressed);
+  }
+}
+
+bool WriterLoop::open_replay() {
+  for (SpillJournal* source : replay_sources_) {
+    if (!source->pending()) continue;
+    auto taken = source->take_for_replay();
     if (!taken) {
       journal_failed(taken.error(), "preparing the replay");
       return false;
     }
-    if (!*taken) return false;
-    auto reader = JournalReader::open(journal_.replay_path());
+    if (!*taken) continue;
+    const std::string path = source->replay_path();
+    const JournalPosition start = load_replay_progress(path);
+    auto reader = JournalReader::open(path, start);
     if (!reader) {
       journal_failed(reader.error(), "opening the replay");
       return false;
     }
     replay_ = std::move(*reader);
-    spdlog::info("recorder: replaying spill journal '{}' into the database", replay_->path());
+    replay_source_ = source;
+    if (start.line > 0) {
+      spdlog::info(
+          "recorder: resuming the replay of spill journal '{}' after line {} (saved progress)",
+          path, start.line);
+    } else {
+      spdlog::info("recorder: replaying spill journal '{}' into the database", path);
+    }
+    return true;
   }
+  return false;
+}
+
+bool WriterLoop::load_replay_chunk() {
+  if (!replay_ && !open_replay()) return false;
   auto chunk = replay_->next(options_.max_batch_rows);
   if (!chunk) {
-    replay_.reset();  // Started over later; what was committed is skipped as duplicate.
+    // Reopened later at the saved progress; what was committed since is skipped as duplicate.
+    replay_.reset();
     journal_failed(chunk.error(), "reading the replay");
     return false;
   }
@@ -216,9 +274,9 @@ bool WriterLoop::load_replay_chunk() {
   }
   if (chunk->records.empty()) {
     const std::string path = replay_->path();
-    const std::size_t lines = replay_->line_number();
+    const std::uint64_t lines = replay_->line_number();
     replay_.reset();
-    auto finished = journal_.finish_replay();
+    auto finished = replay_source_->finish_replay();
     if (!finished) {
       journal_failed(finished.error(), "removing the replayed journal");
       return false;
@@ -228,6 +286,7 @@ bool WriterLoop::load_replay_chunk() {
     return false;
   }
   replay_chunk_ = std::move(chunk->records);
+  replay_chunk_ends_ = std::move(chunk->ends);
   return true;
 }
 

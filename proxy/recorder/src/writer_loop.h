@@ -1,11 +1,13 @@
 // WriterLoop: the body of the recorder's one writer thread (see recorder.h for the behaviour).
 //
 // Each turn takes a batch from the queue and keeps it — commits it, or appends what the
-// database did not take to the spill journal — then replays one chunk of the journal if the
-// database is available, and makes deferred journal appends durable. After the queue is closed
-// and drained it goes on replaying while the database is available and the stop deadline allows,
-// so a clean shutdown leaves no journal behind unless the database is down. A failed database is
-// dropped and reopened through the factory after an exponential backoff.
+// database did not take to the spill journal — then replays one chunk of a journal if the
+// database is available, and makes deferred journal appends durable. Journals left at earlier
+// locations are replayed before the current one; after each committed replay chunk the replay's
+// position is saved (replay_progress.h) so that a restarted process resumes there. After the queue
+// is closed and drained it tries the database once more and goes on replaying while it is available
+// and the stop deadline allows, so a clean shutdown leaves no journal behind unless the database is
+// down. A failed database is dropped and reopened through the factory after an exponential backoff.
 //
 // Thread safety: run() on one thread; set_stop_deadline() from another thread before it closes
 // the queue. Everything else is the writer thread's own state.
@@ -32,9 +34,10 @@ namespace safemig::proxy::internal {
 
 class WriterLoop {
  public:
-  // The references must outlive the loop.
+  // The references must outlive the loop. `earlier` are the journals of
+  // options.earlier_spill_paths (replayed, never appended to).
   WriterLoop(const RecorderOptions& options, RecordQueue& queue, SpillJournal& journal,
-             RecorderCounters& counters);
+             std::vector<std::unique_ptr<SpillJournal>>& earlier, RecorderCounters& counters);
 
   // Runs until the queue is closed and drained. On return every record taken from the queue is
   // in the database or the journal, or counted as dropped. Errors: data_loss with the number of
@@ -57,10 +60,17 @@ class WriterLoop {
   std::span<dao::CompletionRequest> write_to_database(std::span<dao::CompletionRequest> records,
                                                       bool replay);
   void connect_if_due();
+  // Once the queue is closed and drained: one attempt to reach the database before the retry
+  // backoff allows, so that a database that recovered moments before the stop takes the journal.
+  void connect_once_at_stop();
   void mark_unavailable(const Error& error, const char* during);
 
   void replay_step();
   bool load_replay_chunk();
+  // Opens the replay file of the first journal with something to replay, at its saved progress.
+  bool open_replay();
+  void save_replay_progress(std::size_t committed);
+  void database_recovered();
   void journal_failed(const Error& error, const char* during);
   void sync_deferred();
   void drop(std::size_t count, const Error& why);
@@ -68,18 +78,24 @@ class WriterLoop {
   const RecorderOptions& options_;
   RecordQueue& queue_;
   SpillJournal& journal_;
+  std::vector<SpillJournal*> replay_sources_;  // Earlier journals first, then journal_.
   RecorderCounters& counters_;
 
   std::atomic<std::int64_t> stop_deadline_ns_{INT64_MAX};  // steady_clock; see set_stop_deadline.
 
   std::unique_ptr<BatchWriter> db_;  // Null while the database is unavailable.
   Backoff db_backoff_;
-  SteadyTime retry_at_{};     // Earliest next attempt to open the database.
-  bool had_failure_ = false;  // For logging the recovery once.
+  SteadyTime retry_at_{};       // Earliest next attempt to open the database.
+  bool tried_at_stop_ = false;  // connect_once_at_stop() made its attempt.
+  // Set by a database failure, cleared by the next commit (an open alone proves nothing: a
+  // locked or full database opens fine); recovery is logged then.
+  bool had_failure_ = false;
   Backoff journal_backoff_;
   SteadyTime replay_retry_at_{};           // Earliest next replay after a journal file error.
+  SpillJournal* replay_source_ = nullptr;  // Whose replay file replay_ reads.
   std::unique_ptr<JournalReader> replay_;  // The replay file being read.
   std::vector<dao::CompletionRequest> replay_chunk_;  // Read from it, not yet handled.
+  std::vector<JournalPosition> replay_chunk_ends_;    // Where each of them ends in the file.
   std::uint64_t lost_ = 0;                            // Records neither written nor spilled.
 
   LogGate db_log_;

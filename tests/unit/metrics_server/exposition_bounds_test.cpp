@@ -105,8 +105,8 @@ TEST(ExpositionBounds, AModelNameOverTheLabelBoundIsReportedAsOther) {
   metrics.models.back().totals.requests = 2;
   metrics.models.push_back({"short", {}});
   metrics.models.back().totals.requests = 1;
-  metrics.labels.push_back(
-      {"error_type", std::string(kMaxLabelValueBytes + 1, 't'), long_model, false, 2});
+  metrics.labels.push_back({"error_type", std::string(kMaxLabelValueBytes + 1, 't'), long_model,
+                            false, 2, "chat/completions"});
   const ExpositionData data =
       fold_exposition(metrics, {{"short", {1, 0}}}, TokenUsageByModel{}, kDefaultTopModels);
   const std::string text = render_exposition(data);

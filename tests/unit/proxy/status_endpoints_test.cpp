@@ -137,6 +137,15 @@ TEST(CommandLineTest, BadFlagsAreUsageErrors) {
   EXPECT_FALSE(help.options.has_value());
 }
 
+TEST(CommandLineTest, SpillDirIsPassedOnAndEmptyByDefault) {
+  const CommandLine plain = parse({"--db", "x", "--upstream", "http://h"});
+  ASSERT_TRUE(plain.options.has_value()) << plain.message;
+  EXPECT_EQ(plain.options->spill_dir, "");
+  const CommandLine c = parse({"--db", "x", "--upstream", "http://h", "--spill-dir", "/spill"});
+  ASSERT_TRUE(c.options.has_value()) << c.message;
+  EXPECT_EQ(c.options->spill_dir, "/spill");
+}
+
 TEST(CommandLineTest, MissingUpstreamNamesTheEnvironmentVariable) {
   const CommandLine c = parse({"--db", "x"});
   if (std::getenv("UPSTREAM_BASE_URL") != nullptr) GTEST_SKIP() << "UPSTREAM_BASE_URL is set";

@@ -57,7 +57,8 @@ TEST_F(SpillJournalTest, HandsOverForReplayWhileAppendsGoOn) {
   ASSERT_THAT(journal.append(records("a", 0, 3), Durability::sync_now), IsOk());
   ASSERT_THAT(journal.take_for_replay(), IsOkAndHolds(true));
   EXPECT_FALSE(std::filesystem::exists(path_));
-  EXPECT_FALSE(journal.pending());
+  // Still pending: a replay that fails is taken up again from the replay file.
+  EXPECT_TRUE(journal.pending());
   ASSERT_THAT(journal.append(records("b", 0, 2), Durability::sync_now), IsOk());
   // The replay file is kept until finished, even when asked again.
   ASSERT_THAT(journal.take_for_replay(), IsOkAndHolds(true));
@@ -79,6 +80,26 @@ TEST_F(SpillJournalTest, SeesAJournalLeftByAnEarlierProcess) {
   }
   SpillJournal journal(path_);
   EXPECT_TRUE(journal.pending());
+}
+
+TEST_F(SpillJournalTest, AppendAfterATornLastLineKeepsTheNewRecordsWhole) {
+  {
+    SpillJournal earlier(path_);
+    ASSERT_THAT(earlier.append(records("a", 0, 2), Durability::sync_now), IsOk());
+  }
+  // The earlier process was killed in the middle of its next write.
+  safemig::testing::write_file(path_, safemig::testing::read_file(path_) + "{\"timestamp_ms\":17");
+  SpillJournal journal(path_);
+  ASSERT_THAT(journal.append(records("b", 0, 2), Durability::sync_now), IsOk());
+  auto reader = JournalReader::open(path_);
+  ASSERT_THAT(reader, IsOk());
+  auto chunk = (*reader)->next(100);
+  ASSERT_THAT(chunk, IsOk());
+  auto expected = records("a", 0, 2);
+  const auto appended = records("b", 0, 2);
+  expected.insert(expected.end(), appended.begin(), appended.end());
+  EXPECT_EQ(chunk->records, expected);
+  EXPECT_EQ(chunk->unreadable, 1u);
 }
 
 TEST_F(SpillJournalTest, ReaderReturnsChunksAndCountsTornLines) {

@@ -3,7 +3,7 @@
 //   metrics-proxy --db PATH --listen 127.0.0.1:8080 --upstream URL [--migrate auto|check|off]
 //                 [--upstream-timeout SECONDS] [--connect-timeout SECONDS]
 //                 [--shutdown-timeout SECONDS] [--error-messages redacted|off]
-//                 [--log-level LEVEL]
+//                 [--bodies-in-flight-mib MIB] [--spill-dir DIR] [--log-level LEVEL]
 //
 // DATABASE_PATH and UPSTREAM_BASE_URL are the defaults of --db and --upstream.
 //
@@ -30,9 +30,8 @@ struct ProxyOptions {
   std::chrono::milliseconds upstream_timeout{600000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds shutdown_timeout{10000};
-  ErrorMessages error_messages = ErrorMessages::redacted;
-  // Bytes of request bodies held at once by all connections; beyond it a request gets 503.
-  std::size_t bodies_in_flight_limit = std::size_t{256} * 1024 * 1024;
+  //                 [--shutdown-timeout SECONDS] [--error-messages redacted|off]
+  //                 [--bodies-in-flight-mib MIB] [--spill-dir DIR] [--log-level LEVEL]
   std::string log_level = "info";
 };
 

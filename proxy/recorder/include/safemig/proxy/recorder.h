@@ -7,7 +7,11 @@
 // cannot be opened, ...) the batch is appended to the spill journal — an append-only JSON Lines
 // file holding exactly the fields of the table — and the database is retried with exponential
 // backoff; on recovery the journal is replayed in order, skipping records already committed, and
-// removed. A journal left by an earlier process is replayed the same way after start. A record
+// removed. A journal left by an earlier process is replayed the same way after start, resuming
+// where an earlier replay stopped (replay progress is saved after each committed chunk). A write
+// waits at most lock_wait for a database locked by another connection, so a batch reaches the
+// journal (write(2), in the kernel: it survives a kill -9) within max_batch_delay + lock_wait of
+// its first record's submit() whatever the database's state, unless the journal fails too. A record
 // the database refuses as invalid is isolated by bisecting its batch and counted; its batch-mates
 // are written. When the queue is full, submit() appends the record to the journal itself.
 //
@@ -23,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "safemig/dao/completion_request.h"
 #include "safemig/db/connection.h"
@@ -40,11 +45,18 @@ struct RecorderOptions {
   // Spill journal file; see default_spill_path(). Required. A sibling "<path>.replaying" holds a
   // journal while it is being replayed.
   std::string spill_path;
+  // Journals an earlier configuration left elsewhere (the default location beside the database
+  // when spill_path is in a --spill-dir): replayed like spill_path's, never appended to.
+  std::vector<std::string> earlier_spill_paths;
   std::size_t queue_capacity = 65536;                  // Records held in memory, > 0.
   std::size_t max_batch_rows = 512;                    // Rows per transaction, > 0.
   std::chrono::milliseconds max_batch_delay{50};       // Longest wait to fill a batch, >= 0.
   std::chrono::milliseconds retry_backoff_min{100};    // First retry after a failure, > 0.
   std::chrono::milliseconds retry_backoff_max{10000};  // Backoff doubles up to this.
+  // Longest wait for a lock another connection holds on the database before a write gives up
+  // and its batch goes to the journal (SQLite busy_timeout, PostgreSQL lock_timeout on the
+  // recorder's connection, whatever the factory set), > 0.
+  std::chrono::milliseconds lock_wait{25};
   // Inside a batch's transaction the writer thread yields the CPU after every this many rows
   // (0: never), so that a batch, one run of milliseconds, does not hold a core that a request
   // thread was woken on (dao::CompletionRequestsWriter::set_pause).

@@ -21,9 +21,11 @@ inline constexpr std::array<double, 12> kBatchDurationBoundsSeconds = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
 
 struct RecorderStats {
-  std::size_t queue_depth = 0;      // Records waiting in the in-memory queue now.
-  std::size_t queue_capacity = 0;   // The queue's bound.
-  bool database_available = false;  // The writer has an open connection that last succeeded.
+  std::size_t queue_depth = 0;     // Records waiting in the in-memory queue now.
+  std::size_t queue_capacity = 0;  // The queue's bound.
+  // The writer has an open connection, and after a failure a batch has committed since (a
+  // locked or full database opens fine, so an open alone does not count).
+  bool database_available = false;
   // How long the database write under way has been running; 0 when none is. A write waits out
   // the connection's busy timeout when another connection holds the database's write lock, and
   // database_available stays true until it gives up, so this is what shows such a stall.
