@@ -238,10 +238,11 @@ done
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 # times_nginx PROXY_ADDED NGINX_ADDED: the proxy's added latency as a multiple of nginx's ("n/a"
 # when nginx added nothing measurable, which makes the ratio meaningless).
-times_nginx() { python3 -c "print('%.2f' % ($1 / $2) if $2 > 0 else 'n/a')"; }
-# spread VALUE...: "min–max" of the numeric values ("n/a" ones left out).
+times_nginx() { python3 -c "print('%.2fx' % ($1 / $2) if $2 > 0 else 'n/a')"; }
+# spread VALUE...: "MIN to MAX" of the ratios ("n/a" ones left out).
 spread() {
-  printf '%s\n' "$@" | grep -v n/a | sort -g | sed -n '1p;$p' | paste -sd '–' || true
+  printf '%s\n' "$@" | grep -v n/a | tr -d x | sort -g |
+    awk 'NR == 1 {min = $1} {max = $1} END {if (NR) print min "x to " max "x"; else print "n/a"}'
 }
 minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
 {
@@ -260,9 +261,9 @@ minus() { python3 -c "print('%+.3f' % ($1 - $2))"; }
     added_p50+=("$(minus "$p50" "$d50")") added_p99+=("$(minus "$p99" "$d99")")
     nginx_p50+=("$(minus "$n50" "$d50")") nginx_p99+=("$(minus "$n99" "$d99")")
     p99_ratios+=("$(times_nginx "${added_p99[-1]}" "${nginx_p99[-1]}")")
-    echo "| 64 connections x $rate/s ($(fixed_rate_field proxy_rate_$round rps) requests/s), round $round | $d50 / $d99 | $p50 / $p99 | ${added_p50[-1]} / ${added_p99[-1]} (nginx ${nginx_p50[-1]} / ${nginx_p99[-1]}; steal: direct $(cat "$results/direct_rate_$round.steal")%, nginx $(cat "$results/nginx1_rate_$round.steal")%, proxy $(cat "$results/proxy_rate_$round.steal")%) | ${p99_ratios[-1]}x | |"
+    echo "| 64 connections x $rate/s ($(fixed_rate_field proxy_rate_$round rps) requests/s), round $round | $d50 / $d99 | $p50 / $p99 | ${added_p50[-1]} / ${added_p99[-1]} (nginx ${nginx_p50[-1]} / ${nginx_p99[-1]}; steal: direct $(cat "$results/direct_rate_$round.steal")%, nginx $(cat "$results/nginx1_rate_$round.steal")%, proxy $(cat "$results/proxy_rate_$round.steal")%) | ${p99_ratios[-1]} | |"
   done
-  echo "| 64 connections x $rate/s, median of the rounds | | | $(median "${added_p50[@]}") / $(median "${added_p99[@]}") (nginx $(median "${nginx_p50[@]}") / $(median "${nginx_p99[@]}")) | $(times_nginx "$(median "${added_p99[@]}")" "$(median "${nginx_p99[@]}")")x (rounds $(spread "${p99_ratios[@]}")) | p50 <= 0.3; p99 no worse than nginx's (<= 1.00x) |"
+  echo "| 64 connections x $rate/s, median of the rounds | | | $(median "${added_p50[@]}") / $(median "${added_p99[@]}") (nginx $(median "${nginx_p50[@]}") / $(median "${nginx_p99[@]}")) | $(times_nginx "$(median "${added_p99[@]}")" "$(median "${nginx_p99[@]}")") (rounds $(spread "${p99_ratios[@]}")) | p50 <= 0.3; p99 no worse than nginx's (<= 1.00x) |"
   d50=$(wrk_field direct_c1 50) d99=$(wrk_field direct_c1 99)
   p50=$(wrk_field proxy_c1 50) p99=$(wrk_field proxy_c1 99)
   echo "| 1 connection, back to back | $d50 / $d99 | $p50 / $p99 | $(minus "$p50" "$d50") / $(minus "$p99" "$d99") | | p50 <= 0.3, p99 <= 1 |"
