@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the release preset's service targets and runs the four service benchmarks (see
-# bench/README.md, "Services"), each into its own directory under one results directory.
+# Builds the release preset's service targets and runs the service benchmarks (see
+# bench/README.md, "Services"), each into its own directory under one results directory: added
+# latency and throughput, SSE streams, the recorder, the recorder under a locked database, and
+# instructions per request against nginx.
 #
-#   bench/run_services.sh           full sizes (about 8 minutes on 2 cores)
+#   bench/run_services.sh           full sizes (about 12 minutes on 2 cores)
 #   bench/run_services.sh --quick   small sizes, under a minute: checks that everything runs
 #
-# Needs wrk, nginx-light, jq, curl, sqlite3, python3. Environment: SAFEMIG_BENCH_BUILD_DIR (a
+# Needs wrk, h2load (nghttp2-client), nginx-light, valgrind, jq, curl, sqlite3, python3. Environment: SAFEMIG_BENCH_BUILD_DIR (a
 # configured build to use instead of build/release; its binaries are brought up to date first),
 # SAFEMIG_BENCH_RESULTS (default a new /tmp directory, kept), SAFEMIG_BENCH_TMP (database
 # directory, default /tmp).
@@ -19,9 +21,10 @@ elif [[ $# -gt 0 ]]; then
   echo "usage: bench/run_services.sh [--quick]" >&2
   exit 2
 fi
-for tool in wrk nginx jq curl sqlite3 python3; do
+for tool in wrk h2load nginx valgrind jq curl sqlite3 python3; do
   command -v "$tool" >/dev/null || {
-    echo "missing $tool: apt-get install -y wrk nginx-light jq curl sqlite3 python3" >&2
+    echo "missing $tool: apt-get install -y wrk nghttp2-client nginx-light valgrind jq curl" \
+      "sqlite3 python3" >&2
     exit 1
   }
 done
@@ -41,11 +44,14 @@ if [[ $quick == 1 ]]; then
     --before-ms 500 --after-ms 1000 --json "$results/recorder.json"
   SAFEMIG_BENCH_RESULTS=$results/stall SAFEMIG_BENCH_STALL_DURATION=4 \
     SAFEMIG_BENCH_STALL_DELAY=1 SAFEMIG_BENCH_STALL_SECONDS=1 "$root/bench/recorder_stall.sh"
+  SAFEMIG_BENCH_RESULTS=$results/instructions "$root/bench/instructions_per_request.sh" \
+    --requests 500 --rounds 1
 else
   SAFEMIG_BENCH_RESULTS=$results/overhead "$root/bench/proxy_overhead.sh"
   SAFEMIG_BENCH_RESULTS=$results/sse "$root/bench/sse_streams.sh"
   "$build_dir/bench/bench_recorder" --json "$results/recorder.json"
   SAFEMIG_BENCH_RESULTS=$results/stall SAFEMIG_BENCH_STALL_DURATION=14 \
     SAFEMIG_BENCH_STALL_SECONDS=8 "$root/bench/recorder_stall.sh"
+  SAFEMIG_BENCH_RESULTS=$results/instructions "$root/bench/instructions_per_request.sh"
 fi
 echo "results in $results"

@@ -9,6 +9,10 @@
 #   start_fake_upstream [ARGS...]        sets fake_port
 #   start_proxy DB UPSTREAM_URL [ARGS..] sets proxy_port, proxy_pid
 #   start_nginx_proxy UPSTREAM_PORT [WORKERS]   sets nginx_port and nginx_worker_pids
+#   service_launcher=(CMD...)            start_proxy and start_nginx_proxy run their binary
+#                                        under CMD (e.g. valgrind --tool=callgrind); nginx then
+#                                        runs as one process (no master), which is its worker
+#   service_start_timeout_s=S            how long a service may take to start (default 20 s)
 #   median VALUE...                      the middle value (the lower middle of an even count)
 #   rss_kib PID                          resident set size of PID, KiB
 #   proxy_metric NAME                    a sample of the proxy's /metrics ('name{labels}' or name)
@@ -23,6 +27,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/build.sh"
 
 service_logs=$(mktemp -d /tmp/safemig-bench-services-XXXXXX)
 service_pids=()
+service_launcher=()
+service_start_timeout_s=20
 
 scratch=
 
@@ -70,7 +76,7 @@ start_service() {
   "$@" >"$service_logs/$name.out" 2>"$service_logs/$name.err" &
   service_pids+=($!)
   local _
-  for _ in $(seq 1 400); do
+  for _ in $(seq 1 $((service_start_timeout_s * 20))); do
     if grep -Eq "$pattern" "$service_logs/$name.out" 2>/dev/null; then return 0; fi
     if ! kill -0 "${service_pids[-1]}" 2>/dev/null; then
       echo "$name failed to start:" >&2
@@ -79,7 +85,7 @@ start_service() {
     fi
     sleep 0.05
   done
-  echo "$name did not start within 20 s; its log: $service_logs/$name.err" >&2
+  echo "$name did not start within $service_start_timeout_s s; its log: $service_logs/$name.err" >&2
   exit 1
 }
 
@@ -100,7 +106,8 @@ proxy_binary_summary() {
 start_proxy() {
   local db=$1 upstream=$2
   shift 2
-  start_service metrics-proxy 'listening on' "$build_dir/proxy/metrics-proxy" --db "$db" \
+  start_service metrics-proxy 'listening on' "${service_launcher[@]}" \
+    "$build_dir/proxy/metrics-proxy" --db "$db" \
     --listen 127.0.0.1:0 --upstream "$upstream" --log-level warn "$@"
   proxy_pid=${service_pids[-1]}
   proxy_port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$service_logs/metrics-proxy.out")
@@ -120,6 +127,7 @@ start_nginx_proxy() {
 worker_processes $workers;
 worker_rlimit_nofile 20000;
 daemon off;
+master_process $([[ ${#service_launcher[@]} == 0 ]] && echo on || echo off);
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 15000; }
@@ -143,12 +151,17 @@ http {
   }
 }
 CONF
-  nginx -c "$dir/nginx.conf" -e "$dir/error.log" >"$service_logs/nginx.out" 2>"$service_logs/nginx.err" &
+  "${service_launcher[@]}" nginx -c "$dir/nginx.conf" -e "$dir/error.log" \
+    >"$service_logs/nginx.out" 2>"$service_logs/nginx.err" &
   service_pids+=($!)
   local _
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 $((service_start_timeout_s * 20))); do
     if curl -s -o /dev/null "http://127.0.0.1:$nginx_port/v1/models"; then
-      nginx_worker_pids=$(pgrep -P "${service_pids[-1]}" | paste -sd ' ')
+      if [[ ${#service_launcher[@]} == 0 ]]; then
+        nginx_worker_pids=$(pgrep -P "${service_pids[-1]}" | paste -sd ' ')
+      else
+        nginx_worker_pids=${service_pids[-1]}
+      fi
       return 0
     fi
     sleep 0.05

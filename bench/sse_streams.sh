@@ -148,6 +148,9 @@ field() { jq -r ".$2" "$results/$1.json"; }
 minus() { jq -rn "$1 - $2 | . * 1000 | round / 1000"; }
 # added SIDE ROUND PERCENTILE: SIDE's TTFT percentile minus the direct run's, same round.
 added() { minus "$(field "$1_$2" "ttft_$3_ms")" "$(field "direct_$2" "ttft_$3_ms")"; }
+# times_nginx PROXY_ADDED NGINX_ADDED: the proxy's added TTFT as a multiple of nginx's ("n/a"
+# when nginx added nothing measurable, which makes the ratio meaningless).
+times_nginx() { jq -rn "if $2 > 0 then $1 / $2 | . * 100 | round / 100 | tostring + \"x\" else \"n/a\" end"; }
 {
   echo "# $streams concurrent SSE streams ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores," \
     "$rate connections/s, $tokens tokens ${token_delay_ms} ms apart, $rounds rounds," \
@@ -187,7 +190,20 @@ added() { minus "$(field "$1_$2" "ttft_$3_ms")" "$(field "direct_$2" "ttft_$3_ms
     if [[ $side == proxy ]]; then goal=" (goal <= 1 ms)"; fi
     echo "| **$side, median of the rounds**$goal | $(median "${p50s[@]}") |" \
       "$(median "${p90s[@]}") | $(median "${p99s[@]}") |"
+    printf -v "${side}_p99_median" '%s' "$(median "${p99s[@]}")"
   done
+  echo
+  echo "| TTFT p99 added, proxy / nginx (goal <= 1.00x: no worse than nginx's) | ratio |"
+  echo "|---|---|"
+  ratios=()
+  for ((round = 1; round <= rounds; ++round)); do
+    ratios+=("$(times_nginx "$(added proxy $round p99)" "$(added nginx $round p99)")")
+    echo "| round $round | ${ratios[-1]} |"
+  done
+  echo "| **medians of the rounds** (rounds: $(printf '%s\n' "${ratios[@]}" | grep -v n/a |
+    tr -d x | sort -g | awk 'NR == 1 {min = $1} {max = $1}
+      END {if (NR) print min "x to " max "x"; else print "n/a"}')) |" \
+    "$(times_nginx "$proxy_p99_median" "$nginx_p99_median") |"
   echo
   echo "proxy memory per open stream: $(field proxy_1 per_stream_kib) KiB (round 1)"
   for ((round = 1; round <= rounds; ++round)); do

@@ -32,19 +32,18 @@ std::optional<double> estimate_quantile(const LatencyHistogram& histogram, doubl
   std::int64_t total = 0;
   for (const std::int64_t c : histogram) total += c;
   if (total <= 0) return std::nullopt;
-  const double q = std::clamp(quantile, 0.0, 1.0);
-  const auto rank = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(std::ceil(q * static_cast<double>(total))));
-  std::int64_t before = 0;
+  const double rank = std::clamp(quantile, 0.0, 1.0) * static_cast<double>(total);
+  std::int64_t below = 0;
   for (std::size_t i = 0; i < histogram.size(); ++i) {
-    if (histogram[i] > 0 && before + histogram[i] >= rank) {
+    // Empty buckets are skipped so that a rank of 0 lands in the first bucket holding a value.
+    if (histogram[i] > 0 && static_cast<double>(below + histogram[i]) >= rank) {
       const double lower = latency_bucket_lower(i);
       const double upper = latency_bucket_upper(i);
       const double fraction =
-          static_cast<double>(rank - before) / static_cast<double>(histogram[i]);
+          (rank - static_cast<double>(below)) / static_cast<double>(histogram[i]);
       return lower + (upper - lower) * fraction;
     }
-    before += histogram[i];
+    below += histogram[i];
   }
   return latency_bucket_upper(histogram.size() - 1);
 }

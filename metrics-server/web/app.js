@@ -16,8 +16,11 @@ const fmt = {
     }
     return String(Math.round(v * 10) / 10);
   },
-  ms: (v) => (v === null || v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s`
-                                                              : `${Math.round(v)} ms`),
+  // Below 10 ms two significant digits, so that a log axis' 0.1 ms and 1 ms ticks differ.
+  ms: (v) => (v === null || v === undefined ? '–'
+              : v >= 1000                   ? `${(v / 1000).toFixed(2)} s`
+              : v >= 10 || v === 0          ? `${Math.round(v)} ms`
+                                            : `${Number(v.toPrecision(2))} ms`),
   pct: (v) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`),
 };
 
@@ -140,7 +143,7 @@ function renderCharts(series, metrics) {
   Charts.bars(document.getElementById('chart-percentiles'),
               [{ label: 'latency', values: pcts(o.response_time) },
                { label: 'time to first token', values: pcts(o.time_to_first_token) }],
-              { format: fmt.ms, width: 1300 });
+              { format: fmt.ms, width: 1300, scale: 'log' });
 }
 
 async function refresh() {

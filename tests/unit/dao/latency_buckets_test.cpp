@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace safemig::dao {
@@ -27,6 +29,42 @@ TEST(LatencyBuckets, ColumnNames) {
 
 TEST(LatencyBuckets, EmptyHistogramHasNoQuantile) {
   EXPECT_FALSE(estimate_quantile(LatencyHistogram{}, 0.5).has_value());
+}
+
+// A histogram with `count` values in the bucket holding each of `values_ms`.
+LatencyHistogram histogram_of(std::initializer_list<std::pair<double, std::int64_t>> values_ms) {
+  LatencyHistogram h{};
+  for (const auto& [ms, count] : values_ms) h[latency_bucket_index(ms)] += count;
+  return h;
+}
+
+TEST(LatencyBuckets, OneValueIsInterpolatedByRankNotReportedAsItsBucketsUpperBound) {
+  // One 8,005 ms request in (5000, 10000]: ranks 0.5, 0.95 and 0.99 of 1.
+  const auto h = histogram_of({{8005, 1}});
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.50), 7500.0);
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.95), 9750.0);
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.99), 9950.0);
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 1.00), 10000.0);
+}
+
+TEST(LatencyBuckets, FractionalRankInterpolatesInsideTheBucketItFallsIn) {
+  // 4 values in (10, 20], none in (20, 50], 6 in (50, 100]: rank 9.5 of 10 is 5.5 of the 6.
+  const auto h = histogram_of({{15, 4}, {80, 6}});
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.95), 50.0 + 50.0 * 5.5 / 6.0);
+  // Rank 5 is the first value of (50, 100]; rank 3 is 3 of the 4 in (10, 20].
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.50), 50.0 + 50.0 * 1.0 / 6.0);
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.30), 10.0 + 10.0 * 3.0 / 4.0);
+}
+
+TEST(LatencyBuckets, RankAtTheEndOfABucketIsItsUpperBound) {
+  const auto h = histogram_of({{2, 2}, {7, 2}});
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.50), 2.0);
+  EXPECT_DOUBLE_EQ(*estimate_quantile(h, 0.75), 5.0 + 5.0 * 1.0 / 2.0);
+}
+
+TEST(LatencyBuckets, FirstBucketStartsAtZeroAndOverflowBucketEndsAtTwiceTheLargestBound) {
+  EXPECT_DOUBLE_EQ(*estimate_quantile(histogram_of({{0.4, 2}}), 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(*estimate_quantile(histogram_of({{150000, 1}}), 0.5), 150000.0);
 }
 
 TEST(LatencyBuckets, EstimateLiesInTheBucketOfTheNearestRankValue) {

@@ -34,10 +34,15 @@ std::size_t latency_bucket_index(double ms);
 double latency_bucket_lower(std::size_t index);
 double latency_bucket_upper(std::size_t index);
 
-// Estimates the nearest-rank `quantile` (0 < quantile <= 1) of the values counted in
-// `histogram`: the bucket holding the value of rank ceil(quantile * n) is found exactly, and the
-// value is interpolated linearly inside it (so the estimate always lies in that bucket).
-// Returns nullopt when the histogram is empty.
+// Estimates the `quantile` (0 < quantile <= 1) of the values counted in `histogram` as
+// Prometheus' histogram_quantile does: with rank = quantile * n, the bucket where the cumulative
+// count first reaches the rank is the bucket of the nearest-rank value (found exactly), and the
+// estimate moves linearly from the bucket's lower to its upper end as the rank moves through the
+// bucket's count: lower + (upper - lower) * (rank - count below) / count in bucket. One value
+// in (5000, 10000] thus gives p50 = 7500 and p99 = 9950; only quantile 1 reaches the upper end.
+// The estimate always lies in the bucket of the nearest-rank value. Values are assumed spread
+// evenly inside a bucket, so the estimate can exceed the largest value counted; a caller that
+// knows that maximum caps the estimate at it. Returns nullopt when the histogram is empty.
 std::optional<double> estimate_quantile(const LatencyHistogram& histogram, double quantile);
 
 // Column name of bucket `index` for a histogram with column prefix `prefix` ("rt" -> "rt_b00").
