@@ -30,8 +30,12 @@ struct ProxyOptions {
   std::chrono::milliseconds upstream_timeout{600000};
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds shutdown_timeout{10000};
-  //                 [--shutdown-timeout SECONDS] [--error-messages redacted|off]
-  //                 [--bodies-in-flight-mib MIB] [--spill-dir DIR] [--log-level LEVEL]
+  ErrorMessages error_messages = ErrorMessages::redacted;
+  // Bytes of request bodies held at once by all connections; beyond it a request gets 503.
+  std::size_t bodies_in_flight_limit = std::size_t{256} * 1024 * 1024;
+  // Directory of the recorder's spill journal; empty: beside the database. Checked at startup
+  // (spill_location.h), not here.
+  std::string spill_dir;
   std::string log_level = "info";
 };
 
