@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "proxy_fixture.h"
+#include "safemig/app/history.h"
 #include "silent_upstream.h"
 
 namespace safemig::testing {
@@ -315,7 +316,7 @@ TEST_F(ProxyForwardingTest, OwnEndpointsOversizedBodiesAndUnknownPaths) {
 
   const HttpReply health = http_request(proxy->port(), "GET", "/healthz");
   EXPECT_EQ(health.status, 200);
-  EXPECT_THAT(health.body, HasSubstr("\"schema_version\":4"));
+  EXPECT_THAT(health.body, HasSubstr("\"schema_version\":" + std::to_string(app::kLatestVersion)));
   EXPECT_EQ(http_request(proxy->port(), "POST", "/v1/chat/completions", kChat, kJson).status, 200);
   const HttpReply metrics = http_request(proxy->port(), "GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
