@@ -327,7 +327,7 @@ TEST_F(ProxyForwardingTest, OwnEndpointsOversizedBodiesAndUnknownPaths) {
   const HttpReply huge = post_large_body(proxy->port(), "/v1/chat/completions", 33 << 20);
   EXPECT_EQ(huge.status, 413) << huge.error;
   EXPECT_THAT(huge.body, HasSubstr("\"type\":\"request_too_large\""));
-  // Refused too, but not a completion call: counted, never recorded.
+  // Refused too; an embeddings call is recorded as well.
   EXPECT_EQ(post_large_body(proxy->port(), "/v1/embeddings", 33 << 20).status, 413);
   const HttpReply unknown = http_request(proxy->port(), "GET", "/v2/anything");
   EXPECT_EQ(unknown.status, 404);
@@ -339,9 +339,11 @@ TEST_F(ProxyForwardingTest, OwnEndpointsOversizedBodiesAndUnknownPaths) {
   EXPECT_THAT(http_request(proxy->port(), "GET", "/metrics").body,
               HasSubstr("llm_proxy_forwarded_total{outcome=\"request_too_large\"} 2"));
   stop(*proxy);
-  // The completion call refused 413 is a row of its own: nothing the proxy was asked is lost.
+  // The calls refused 413 are rows of their own: nothing the proxy was asked is lost.
   const auto rows = read_rows(db_);
-  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_TRUE(is_failed_row(rows[2], 413, "request_too_large"));
+  EXPECT_EQ(rows[2].endpoint, "embeddings");
   EXPECT_TRUE(is_failed_row(rows[1], 413, "request_too_large"));
   EXPECT_EQ(rows[1].model, "unknown");
 }

@@ -112,7 +112,9 @@ TEST(ExpositionBounds, AModelNameOverTheLabelBoundIsReportedAsOther) {
   const std::string text = render_exposition(data);
   EXPECT_THAT(text, Not(HasSubstr(long_model)));
   EXPECT_THAT(text, HasSubstr("gen_ai_request_model=\"short\""));
-  EXPECT_THAT(text, HasSubstr("llm_proxy_errors_total{model=\"other\",error_type=\"other\""));
+  EXPECT_THAT(text,
+              HasSubstr("llm_proxy_errors_total{model=\"other\",gen_ai_operation_name=\"chat\","
+                        "error_type=\"other\""));
 }
 
 }  // namespace
